@@ -1,0 +1,5 @@
+//! Integration tests of the event schema.
+
+mod field_reference;
+mod parquet_roundtrip;
+mod validation;
