@@ -1,0 +1,264 @@
+//! Anchors: device heads countersigned by the authority and kept outside
+//! the device's store, in an append-only, hash-chained log (JSON Lines).
+//!
+//! They catch what a device key holder could otherwise hide: a truncated
+//! tail, or a whole chain rewritten and re-signed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::keys::{Keyring, Role, SecretKey};
+use crate::record::{SegmentRecord, parse_hash};
+use crate::segment::read_record;
+use crate::store::{list_devices, list_segments};
+
+const ENTRY_DOMAIN: &[u8] = b"WLANCHOR1";
+const ANCHOR_GENESIS_DOMAIN: &[u8] = b"WLANCHORGENESIS1";
+const ANCHOR_SIGNATURE_DOMAIN: &[u8] = b"worklog.anchor.v1";
+
+/// A device's latest head, exported for anchoring: the last segment's
+/// record (with the device's signature).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadClaim {
+    /// The record of the device's last committed segment.
+    pub record: SegmentRecord,
+}
+
+/// One entry of the anchor log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    /// 0-based position in the log.
+    pub index: u64,
+    /// The device.
+    pub device_id: String,
+    /// Last sequence number the head covers.
+    pub seq: u64,
+    /// The anchored segment head, hex.
+    pub head: String,
+    /// Time of the last event under the head, µs UTC.
+    pub head_ts: i64,
+    /// When the authority anchored it, µs UTC.
+    pub anchored_at: i64,
+    /// `entry_hash` of the previous entry (a fixed genesis value first).
+    pub prev_entry: String,
+    /// SHA-256 over this entry's fields: chains the log.
+    pub entry_hash: String,
+    /// Key id of the authority key.
+    pub authority_key_id: String,
+    /// Ed25519 signature of the entry hash by the authority.
+    pub signature: String,
+}
+
+fn anchor_genesis() -> [u8; 32] {
+    Sha256::digest(ANCHOR_GENESIS_DOMAIN).into()
+}
+
+impl Anchor {
+    fn compute_hash(&self) -> [u8; 32] {
+        let mut b = ENTRY_DOMAIN.to_vec();
+        b.extend_from_slice(&self.index.to_be_bytes());
+        for s in [
+            &self.device_id,
+            &self.head,
+            &self.prev_entry,
+            &self.authority_key_id,
+        ] {
+            b.extend_from_slice(&(s.len() as u32).to_be_bytes());
+            b.extend_from_slice(s.as_bytes());
+        }
+        b.extend_from_slice(&self.seq.to_be_bytes());
+        b.extend_from_slice(&self.head_ts.to_be_bytes());
+        b.extend_from_slice(&self.anchored_at.to_be_bytes());
+        Sha256::digest(&b).into()
+    }
+}
+
+/// Exports the latest head of every device in the store.
+pub fn export_heads(store: &Path) -> Result<Vec<HeadClaim>> {
+    let mut claims = Vec::new();
+    for (_, dir) in list_devices(store)? {
+        if let Some(last) = list_segments(&dir)?.last() {
+            claims.push(HeadClaim {
+                record: read_record(last)?,
+            });
+        }
+    }
+    Ok(claims)
+}
+
+/// A problem found in the anchor log itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorLogProblem {
+    /// 1-based line in the log.
+    pub line: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// The append-only anchor log.
+#[derive(Debug)]
+pub struct AnchorLog {
+    path: PathBuf,
+    entries: Vec<Anchor>,
+}
+
+impl AnchorLog {
+    /// Opens a log (an absent file is an empty log). Entries are parsed,
+    /// not yet checked: see [`AnchorLog::check`].
+    pub fn open(path: &Path) -> Result<(Self, Vec<AnchorLogProblem>)> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let mut entries = Vec::new();
+        let mut problems = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Anchor>(line) {
+                Ok(entry) => entries.push(entry),
+                Err(e) => problems.push(AnchorLogProblem {
+                    line: i + 1,
+                    reason: format!("not an anchor entry: {e}"),
+                }),
+            }
+        }
+        Ok((
+            AnchorLog {
+                path: path.to_owned(),
+                entries,
+            },
+            problems,
+        ))
+    }
+
+    /// The entries, in log order.
+    pub fn entries(&self) -> &[Anchor] {
+        &self.entries
+    }
+
+    /// Checks the chain and signatures; returns the entries that hold and
+    /// the problems. An entry after a break in the chain is not trusted.
+    pub fn check(&self, keyring: &Keyring) -> (Vec<Anchor>, Vec<AnchorLogProblem>) {
+        let mut good = Vec::new();
+        let mut problems = Vec::new();
+        let mut prev = hex::encode(anchor_genesis());
+        for (i, entry) in self.entries.iter().enumerate() {
+            let line = i + 1;
+            let mut fail = |reason: String| problems.push(AnchorLogProblem { line, reason });
+            if entry.index != i as u64 {
+                fail(format!(
+                    "index {} where {} was expected: entries removed or reordered",
+                    entry.index, i
+                ));
+                break;
+            }
+            if entry.prev_entry != prev {
+                fail("does not chain to the previous entry".into());
+                break;
+            }
+            if hex::encode(entry.compute_hash()) != entry.entry_hash {
+                fail("entry hash does not match its fields: entry altered".into());
+                break;
+            }
+            let signed = keyring
+                .authority(&entry.authority_key_id)
+                .is_some_and(|key| {
+                    hex::decode(&entry.signature).is_ok_and(|sig| {
+                        key.verify(
+                            &[ANCHOR_SIGNATURE_DOMAIN, entry.entry_hash.as_bytes()].concat(),
+                            &sig,
+                        )
+                    })
+                });
+            if !signed {
+                fail(format!(
+                    "signature is not by a trusted authority key (key id {})",
+                    entry.authority_key_id
+                ));
+                break;
+            }
+            prev = entry.entry_hash.clone();
+            good.push(entry.clone());
+        }
+        (good, problems)
+    }
+
+    /// Checks a device's claim (the device's signature over its head) and
+    /// appends it, countersigned by `authority`. The file is appended and
+    /// fsynced; earlier lines are never rewritten.
+    pub fn anchor(
+        &mut self,
+        claim: &HeadClaim,
+        keyring: &Keyring,
+        authority: &SecretKey,
+        anchored_at: i64,
+    ) -> Result<Anchor> {
+        if authority.role != Role::Authority {
+            return Err(Error::WrongKey {
+                device_id: claim.record.device_id.clone(),
+                role: authority.role,
+                key_id: authority.id.clone(),
+            });
+        }
+        let record = &claim.record;
+        let device_key = keyring.device(&record.device_id).ok_or_else(|| {
+            Error::NotFound(format!(
+                "no public key for device {:?} in the keyring",
+                record.device_id
+            ))
+        })?;
+        if !record.head_matches()
+            || !record.signature_valid(device_key)
+            || parse_hash(&record.head).is_none()
+        {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "head claim of device {:?} at seq {} is not signed by the device's key: refusing to anchor it",
+                    record.device_id, record.last_seq
+                ),
+            ));
+        }
+        let prev = self
+            .entries
+            .last()
+            .map_or_else(|| hex::encode(anchor_genesis()), |e| e.entry_hash.clone());
+        let mut entry = Anchor {
+            index: self.entries.len() as u64,
+            device_id: record.device_id.clone(),
+            seq: record.last_seq,
+            head: record.head.clone(),
+            head_ts: record.last_ts,
+            anchored_at,
+            prev_entry: prev,
+            entry_hash: String::new(),
+            authority_key_id: authority.public().key_id(),
+            signature: String::new(),
+        };
+        entry.entry_hash = hex::encode(entry.compute_hash());
+        entry.signature = hex::encode(
+            authority.sign(&[ANCHOR_SIGNATURE_DOMAIN, entry.entry_hash.as_bytes()].concat()),
+        );
+        let mut line =
+            serde_json::to_string(&entry).map_err(|e| Error::format(&self.path, e.to_string()))?;
+        line.push('\n');
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| Error::io(&self.path, e))?;
+        file.write_all(line.as_bytes())
+            .map_err(|e| Error::io(&self.path, e))?;
+        file.sync_data().map_err(|e| Error::io(&self.path, e))?;
+        self.entries.push(entry.clone());
+        Ok(entry)
+    }
+}

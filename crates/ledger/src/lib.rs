@@ -1,0 +1,69 @@
+//! The tamper-evident event ledger of Worklog Analyzer.
+//!
+//! The endpoint agent writes every event through a [`SegmentWriter`]: events
+//! are validated, numbered, journaled, and committed in Parquet *segments*.
+//! Each segment commits to its rows with an RFC 6962 Merkle tree, to the
+//! previous segment through its head, and is signed with the device's
+//! Ed25519 key. An authority key (the management server's) countersigns
+//! heads into an append-only [`AnchorLog`] and signs [`PruneCheckpoint`]s.
+//! The [`Verifier`] proves every chain of a store in parallel and locates
+//! every change, deletion, insertion, reordering or truncation.
+//!
+//! The format is specified in `docs/ledger-format.md`, precisely enough to
+//! write an independent verifier. This crate uses Arrow and Parquet only,
+//! never polars, so the agent stays light.
+//!
+//! # Example
+//! ```
+//! use worklog_ledger::{Keyring, Role, SecretKey, SegmentWriter, Verifier, prove};
+//! use worklog_schema::{Event, EventKind, Timestamp};
+//!
+//! let store = tempfile::tempdir().unwrap();
+//! let key = SecretKey::generate(Role::Device, "PC-0001").unwrap();
+//! let mut keyring = Keyring::new();
+//! keyring.add(key.public());
+//!
+//! let mut writer = SegmentWriter::builder(store.path(), key).max_rows(2).build().unwrap();
+//! let ts = Timestamp::parse_rfc3339("2026-10-05T09:00:00+09:00").unwrap();
+//! for minute in 0..5 {
+//!     let mut logon = Event::new("PC-0001", 0, ts.plus_secs(60 * minute), 540, EventKind::Session, "logon");
+//!     logon.user_name = Some("user001".into());
+//!     writer.append(logon).unwrap();
+//! }
+//! writer.close().unwrap();
+//!
+//! let report = Verifier::new(&keyring).verify(store.path()).unwrap();
+//! assert!(report.is_clean());
+//! assert_eq!(report.devices[0].rows_verified, 5);
+//! assert_eq!(report.devices[0].segments_verified, 3);
+//!
+//! let proof = prove(store.path(), "PC-0001", 4).unwrap();
+//! proof.check(&keyring).unwrap();
+//! ```
+
+mod anchor;
+mod canonical;
+mod checkpoint;
+mod error;
+mod journal;
+mod keys;
+pub mod merkle;
+mod proof;
+mod record;
+mod segment;
+pub mod store;
+mod verify;
+mod writer;
+
+pub use anchor::{Anchor, AnchorLog, AnchorLogProblem, HeadClaim, export_heads};
+pub use canonical::{ROW_DOMAIN, RowEncoder, ShapeError};
+pub use checkpoint::{CHECKPOINT_FORMAT, PruneCheckpoint, prune};
+pub use error::{Error, Result, chain};
+pub use keys::{Keyring, PublicKey, Role, SecretKey};
+pub use proof::{InclusionProof, ProofRejected, event_leaf_hash, prove};
+pub use record::{
+    FORMAT, GENESIS_DOMAIN, HEAD_DOMAIN, SEGMENT_KEY, SIGNATURE_DOMAIN, SegmentRecord, genesis_head,
+};
+pub use segment::{DIGEST_COLUMN, DIGEST_LEN, read_record, segment_schema};
+pub use verify::{Anomaly, AnomalyClass, DeviceReport, Verifier, VerifyReport};
+pub use writer::{Durability, SegmentWriter, SegmentWriterBuilder};

@@ -1,0 +1,136 @@
+//! The segment record: what a segment commits to, its head, its signature.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::keys::{PublicKey, SecretKey};
+use crate::merkle::Hash;
+
+/// Parquet key-value metadata key holding the JSON segment record.
+pub const SEGMENT_KEY: &str = "worklog.segment";
+
+/// Format name in every record.
+pub const FORMAT: &str = "worklog-ledger/1";
+
+/// Domain tag of the segment head.
+pub const HEAD_DOMAIN: &[u8] = b"WLHEAD1";
+/// Domain tag of a device's genesis head.
+pub const GENESIS_DOMAIN: &[u8] = b"WLGENESIS1";
+/// Domain tag of segment signatures.
+pub const SIGNATURE_DOMAIN: &[u8] = b"worklog.segment.v1";
+
+/// What one segment commits to. Stored as JSON in the Parquet file's
+/// key-value metadata under [`SEGMENT_KEY`]; hashes and signatures in hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentRecord {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Event schema version of the rows.
+    pub schema_version: u32,
+    /// The device.
+    pub device_id: String,
+    /// 0 for the device's first segment, +1 per segment.
+    pub segment_no: u64,
+    /// Sequence number of the first row.
+    pub first_seq: u64,
+    /// Sequence number of the last row.
+    pub last_seq: u64,
+    /// Number of rows (`last_seq - first_seq + 1`).
+    pub row_count: u64,
+    /// Time of the first row, µs UTC.
+    pub first_ts: i64,
+    /// Time of the last row, µs UTC.
+    pub last_ts: i64,
+    /// Head of the previous segment (the genesis head for the first).
+    pub prev_head: String,
+    /// RFC 6962 Merkle root over the rows' canonical bytes.
+    pub merkle_root: String,
+    /// When the writer committed the segment, µs UTC.
+    pub committed_at: i64,
+    /// Key id of the signing device key.
+    pub key_id: String,
+    /// `SHA-256(HEAD_DOMAIN ‖ canonical fields)`: commits to everything above.
+    pub head: String,
+    /// Ed25519 signature of `SIGNATURE_DOMAIN ‖ head` by the device key.
+    pub signature: String,
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// The genesis head of a device: `SHA-256(GENESIS_DOMAIN ‖ len ‖ device_id)`.
+pub fn genesis_head(device_id: &str) -> Hash {
+    let mut buf = GENESIS_DOMAIN.to_vec();
+    put_str(&mut buf, device_id);
+    Sha256::digest(&buf).into()
+}
+
+impl SegmentRecord {
+    /// The canonical bytes the head hashes (every field but `head` and
+    /// `signature`, in declaration order).
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut b = HEAD_DOMAIN.to_vec();
+        put_str(&mut b, &self.format);
+        b.extend_from_slice(&self.schema_version.to_be_bytes());
+        put_str(&mut b, &self.device_id);
+        for v in [
+            self.segment_no,
+            self.first_seq,
+            self.last_seq,
+            self.row_count,
+        ] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.extend_from_slice(&self.first_ts.to_be_bytes());
+        b.extend_from_slice(&self.last_ts.to_be_bytes());
+        put_str(&mut b, &self.prev_head);
+        put_str(&mut b, &self.merkle_root);
+        b.extend_from_slice(&self.committed_at.to_be_bytes());
+        put_str(&mut b, &self.key_id);
+        b
+    }
+
+    /// Recomputes the head from the fields.
+    pub fn compute_head(&self) -> Hash {
+        Sha256::digest(self.canonical_bytes()).into()
+    }
+
+    /// Sets `head` and `signature`.
+    pub fn seal(&mut self, key: &SecretKey) {
+        self.key_id = key.public().key_id();
+        let head = self.compute_head();
+        self.head = hex::encode(head);
+        self.signature = hex::encode(key.sign(&signed_message(&head)));
+    }
+
+    /// Whether `head` matches the fields.
+    pub fn head_matches(&self) -> bool {
+        hex::encode(self.compute_head()) == self.head
+    }
+
+    /// Whether the signature is the device key's over the head.
+    pub fn signature_valid(&self, key: &PublicKey) -> bool {
+        let (Ok(head), Ok(signature)) = (hex::decode(&self.head), hex::decode(&self.signature))
+        else {
+            return false;
+        };
+        key.verify(&[SIGNATURE_DOMAIN, &head].concat(), &signature)
+    }
+
+    /// The head as bytes, if well-formed.
+    pub fn head_bytes(&self) -> Option<Hash> {
+        parse_hash(&self.head)
+    }
+}
+
+fn signed_message(head: &Hash) -> Vec<u8> {
+    [SIGNATURE_DOMAIN, head.as_slice()].concat()
+}
+
+/// Parses 64 hex digits.
+pub fn parse_hash(text: &str) -> Option<Hash> {
+    hex::decode(text).ok().and_then(|b| Hash::try_from(b).ok())
+}

@@ -1,0 +1,122 @@
+//! Encoding and decoding one segment file.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use arrow_array::{FixedSizeBinaryArray, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use worklog_schema::{Event, SCHEMA_VERSION, event_schema, events_to_batch};
+
+use crate::canonical::RowEncoder;
+use crate::error::{Error, Result};
+use crate::merkle::{self, Hash};
+use crate::record::{SEGMENT_KEY, SegmentRecord};
+
+/// Name of the per-row digest column (first [`DIGEST_LEN`] bytes of the
+/// row's leaf hash): locates a modified row.
+pub const DIGEST_COLUMN: &str = "row_digest";
+
+/// Bytes of the leaf hash kept per row.
+pub const DIGEST_LEN: usize = 16;
+
+/// The schema of a segment file: the event columns and [`DIGEST_COLUMN`].
+pub fn segment_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let events = event_schema();
+            let mut fields: Vec<Field> =
+                events.fields().iter().map(|f| f.as_ref().clone()).collect();
+            fields.push(Field::new(
+                DIGEST_COLUMN,
+                DataType::FixedSizeBinary(DIGEST_LEN as i32),
+                false,
+            ));
+            Arc::new(Schema::new_with_metadata(fields, events.metadata().clone()))
+        })
+        .clone()
+}
+
+/// A segment ready to be written: the batch with digests and the Merkle root.
+pub(crate) struct EncodedSegment {
+    pub batch: RecordBatch,
+    pub root: Hash,
+}
+
+/// Encodes events into a segment batch: the event columns, their digests
+/// and the Merkle root over their canonical bytes.
+pub(crate) fn encode(events: &[Event]) -> Result<EncodedSegment> {
+    let batch = events_to_batch(events)?;
+    let encoder = RowEncoder::new(&batch).map_err(|e| Error::NotFound(e.0))?;
+    let mut leaves = Vec::with_capacity(events.len());
+    encoder.leaf_hashes(&mut leaves);
+    let digests = FixedSizeBinaryArray::try_from_iter(leaves.iter().map(|l| &l[..DIGEST_LEN]))
+        .map_err(worklog_schema::Error::from)?;
+    let mut columns = batch.columns().to_vec();
+    columns.push(Arc::new(digests));
+    let batch =
+        RecordBatch::try_new(segment_schema(), columns).map_err(worklog_schema::Error::from)?;
+    Ok(EncodedSegment {
+        batch,
+        root: merkle::root(&leaves),
+    })
+}
+
+/// Writes a segment file (no fsync: the caller owns durability).
+pub(crate) fn write_file(path: &Path, batch: &RecordBatch, record: &SegmentRecord) -> Result<File> {
+    let pq = |e| Error::Parquet {
+        path: path.to_owned(),
+        source: e,
+    };
+    let json = serde_json::to_string(record).map_err(|e| Error::format(path, e.to_string()))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).map_err(pq)?))
+        .set_max_row_group_row_count(Some(64 * 1024))
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new(SEGMENT_KEY.to_owned(), json),
+            KeyValue::new(
+                worklog_schema::SCHEMA_VERSION_KEY.to_owned(),
+                SCHEMA_VERSION.to_string(),
+            ),
+        ]))
+        .build();
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut writer = ArrowWriter::try_new(file, segment_schema(), Some(props)).map_err(pq)?;
+    writer.write(batch).map_err(pq)?;
+    writer.close().map_err(pq)?;
+    File::open(path).map_err(|e| Error::io(path, e))
+}
+
+/// Reads only the segment record from a file's footer.
+pub fn read_record(path: &Path) -> Result<SegmentRecord> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| Error::Parquet {
+        path: path.to_owned(),
+        source: e,
+    })?;
+    record_from_metadata(path, reader.metadata().file_metadata().key_value_metadata())
+}
+
+/// The segment record in a file's key-value metadata.
+pub(crate) fn record_from_metadata(
+    path: &Path,
+    kv: Option<&Vec<KeyValue>>,
+) -> Result<SegmentRecord> {
+    let json = kv
+        .and_then(|kv| kv.iter().find(|k| k.key == SEGMENT_KEY))
+        .and_then(|k| k.value.as_deref())
+        .ok_or_else(|| {
+            Error::format(
+                path,
+                format!("no `{SEGMENT_KEY}` record in the Parquet metadata"),
+            )
+        })?;
+    serde_json::from_str(json)
+        .map_err(|e| Error::format(path, format!("segment record is not valid: {e}")))
+}

@@ -1,0 +1,320 @@
+//! The agent-side writer: validated events in, signed segments out.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use worklog_schema::{Event, SCHEMA_VERSION, Timestamp};
+
+use crate::checkpoint::PruneCheckpoint;
+use crate::error::{Error, Result};
+use crate::journal::Journal;
+use crate::keys::{Role, SecretKey};
+use crate::merkle::Hash;
+use crate::record::{FORMAT, SegmentRecord, genesis_head, parse_hash};
+use crate::segment::{self, read_record};
+use crate::store::{self, JOURNAL_FILE, device_dir, list_segments, segment_file_name};
+
+/// When `append` may return: how durable an acknowledged event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Durability {
+    /// The journal is fsynced before `append` returns: an acknowledged
+    /// event survives a process kill and a power loss.
+    Sync,
+    /// The journal is written (not fsynced) before `append` returns: an
+    /// acknowledged event survives a process kill, not a power loss.
+    Process,
+}
+
+/// Configures a [`SegmentWriter`].
+#[derive(Debug)]
+pub struct SegmentWriterBuilder {
+    store: PathBuf,
+    key: SecretKey,
+    max_rows: usize,
+    max_bytes: usize,
+    max_age: Duration,
+    durability: Durability,
+}
+
+impl SegmentWriterBuilder {
+    /// Commit a segment once it holds this many events (default 65,536).
+    pub fn max_rows(mut self, rows: usize) -> Self {
+        self.max_rows = rows.max(1);
+        self
+    }
+
+    /// Commit a segment once its events' JSON size reaches this many bytes
+    /// (default 8 MiB). Bounds the writer's memory (see [`SegmentWriter`]).
+    pub fn max_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes.max(1);
+        self
+    }
+
+    /// Commit a segment once its oldest event is this old (default 15 min),
+    /// checked on `append` and [`SegmentWriter::commit_if_due`].
+    pub fn max_age(mut self, age: Duration) -> Self {
+        self.max_age = age;
+        self
+    }
+
+    /// How durable an acknowledged event is (default [`Durability::Sync`]).
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Opens the device's partition: continues its chain after the last
+    /// committed segment (or a prune checkpoint), removes half-written
+    /// temporary files, and replays the journal.
+    pub fn build(self) -> Result<SegmentWriter> {
+        if self.key.role != Role::Device {
+            return Err(Error::WrongKey {
+                device_id: self.key.id.clone(),
+                role: self.key.role,
+                key_id: self.key.id.clone(),
+            });
+        }
+        let device_id = self.key.id.clone();
+        if !worklog_schema::is_identifier(&device_id) {
+            return Err(Error::NotFound(format!(
+                "key id {device_id:?} is not a valid device id (1-64 of A-Z a-z 0-9 . _ -)"
+            )));
+        }
+        let dir = device_dir(&self.store, &device_id);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        remove_temporaries(&dir)?;
+
+        let (mut next_seq, mut prev_head, mut segment_no) = (1, genesis_head(&device_id), 0);
+        if let Some(last) = list_segments(&dir)?.last() {
+            let record = read_record(last)?;
+            let head = parse_hash(&record.head)
+                .ok_or_else(|| Error::format(last, "segment head is not 64 hex digits"))?;
+            (next_seq, prev_head, segment_no) = (record.last_seq + 1, head, record.segment_no + 1);
+        } else if let Some(checkpoint) = PruneCheckpoint::read_for(&self.store, &device_id)? {
+            let head = parse_hash(&checkpoint.cut_head)
+                .ok_or_else(|| Error::format(&dir, "checkpoint head is not 64 hex digits"))?;
+            (next_seq, prev_head, segment_no) =
+                (checkpoint.cut_seq + 1, head, checkpoint.cut_segment_no + 1);
+        }
+
+        let (journal, replay) = Journal::open(&dir.join(JOURNAL_FILE))?;
+        let mut writer = SegmentWriter {
+            device_id,
+            dir,
+            key: self.key,
+            max_rows: self.max_rows,
+            max_bytes: self.max_bytes,
+            max_age: self.max_age,
+            durability: self.durability,
+            next_seq,
+            prev_head,
+            segment_no,
+            buffer: Vec::new(),
+            buffered_bytes: 0,
+            oldest: None,
+            journal,
+        };
+        for event in replay {
+            // Events already in a committed segment (a crash after the
+            // rename, before the journal was emptied) are skipped.
+            if event.seq < writer.next_seq {
+                continue;
+            }
+            if event.seq != writer.next_seq || event.device_id != writer.device_id {
+                break;
+            }
+            writer.buffer_event(event);
+        }
+        Ok(writer)
+    }
+}
+
+fn remove_temporaries(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.extension().is_some_and(|x| x == "tmp") {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Appends one device's events to its hash chain of segments.
+///
+/// Every accepted event is validated, given the next sequence number and
+/// written to the journal before `append` returns; a segment is committed
+/// (temporary file, fsync, rename, fsync of the folder, then the journal is
+/// emptied) when it reaches `max_rows`, `max_bytes` or `max_age`. After a
+/// crash at any point, [`SegmentWriterBuilder::build`] finds every
+/// acknowledged event in a committed segment or in the journal.
+///
+/// Memory: the buffered events (at most `max_bytes` of JSON plus one event,
+/// itself at most 58 columns × 8 KiB) and, while committing, the segment's
+/// Arrow batch and Parquet encoder, each about the size of the buffer. With
+/// the defaults the writer stays under about 40 MiB; the agent can lower
+/// `max_bytes` to trade segment size for memory.
+#[derive(Debug)]
+pub struct SegmentWriter {
+    device_id: String,
+    dir: PathBuf,
+    key: SecretKey,
+    max_rows: usize,
+    max_bytes: usize,
+    max_age: Duration,
+    durability: Durability,
+    next_seq: u64,
+    prev_head: Hash,
+    segment_no: u64,
+    buffer: Vec<Event>,
+    buffered_bytes: usize,
+    oldest: Option<Instant>,
+    journal: Journal,
+}
+
+fn now_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+impl SegmentWriter {
+    /// A builder writing into `store` for the device that `key` belongs to.
+    pub fn builder(store: impl Into<PathBuf>, key: SecretKey) -> SegmentWriterBuilder {
+        SegmentWriterBuilder {
+            store: store.into(),
+            key,
+            max_rows: 65_536,
+            max_bytes: 8 << 20,
+            max_age: Duration::from_secs(15 * 60),
+            durability: Durability::Sync,
+        }
+    }
+
+    /// The device this writer writes for.
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// The sequence number the next event will get.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Events accepted but not yet in a committed segment.
+    pub fn pending(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Accepts one event: its `seq` is assigned (any value given is
+    /// replaced), it is validated and journaled. Returns its sequence number.
+    pub fn append(&mut self, event: Event) -> Result<u64> {
+        let seqs = self.append_batch(vec![event])?;
+        Ok(seqs.start)
+    }
+
+    /// Accepts several events with one journal write: all or none. Returns
+    /// the range of sequence numbers assigned.
+    pub fn append_batch(&mut self, mut events: Vec<Event>) -> Result<std::ops::Range<u64>> {
+        if self.is_due() {
+            self.commit()?;
+        }
+        let now = Timestamp(now_micros());
+        let first = self.next_seq;
+        for (i, event) in events.iter_mut().enumerate() {
+            if event.device_id != self.device_id {
+                return Err(Error::WrongDevice {
+                    expected: self.device_id.clone(),
+                    found: event.device_id.clone(),
+                });
+            }
+            event.seq = first + i as u64;
+            event.validate(Some(now))?;
+        }
+        self.journal
+            .append(&events, self.durability == Durability::Sync)?;
+        for event in events {
+            self.buffer_event(event);
+        }
+        Ok(first..self.next_seq)
+    }
+
+    fn buffer_event(&mut self, event: Event) {
+        // The JSON size is what the journal holds: a cheap, stable measure.
+        self.buffered_bytes += 64 + event.text_fields().map(|(_, v)| v.len()).sum::<usize>();
+        self.oldest.get_or_insert_with(Instant::now);
+        self.next_seq = event.seq + 1;
+        self.buffer.push(event);
+    }
+
+    fn is_due(&self) -> bool {
+        self.buffer.len() >= self.max_rows
+            || self.buffered_bytes >= self.max_bytes
+            || self.oldest.is_some_and(|t| t.elapsed() >= self.max_age)
+    }
+
+    /// Commits a segment if one is due by size or age; returns its record.
+    pub fn commit_if_due(&mut self) -> Result<Option<SegmentRecord>> {
+        if self.is_due() {
+            self.commit()
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Commits the buffered events as one signed segment (nothing if none
+    /// are buffered); returns its record.
+    pub fn commit(&mut self) -> Result<Option<SegmentRecord>> {
+        let (Some(first), Some(last)) = (self.buffer.first(), self.buffer.last()) else {
+            return Ok(None);
+        };
+        let encoded = segment::encode(&self.buffer)?;
+        let mut record = SegmentRecord {
+            format: FORMAT.to_owned(),
+            schema_version: SCHEMA_VERSION,
+            device_id: self.device_id.clone(),
+            segment_no: self.segment_no,
+            first_seq: first.seq,
+            last_seq: last.seq,
+            row_count: self.buffer.len() as u64,
+            first_ts: first.ts.0,
+            last_ts: last.ts.0,
+            prev_head: hex::encode(self.prev_head),
+            merkle_root: hex::encode(encoded.root),
+            committed_at: now_micros(),
+            key_id: String::new(),
+            head: String::new(),
+            signature: String::new(),
+        };
+        record.seal(&self.key);
+
+        let name = segment_file_name(first.seq);
+        let path = self.dir.join(&name);
+        let tmp = self.dir.join(format!("{name}.tmp"));
+        if path.exists() {
+            return Err(Error::format(
+                &path,
+                "a segment with this first sequence number already exists",
+            ));
+        }
+        let file = segment::write_file(&tmp, &encoded.batch, &record)?;
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        drop(file);
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+        store::sync_dir(&self.dir)?;
+        // Only now may the journal forget these events.
+        self.journal.reset()?;
+
+        self.prev_head = record.head_bytes().unwrap_or(self.prev_head);
+        self.segment_no += 1;
+        self.buffer.clear();
+        self.buffered_bytes = 0;
+        self.oldest = None;
+        Ok(Some(record))
+    }
+
+    /// Commits what is buffered and closes the writer.
+    pub fn close(mut self) -> Result<Option<SegmentRecord>> {
+        self.commit()
+    }
+}

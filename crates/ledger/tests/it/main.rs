@@ -1,0 +1,6 @@
+//! Integration tests of the ledger.
+
+mod common;
+
+mod battery;
+mod rfc6962_vectors;
