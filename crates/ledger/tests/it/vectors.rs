@@ -1,0 +1,121 @@
+//! The committed test vectors (`docs/vectors/ledger-v1.json`) must match
+//! what the code computes. Regenerate with `UPDATE_VECTORS=1` only when the
+//! format version changes.
+
+use serde_json::{Value, json};
+use worklog_ledger::merkle::{inclusion_path, root};
+use worklog_ledger::{FORMAT, Role, RowEncoder, SecretKey, SegmentRecord, genesis_head};
+use worklog_schema::{Date, Event, EventKind, SCHEMA_VERSION, Timestamp, events_to_batch};
+
+fn events() -> Vec<Event> {
+    let ts = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+    let mut a = Event::new(
+        "PC-0001",
+        1,
+        ts("2026-10-05T08:30:00+09:00"),
+        540,
+        EventKind::Session,
+        "logon",
+    );
+    a.user_name = Some("user001".into());
+    let mut b = Event::new(
+        "PC-0001",
+        2,
+        ts("2026-10-05T08:31:12.5+09:00"),
+        540,
+        EventKind::File,
+        "copy",
+    );
+    b.user_name = Some("user001".into());
+    b.file_path = Some(r"C:\Users\user001\Documents\顧客一覧.xlsx".into());
+    b.target_path = Some(r"E:\顧客一覧.xlsx".into());
+    b.file_size = Some(120_003);
+    b.src_removable = Some(false);
+    b.dst_removable = Some(true);
+    let mut c = Event::new(
+        "PC-0001",
+        3,
+        ts("2026-10-05T08:32:00+09:00"),
+        540,
+        EventKind::Inventory,
+        "os",
+    );
+    c.snapshot_id = Some("PC-0001-20261005".into());
+    c.os_product = Some("Windows 11 Pro".into());
+    c.os_version = Some("25H2".into());
+    c.last_patch_date = Date::parse("2026-09-23");
+    vec![a, b, c]
+}
+
+fn compute() -> Value {
+    let events = events();
+    let batch = events_to_batch(&events).unwrap();
+    let encoder = RowEncoder::new(&batch).unwrap();
+    let mut leaves = Vec::new();
+    encoder.leaf_hashes(&mut leaves);
+    let rows: Vec<Value> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut bytes = Vec::new();
+            encoder.encode(i, &mut bytes);
+            json!({ "event": e, "canonical_bytes": hex::encode(&bytes), "leaf_hash": hex::encode(leaves[i]) })
+        })
+        .collect();
+    let seed = [1u8; 32];
+    let key = SecretKey::from_seed(Role::Device, "PC-0001", seed);
+    let merkle_root = root(&leaves);
+    let mut record = SegmentRecord {
+        format: FORMAT.into(),
+        schema_version: SCHEMA_VERSION,
+        device_id: "PC-0001".into(),
+        segment_no: 0,
+        first_seq: 1,
+        last_seq: 3,
+        row_count: 3,
+        first_ts: events[0].ts.0,
+        last_ts: events[2].ts.0,
+        prev_head: hex::encode(genesis_head("PC-0001")),
+        merkle_root: hex::encode(merkle_root),
+        committed_at: 1_791_000_000_000_000,
+        key_id: String::new(),
+        head: String::new(),
+        signature: String::new(),
+    };
+    record.seal(&key);
+    let path: Vec<String> = inclusion_path(&leaves, 1)
+        .unwrap()
+        .iter()
+        .map(hex::encode)
+        .collect();
+    json!({
+        "description": "worklog-ledger/1 test vectors: see docs/ledger-format.md. All hashes SHA-256, hex.",
+        "device_key_seed": hex::encode(seed),
+        "device_public_key": hex::encode(key.public().to_bytes()),
+        "key_id": key.public().key_id(),
+        "genesis_head": hex::encode(genesis_head("PC-0001")),
+        "rows": rows,
+        "merkle_root": hex::encode(merkle_root),
+        "segment_record": record,
+        "segment_record_canonical_bytes": hex::encode(record.canonical_bytes()),
+        "inclusion_proof": { "leaf_index": 1, "tree_size": 3, "leaf_hash": hex::encode(leaves[1]), "path": path },
+    })
+}
+
+#[test]
+fn code_matches_committed_vectors() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/vectors/ledger-v1.json"
+    );
+    let computed = compute();
+    if std::env::var_os("UPDATE_VECTORS").is_some() {
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&computed).unwrap() + "\n",
+        )
+        .unwrap();
+    }
+    let committed: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(computed, committed, "the code's output differs from {path}");
+}
