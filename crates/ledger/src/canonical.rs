@@ -87,25 +87,111 @@ impl<'a> RowEncoder<'a> {
 
     /// Appends the canonical bytes of row `row` to `out`.
     pub fn encode(&self, row: usize, out: &mut Vec<u8>) {
-        out.extend_from_slice(ROW_DOMAIN);
-        out.extend_from_slice(&SCHEMA_VERSION.to_be_bytes());
+        let mut offsets = Vec::with_capacity(2);
+        self.encode_rows(row..row + 1, out, &mut offsets);
+    }
+
+    /// Appends the canonical bytes of `rows` to `out`, one after another,
+    /// and pushes each row's start offset in `out` plus the end offset to
+    /// `offsets` (so row `i` is `out[offsets[i]..offsets[i + 1]]`).
+    ///
+    /// Column by column, not row by row: one tight, typed loop per column
+    /// instead of a 55-way dispatch per row.
+    pub fn encode_rows(
+        &self,
+        rows: std::ops::Range<usize>,
+        out: &mut Vec<u8>,
+        offsets: &mut Vec<usize>,
+    ) {
+        let rows = rows.start.min(self.rows)..rows.end.min(self.rows);
+        let n = rows.len();
+        let fixed_len = ROW_DOMAIN.len() + 4 + self.columns.len();
+        let mut lens = vec![fixed_len; n];
+        for column in &self.columns {
+            let (nulls, width) = match column {
+                Column::U64(a) => (a.nulls(), 8),
+                Column::I64(a) => (a.nulls(), 8),
+                Column::Ts(a) => (a.nulls(), 8),
+                Column::I32(a) => (a.nulls(), 4),
+                Column::Date(a) => (a.nulls(), 4),
+                Column::Bool(a) => (a.nulls(), 1),
+                Column::Str(a) => {
+                    let value_offsets = a.value_offsets();
+                    for (len, row) in lens.iter_mut().zip(rows.clone()) {
+                        if a.is_valid(row) {
+                            *len += 4 + (value_offsets[row + 1] - value_offsets[row]) as usize;
+                        }
+                    }
+                    continue;
+                }
+            };
+            match nulls {
+                None => lens.iter_mut().for_each(|len| *len += width),
+                Some(nulls) => {
+                    for (len, row) in lens.iter_mut().zip(rows.clone()) {
+                        if nulls.is_valid(row) {
+                            *len += width;
+                        }
+                    }
+                }
+            }
+        }
+
+        let base = out.len();
+        let mut cursors = Vec::with_capacity(n);
+        let mut at = base;
+        for len in &lens {
+            offsets.push(at);
+            cursors.push(at);
+            at += len;
+        }
+        offsets.push(at);
+        out.resize(at, 0);
+        let buf = &mut out[..];
+        let mut prefix = [0u8; 10];
+        prefix[..ROW_DOMAIN.len()].copy_from_slice(ROW_DOMAIN);
+        prefix[ROW_DOMAIN.len()..].copy_from_slice(&SCHEMA_VERSION.to_be_bytes());
+        for c in cursors.iter_mut() {
+            buf[*c..*c + prefix.len()].copy_from_slice(&prefix);
+            *c += prefix.len();
+        }
         for column in &self.columns {
             match column {
-                Column::U64(a) => fixed(out, a.is_valid(row), || a.value(row).to_be_bytes()),
-                Column::I64(a) => fixed(out, a.is_valid(row), || a.value(row).to_be_bytes()),
-                Column::Ts(a) => fixed(out, a.is_valid(row), || a.value(row).to_be_bytes()),
-                Column::I32(a) => fixed(out, a.is_valid(row), || a.value(row).to_be_bytes()),
-                Column::Date(a) => fixed(out, a.is_valid(row), || a.value(row).to_be_bytes()),
-                Column::Bool(a) => fixed(out, a.is_valid(row), || [u8::from(a.value(row))]),
+                Column::U64(a) => write_fixed(buf, &mut cursors, rows.clone(), a.nulls(), |r| {
+                    a.value(r).to_be_bytes()
+                }),
+                Column::I64(a) => write_fixed(buf, &mut cursors, rows.clone(), a.nulls(), |r| {
+                    a.value(r).to_be_bytes()
+                }),
+                Column::Ts(a) => write_fixed(buf, &mut cursors, rows.clone(), a.nulls(), |r| {
+                    a.value(r).to_be_bytes()
+                }),
+                Column::I32(a) => write_fixed(buf, &mut cursors, rows.clone(), a.nulls(), |r| {
+                    a.value(r).to_be_bytes()
+                }),
+                Column::Date(a) => write_fixed(buf, &mut cursors, rows.clone(), a.nulls(), |r| {
+                    a.value(r).to_be_bytes()
+                }),
+                Column::Bool(a) => write_fixed(buf, &mut cursors, rows.clone(), a.nulls(), |r| {
+                    [u8::from(a.value(r))]
+                }),
                 Column::Str(a) => {
-                    if a.is_valid(row) {
-                        let s = a.value(row).as_bytes();
-                        out.push(1);
-                        // Values are bounded by validation (8 KiB), far below u32.
-                        out.extend_from_slice(&(s.len() as u32).to_be_bytes());
-                        out.extend_from_slice(s);
-                    } else {
-                        out.push(0);
+                    let value_offsets = a.value_offsets();
+                    let values = a.value_data();
+                    for (c, row) in cursors.iter_mut().zip(rows.clone()) {
+                        if a.is_valid(row) {
+                            let (start, end) =
+                                (value_offsets[row] as usize, value_offsets[row + 1] as usize);
+                            let len = end - start;
+                            buf[*c] = 1;
+                            // Values are bounded by validation (8 KiB), far below u32.
+                            buf[*c + 1..*c + 5].copy_from_slice(&(len as u32).to_be_bytes());
+                            buf[*c + 5..*c + 5 + len].copy_from_slice(&values[start..end]);
+                            *c += 5 + len;
+                        } else {
+                            // The buffer is zeroed: a null is the 0 already there.
+                            *c += 1;
+                        }
                     }
                 }
             }
@@ -115,25 +201,38 @@ impl<'a> RowEncoder<'a> {
     /// The RFC 6962 leaf hash of every row, appended to `leaves`; returns
     /// the number of canonical bytes hashed.
     pub fn leaf_hashes(&self, leaves: &mut Vec<Hash>) -> u64 {
-        let mut buf = Vec::with_capacity(512);
-        let mut bytes = 0u64;
-        leaves.reserve(self.rows);
-        for row in 0..self.rows {
-            buf.clear();
-            self.encode(row, &mut buf);
-            bytes += buf.len() as u64;
-            leaves.push(leaf_hash(&buf));
+        self.leaf_hashes_of(0..self.rows, leaves)
+    }
+
+    /// The leaf hashes of `rows`, appended to `leaves`; returns the number
+    /// of canonical bytes hashed.
+    pub fn leaf_hashes_of(&self, rows: std::ops::Range<usize>, leaves: &mut Vec<Hash>) -> u64 {
+        let mut buf = Vec::with_capacity(rows.len() * 256);
+        let mut offsets = Vec::with_capacity(rows.len() + 1);
+        self.encode_rows(rows, &mut buf, &mut offsets);
+        leaves.reserve(offsets.len().saturating_sub(1));
+        for w in offsets.windows(2) {
+            leaves.push(leaf_hash(&buf[w[0]..w[1]]));
         }
-        bytes
+        buf.len() as u64
     }
 }
 
 #[inline]
-fn fixed<const N: usize>(out: &mut Vec<u8>, valid: bool, value: impl FnOnce() -> [u8; N]) {
-    if valid {
-        out.push(1);
-        out.extend_from_slice(&value());
-    } else {
-        out.push(0);
+fn write_fixed<const N: usize>(
+    buf: &mut [u8],
+    cursors: &mut [usize],
+    rows: std::ops::Range<usize>,
+    nulls: Option<&arrow_buffer::NullBuffer>,
+    value: impl Fn(usize) -> [u8; N],
+) {
+    for (c, row) in cursors.iter_mut().zip(rows) {
+        if nulls.is_none_or(|n| n.is_valid(row)) {
+            buf[*c] = 1;
+            buf[*c + 1..*c + 1 + N].copy_from_slice(&value(row));
+            *c += 1 + N;
+        } else {
+            *c += 1;
+        }
     }
 }

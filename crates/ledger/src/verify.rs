@@ -871,14 +871,7 @@ fn add_batch(batch: &RecordBatch, rows: &mut Rows) -> std::result::Result<(), St
         .into_par_iter()
         .map(|c| {
             let mut leaves = Vec::with_capacity(chunk);
-            let mut buf = Vec::with_capacity(512);
-            let mut bytes = 0u64;
-            for row in c * chunk..((c + 1) * chunk).min(n) {
-                buf.clear();
-                encoder.encode(row, &mut buf);
-                bytes += buf.len() as u64;
-                leaves.push(merkle::leaf_hash(&buf));
-            }
+            let bytes = encoder.leaf_hashes_of(c * chunk..((c + 1) * chunk).min(n), &mut leaves);
             (leaves, bytes)
         })
         .collect();
@@ -910,7 +903,13 @@ fn diagnose_rows(
 ) -> Vec<RowFinding> {
     let mut found: Vec<RowFinding> = Vec::new();
     let (first, last) = (record.first_seq, record.last_seq);
-    let digest_ok = |i: usize| rows.leaves[i][..DIGEST_LEN] == rows.digests[i];
+    let digest_ok = |i: usize| {
+        rows.leaves
+            .get(i)
+            .zip(rows.digests.get(i))
+            .is_some_and(|(leaf, digest)| leaf[..DIGEST_LEN] == digest[..])
+    };
+    let ts_at = |i: usize| rows.ts.get(i).copied();
 
     // 1. Inserted rows: a seq outside the range, or a second row for a seq.
     let mut kept_at: BTreeMap<u64, usize> = BTreeMap::new();
@@ -938,7 +937,7 @@ fn diagnose_rows(
             AnomalyClass::RowInserted,
             seq,
             seq,
-            Some(rows.ts[i]),
+            ts_at(i),
             format!("row {i} (seq {seq}) was not in the signed segment"),
         ));
     }
@@ -979,7 +978,7 @@ fn diagnose_rows(
             AnomalyClass::RowsReordered,
             sorted[lo],
             sorted[hi],
-            Some(rows.ts[kept[lo]]),
+            ts_at(kept[lo]),
             format!(
                 "rows for seq {}..={} are not in signed order",
                 sorted[lo], sorted[hi]
@@ -996,7 +995,7 @@ fn diagnose_rows(
                 AnomalyClass::RowModified,
                 seq,
                 seq,
-                Some(rows.ts[i]),
+                ts_at(i),
                 format!("row {i} (seq {seq}) differs from its signed content"),
             ));
         }
@@ -1006,7 +1005,10 @@ fn diagnose_rows(
     //    signed root; if they do not, something changed that the digests
     //    cannot place.
     if !deleted && !modified {
-        let leaves: Vec<Hash> = kept_at.values().map(|&i| rows.leaves[i]).collect();
+        let leaves: Vec<Hash> = kept_at
+            .values()
+            .filter_map(|&i| rows.leaves.get(i).copied())
+            .collect();
         if Some(merkle::root(&leaves)) != expected_root {
             found.push((AnomalyClass::RowModified, first, last, Some(record.first_ts), "rows do not match the signed Merkle root and their digests were rewritten too: the changed row cannot be located".into()));
         }

@@ -1,0 +1,196 @@
+//! Ledger throughput: writing segments, verifying a store, against raw
+//! SHA-256 over the same canonical bytes hashed as one stream (the floor
+//! for any scheme that reads every byte once), all in the same run.
+//!
+//! `cargo bench -p worklog-benches --bench ledger`
+//! Size: `WORKLOG_BENCH_DEVICES` (default 40) × `WORKLOG_BENCH_DAYS` (14) ×
+//! `WORKLOG_BENCH_EVENTS_PER_DAY` (5000) seeded simulator events.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use worklog_benches::{best_of, env_or, peak_rss_mib};
+use worklog_ledger::{Durability, Keyring, Role, RowEncoder, SecretKey, SegmentWriter, Verifier};
+use worklog_schema::{Event, events_to_batch};
+use worklog_synth::{Fleet, FleetConfig};
+
+fn key(device: &str) -> SecretKey {
+    let mut seed = [11u8; 32];
+    for (i, b) in device.bytes().enumerate() {
+        seed[i % 32] ^= b;
+    }
+    SecretKey::from_seed(Role::Device, device, seed)
+}
+
+fn per_sec(n: f64, t: Duration) -> f64 {
+    n / t.as_secs_f64()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing
+    // and must stay quick.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let config = FleetConfig {
+        devices: env_or("WORKLOG_BENCH_DEVICES", if quick { 6 } else { 40 }) as usize,
+        days: env_or("WORKLOG_BENCH_DAYS", if quick { 7 } else { 14 }) as u32,
+        events_per_device_day: env_or(
+            "WORKLOG_BENCH_EVENTS_PER_DAY",
+            if quick { 50 } else { 5_000 },
+        ) as u32,
+        inject_violations: false,
+        ..FleetConfig::default()
+    };
+    let runs = if quick { 1 } else { 3 };
+    let logs: Vec<Vec<Event>> = Fleet::new(config.clone())
+        .map(|f| {
+            f.generate()
+                .into_iter()
+                .map(|l| l.events)
+                .filter(|e| !e.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let events: usize = logs.iter().map(Vec::len).sum();
+    println!(
+        "ledger bench: {} devices × {} days, {events} events (seeded simulator, seed {})",
+        config.devices, config.days, config.seed
+    );
+
+    // Canonical bytes of every row, as one stream: the raw-hash baseline.
+    let mut stream = Vec::new();
+    for log in &logs {
+        for chunk in log.chunks(8192) {
+            if let Ok(batch) = events_to_batch(chunk)
+                && let Ok(encoder) = RowEncoder::new(&batch)
+            {
+                for row in 0..encoder.len() {
+                    encoder.encode(row, &mut stream);
+                }
+            }
+        }
+    }
+    let canonical = stream.len() as f64;
+    let (raw, _) = best_of(runs, || black_box(Sha256::digest(&stream)));
+    let raw_mbs = per_sec(canonical / 1e6, raw);
+
+    // Write: one device's writer on one core, batches of 1,000 appends.
+    let mut keyring = Keyring::new();
+    for log in &logs {
+        keyring.add(key(&log[0].device_id).public());
+    }
+    let store = tempfile::tempdir().ok();
+    let Some(store) = store else { return };
+    let write_once = |durability: Durability, dir: &std::path::Path| {
+        for log in &logs {
+            let Ok(mut writer) = SegmentWriter::builder(dir, key(&log[0].device_id))
+                .durability(durability)
+                .build()
+            else {
+                return;
+            };
+            for batch in log.chunks(1_000) {
+                let _ = writer.append_batch(batch.to_vec());
+            }
+            let _ = writer.close();
+        }
+    };
+    let (write, _) = best_of(runs, || {
+        let dir = store.path().join(format!("w{}", rand_suffix()));
+        write_once(Durability::Process, &dir);
+        dir
+    });
+    let sync_dir = store.path().join("sync");
+    let (write_sync, _) = best_of(1, || write_once(Durability::Sync, &sync_dir));
+
+    // Verify the synced store with 1 and 2 threads.
+    let verify_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .ok();
+        best_of(runs, || {
+            pool.as_ref()
+                .and_then(|p| p.install(|| Verifier::new(&keyring).verify(&sync_dir).ok()))
+        })
+    };
+    let (v1, r1) = verify_with(1);
+    let (v2, r2) = verify_with(2);
+    let clean = r1
+        .as_ref()
+        .is_some_and(|r| r.is_clean() && r.rows as usize == events)
+        && r2.as_ref().is_some_and(|r| r.is_clean());
+    let store_bytes: u64 = walk_size(&sync_dir);
+
+    let v1_mbs = per_sec(canonical / 1e6, v1);
+    let v2_mbs = per_sec(canonical / 1e6, v2);
+    println!(
+        "canonical bytes: {:.1} MB ({:.0} B/event); store on disk {:.1} MB ({:.1} B/event)",
+        canonical / 1e6,
+        canonical / events as f64,
+        store_bytes as f64 / 1e6,
+        store_bytes as f64 / events as f64
+    );
+    println!(
+        "raw SHA-256, one stream, 1 core : {raw_mbs:>9.1} MB/s  ({:.3} s)",
+        raw.as_secs_f64()
+    );
+    println!(
+        "write, 1 core, journal written  : {:>9.0} events/s ({:.3} s)",
+        per_sec(events as f64, write),
+        write.as_secs_f64()
+    );
+    println!(
+        "write, 1 core, journal fsynced  : {:>9.0} events/s ({:.3} s, one fsync per 1,000-event batch)",
+        per_sec(events as f64, write_sync),
+        write_sync.as_secs_f64()
+    );
+    println!(
+        "verify, 1 thread                : {:>9.0} events/s, {v1_mbs:.1} MB/s canonical ({:.3} s)",
+        per_sec(events as f64, v1),
+        v1.as_secs_f64()
+    );
+    println!(
+        "verify, 2 threads               : {:>9.0} events/s, {v2_mbs:.1} MB/s canonical ({:.3} s)",
+        per_sec(events as f64, v2),
+        v2.as_secs_f64()
+    );
+    println!(
+        "ratio verify(1 thread) / raw SHA-256 per core: {:.2}  (aim ≥ 0.50)",
+        v1_mbs / raw_mbs
+    );
+    println!(
+        "scaling verify(2 threads) / verify(1 thread) : {:.2}  (ideal 2.00 on this 2-core machine)",
+        v2_mbs / v1_mbs
+    );
+    println!(
+        "store verified clean with every row: {clean}; peak RSS {:.0} MiB",
+        peak_rss_mib()
+    );
+    if !clean {
+        std::process::exit(1);
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+fn walk_size(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                walk_size(&p)
+            } else {
+                e.metadata().map_or(0, |m| m.len())
+            }
+        })
+        .sum()
+}

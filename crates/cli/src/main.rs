@@ -1,0 +1,414 @@
+//! `worklog`: the auditor's command line. Thin glue over the `worklog` crate.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use worklog::ledger::{
+    AnchorLog, HeadClaim, InclusionProof, Keyring, Role, SecretKey, Verifier, VerifyReport,
+    export_heads, prove, prune,
+};
+use worklog::schema::{Date, Timestamp};
+use worklog::{DemoConfig, run_demo};
+
+/// Exit code: the job completed and found nothing wrong.
+const EXIT_OK: u8 = 0;
+/// Exit code: integrity anomalies were found.
+const EXIT_ANOMALIES: u8 = 1;
+/// Exit code: usage or input error.
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "worklog",
+    version,
+    about = "Tamper-evident PC operation logs and compliance evidence for 業務品質評価基準 items 108-125",
+    after_help = "Exit codes: 0 done, 1 integrity anomalies found, 2 usage or input error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a fleet, write it to a signed store, anchor it and verify it.
+    #[command(
+        after_help = "Example:\n  worklog demo --out worklog-out\n  worklog demo --out big --devices 100 --days 30 --events-per-day 2000"
+    )]
+    Demo {
+        /// Output folder (must not hold a store yet).
+        #[arg(long, default_value = "worklog-out")]
+        out: PathBuf,
+        /// Simulated devices.
+        #[arg(long, default_value_t = DemoConfig::default().devices)]
+        devices: usize,
+        /// Simulated days.
+        #[arg(long, default_value_t = DemoConfig::default().days)]
+        days: u32,
+        /// Events per device per working day.
+        #[arg(long, default_value_t = DemoConfig::default().events_per_device_day)]
+        events_per_day: u32,
+        /// Simulator seed (same seed, same events).
+        #[arg(long, default_value_t = DemoConfig::default().seed)]
+        seed: u64,
+    },
+    /// Verify a store's hash chains, signatures and (optionally) anchors.
+    #[command(
+        after_help = "Example:\n  worklog verify --store worklog-out/store --keys worklog-out/keys --anchors worklog-out/anchors.jsonl"
+    )]
+    Verify {
+        /// The store folder.
+        #[arg(long)]
+        store: PathBuf,
+        /// Folder of trusted public keys (*.pub).
+        #[arg(long)]
+        keys: PathBuf,
+        /// Anchor log to check heads against.
+        #[arg(long)]
+        anchors: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate an Ed25519 key pair (device or authority).
+    #[command(after_help = "Example:\n  worklog keygen --role device --id PC-0001 --out keys")]
+    Keygen {
+        /// device or authority.
+        #[arg(long, value_enum)]
+        role: KeyRole,
+        /// Device id, or the authority's name.
+        #[arg(long)]
+        id: String,
+        /// Folder to write <id>.pub and <id>.key into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Export heads for anchoring, or countersign them into an anchor log.
+    #[command(subcommand)]
+    Anchor(AnchorCommand),
+    /// Produce (and check) the inclusion proof of one event.
+    #[command(
+        after_help = "Example:\n  worklog prove --store worklog-out/store --device PC-0002 --seq 120 --keys worklog-out/keys"
+    )]
+    Prove {
+        /// The store folder.
+        #[arg(long)]
+        store: PathBuf,
+        /// The device.
+        #[arg(long)]
+        device: String,
+        /// The event's sequence number.
+        #[arg(long)]
+        seq: u64,
+        /// Check the proof against these public keys as well.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
+    /// Remove segments older than a date under a signed prune checkpoint.
+    Prune {
+        /// The store folder.
+        #[arg(long)]
+        store: PathBuf,
+        /// The device.
+        #[arg(long)]
+        device: String,
+        /// Remove segments whose every event is before this date (UTC, YYYY-MM-DD).
+        #[arg(long)]
+        before: String,
+        /// The authority's secret key file.
+        #[arg(long)]
+        authority_key: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnchorCommand {
+    /// Write every device's latest head claim (JSON Lines).
+    Export {
+        /// The store folder.
+        #[arg(long)]
+        store: PathBuf,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check head claims and countersign them into the anchor log.
+    Import {
+        /// Head claims from `anchor export`.
+        #[arg(long)]
+        claims: PathBuf,
+        /// The anchor log (appended to).
+        #[arg(long)]
+        anchors: PathBuf,
+        /// Folder of device public keys.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The authority's secret key file.
+        #[arg(long)]
+        authority_key: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KeyRole {
+    Device,
+    Authority,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitCode::from(EXIT_OK);
+            }
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Demo {
+            out,
+            devices,
+            days,
+            events_per_day,
+            seed,
+        } => {
+            let config = DemoConfig {
+                seed,
+                devices,
+                days,
+                events_per_device_day: events_per_day,
+            };
+            let demo = run_demo(&out, &config)
+                .with_context(|| format!("demo job in {}", out.display()))?;
+            let mut text = format!(
+                "Simulated {} devices × {} days: {} events written to a signed store, {} ground-truth labels.\n",
+                devices, days, demo.events, demo.labels
+            );
+            text += &summary(&demo.verification);
+            text += &format!(
+                "\nstore:         {}\nkeys:          {}\nanchors:       {}\npolicy:        {}\nground truth:  {}\nverification:  {}\n",
+                demo.store.display(),
+                demo.keys.display(),
+                demo.anchors.display(),
+                demo.policy.display(),
+                demo.ground_truth.display(),
+                demo.verification_json.display()
+            );
+            print(&text)?;
+            Ok(exit_for(&demo.verification))
+        }
+        Command::Verify {
+            store,
+            keys,
+            anchors,
+            json,
+        } => {
+            let keyring = load_keys(&keys)?;
+            let log = match &anchors {
+                Some(path) => Some(open_anchor_log(path)?),
+                None => None,
+            };
+            let verifier = Verifier::new(&keyring);
+            let verifier = match (&log, &anchors) {
+                (Some(log), Some(path)) => verifier.anchors(log, path.display().to_string()),
+                _ => verifier,
+            };
+            if !store.is_dir() {
+                bail!(
+                    "store {} is not a folder; pass the folder that holds device_id=… partitions",
+                    store.display()
+                );
+            }
+            let report = verifier
+                .verify(&store)
+                .with_context(|| format!("verifying {}", store.display()))?;
+            if json {
+                print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+            } else {
+                print(&summary(&report))?;
+            }
+            Ok(exit_for(&report))
+        }
+        Command::Keygen { role, id, out } => {
+            let role = match role {
+                KeyRole::Device => Role::Device,
+                KeyRole::Authority => Role::Authority,
+            };
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let key = SecretKey::generate(role, &id)?;
+            let (secret, public) = (out.join(format!("{id}.key")), out.join(format!("{id}.pub")));
+            key.write(&secret)
+                .context("writing the secret key (it must not exist yet)")?;
+            key.public().write(&public)?;
+            print(&format!(
+                "{role} key {} (id {})\nsecret: {}\npublic: {}\n",
+                id,
+                key.public().key_id(),
+                secret.display(),
+                public.display()
+            ))?;
+            Ok(EXIT_OK)
+        }
+        Command::Anchor(AnchorCommand::Export { store, out }) => {
+            let claims = export_heads(&store)
+                .with_context(|| format!("reading heads of {}", store.display()))?;
+            let mut text = String::new();
+            for claim in &claims {
+                text += &serde_json::to_string(claim)?;
+                text.push('\n');
+            }
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            print(&format!(
+                "{} head claims written to {}\n",
+                claims.len(),
+                out.display()
+            ))?;
+            Ok(EXIT_OK)
+        }
+        Command::Anchor(AnchorCommand::Import {
+            claims,
+            anchors,
+            keys,
+            authority_key,
+        }) => {
+            let keyring = load_keys(&keys)?;
+            let authority = SecretKey::read(&authority_key)?;
+            let mut log = open_anchor_log(&anchors)?;
+            let text = std::fs::read_to_string(&claims)
+                .with_context(|| format!("reading {}", claims.display()))?;
+            let now = Timestamp(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)?
+                    .as_micros() as i64,
+            );
+            let mut anchored = 0;
+            for (i, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let claim: HeadClaim = serde_json::from_str(line).with_context(|| {
+                    format!("{} line {}: not a head claim", claims.display(), i + 1)
+                })?;
+                log.anchor(&claim, &keyring, &authority, now.0)
+                    .with_context(|| format!("{} line {}", claims.display(), i + 1))?;
+                anchored += 1;
+            }
+            print(&format!(
+                "{anchored} heads anchored in {}\n",
+                anchors.display()
+            ))?;
+            Ok(EXIT_OK)
+        }
+        Command::Prove {
+            store,
+            device,
+            seq,
+            keys,
+        } => {
+            let proof: InclusionProof = prove(&store, &device, seq)?;
+            if let Some(keys) = keys {
+                proof.check(&load_keys(&keys)?)?;
+                eprintln!(
+                    "proof checked: event {seq} of {device} is in {} under a valid signature",
+                    proof.segment_file
+                );
+            }
+            print(&(serde_json::to_string_pretty(&proof)? + "\n"))?;
+            Ok(EXIT_OK)
+        }
+        Command::Prune {
+            store,
+            device,
+            before,
+            authority_key,
+        } => {
+            let Some(date) = Date::parse(&before) else {
+                bail!("--before {before:?} is not a date such as 2016-04-01");
+            };
+            let authority = SecretKey::read(&authority_key)?;
+            let horizon = Timestamp::from_secs(i64::from(date.0) * 86_400);
+            match prune(&store, &device, horizon, &authority)? {
+                Some(cp) => print(&format!(
+                    "pruned {device} through seq {} (checkpoint signed by {})\n",
+                    cp.cut_seq, cp.authority_key_id
+                ))?,
+                None => print(&format!("nothing of {device} is older than {before}\n"))?,
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn load_keys(dir: &Path) -> Result<Keyring> {
+    let ring = Keyring::load_dir(dir)
+        .with_context(|| format!("loading public keys from {}", dir.display()))?;
+    for (path, reason) in &ring.problems {
+        eprintln!("warning: key file {} skipped: {reason}", path.display());
+    }
+    Ok(ring)
+}
+
+fn open_anchor_log(path: &Path) -> Result<AnchorLog> {
+    let (log, problems) = AnchorLog::open(path)?;
+    for p in problems {
+        eprintln!("warning: {} line {}: {}", path.display(), p.line, p.reason);
+    }
+    Ok(log)
+}
+
+fn exit_for(report: &VerifyReport) -> u8 {
+    if report.is_clean() {
+        EXIT_OK
+    } else {
+        EXIT_ANOMALIES
+    }
+}
+
+fn summary(report: &VerifyReport) -> String {
+    let devices = report.devices.len();
+    let anomalies: Vec<_> = report.anomalies().collect();
+    let mut text = format!(
+        "Verified {} segment files, {} events of {} devices ({:.1} MB canonical): ",
+        report.files,
+        report.rows,
+        devices,
+        report.canonical_bytes as f64 / 1e6
+    );
+    if anomalies.is_empty() {
+        let anchored: u64 = report.devices.iter().map(|d| d.anchors_matched).sum();
+        text += &format!("every chain intact, {anchored} anchors matched.\n");
+    } else {
+        text += &format!("{} integrity anomalies.\n", anomalies.len());
+        for a in anomalies {
+            text += &format!("  {a}\n");
+        }
+    }
+    text
+}

@@ -1,0 +1,210 @@
+//! Worklog Analyzer: PC operation logs in, tamper-evident evidence and
+//! compliance findings out.
+//!
+//! This facade re-exports the crates ([`schema`], [`ledger`], [`synth`]) and
+//! offers the jobs the `worklog` CLI runs as plain library calls.
+//!
+//! # Example
+//! ```
+//! use worklog::{DemoConfig, run_demo};
+//!
+//! let out = tempfile::tempdir().unwrap();
+//! let config = DemoConfig { devices: 6, days: 7, events_per_device_day: 80, ..DemoConfig::default() };
+//! let demo = run_demo(out.path(), &config).unwrap();
+//! assert!(demo.verification.is_clean());
+//! assert_eq!(demo.verification.devices.len(), 5); // one simulated device is silent
+//! assert!(demo.labels > 0);
+//! assert!(out.path().join("store").is_dir());
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+pub use worklog_ledger as ledger;
+use worklog_ledger::{
+    AnchorLog, Durability, Keyring, Role, SecretKey, SegmentWriter, Verifier, VerifyReport,
+    export_heads,
+};
+pub use worklog_schema as schema;
+pub use worklog_synth as synth;
+use worklog_synth::{Fleet, FleetConfig, write_labels};
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong in a job.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The ledger failed (I/O, keys, format).
+    #[error(transparent)]
+    Ledger(#[from] worklog_ledger::Error),
+    /// The simulator failed.
+    #[error(transparent)]
+    Synth(#[from] worklog_synth::Error),
+    /// A file or folder could not be written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The output folder holds an earlier run.
+    #[error("{} already holds a store; choose an empty folder or remove it", path.display())]
+    NotEmpty {
+        /// The folder.
+        path: PathBuf,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// What the demo job simulates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoConfig {
+    /// Simulator seed.
+    pub seed: u64,
+    /// Devices.
+    pub devices: usize,
+    /// Days.
+    pub days: u32,
+    /// Events per device per working day.
+    pub events_per_device_day: u32,
+}
+
+impl Default for DemoConfig {
+    /// 30 devices × 14 days × 500 events: a few hundred thousand events,
+    /// seconds to build.
+    fn default() -> Self {
+        DemoConfig {
+            seed: FleetConfig::default().seed,
+            devices: 30,
+            days: 14,
+            events_per_device_day: 500,
+        }
+    }
+}
+
+/// Where the demo job put things, and what it found.
+#[derive(Debug)]
+pub struct DemoOutput {
+    /// The signed event store.
+    pub store: PathBuf,
+    /// Device public keys and the authority key (`keys/`, secrets in `keys/secret/`).
+    pub keys: PathBuf,
+    /// The anchor log.
+    pub anchors: PathBuf,
+    /// The policy folder matching the fleet.
+    pub policy: PathBuf,
+    /// The ground-truth labels of injected violations.
+    pub ground_truth: PathBuf,
+    /// The verification report (JSON).
+    pub verification_json: PathBuf,
+    /// Events written.
+    pub events: u64,
+    /// Ground-truth labels written.
+    pub labels: usize,
+    /// The verification result.
+    pub verification: VerifyReport,
+}
+
+/// Simulates a fleet and writes everything an audit needs under `out`:
+/// device keys, a signed store written through the ledger writer, anchors
+/// countersigned by an authority key, the policy, the ground truth, and
+/// the store's verification report.
+pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
+    let store = out.join("store");
+    if store.exists() {
+        return Err(Error::NotEmpty {
+            path: out.to_owned(),
+        });
+    }
+    let keys = out.join("keys");
+    let secret = keys.join("secret");
+    std::fs::create_dir_all(&secret).map_err(io(&secret))?;
+    std::fs::create_dir_all(&store).map_err(io(&store))?;
+
+    let fleet = Fleet::new(FleetConfig {
+        seed: config.seed,
+        devices: config.devices,
+        days: config.days,
+        events_per_device_day: config.events_per_device_day,
+        ..FleetConfig::default()
+    })?;
+    let authority = SecretKey::generate(Role::Authority, "head-office")?;
+    authority.write(&secret.join("authority.key"))?;
+    authority.public().write(&keys.join("authority.pub"))?;
+
+    // Each device writes its own chain; devices in parallel.
+    let results: Vec<Result<(u64, Vec<worklog_synth::Label>)>> = (0..fleet.len())
+        .into_par_iter()
+        .map(|i| {
+            let Some(log) = fleet.device(i) else {
+                return Ok((0, Vec::new()));
+            };
+            let key = SecretKey::generate(Role::Device, log.device_id.clone())?;
+            key.public()
+                .write(&keys.join(format!("{}.pub", log.device_id)))?;
+            key.write(&secret.join(format!("{}.key", log.device_id)))?;
+            let n = log.events.len() as u64;
+            if n > 0 {
+                let mut writer = SegmentWriter::builder(&store, key)
+                    .max_rows(50_000)
+                    .durability(Durability::Process)
+                    .build()?;
+                for chunk in log.events.chunks(1_000) {
+                    writer.append_batch(chunk.to_vec())?;
+                }
+                writer.close()?;
+            }
+            Ok((n, log.labels))
+        })
+        .collect();
+    let mut events = 0;
+    let mut labels = Vec::new();
+    for result in results {
+        let (n, device_labels) = result?;
+        events += n;
+        labels.extend(device_labels);
+    }
+
+    let keyring = Keyring::load_dir(&keys)?;
+    let anchors = out.join("anchors.jsonl");
+    let (mut log, _) = AnchorLog::open(&anchors)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
+    for claim in export_heads(&store)? {
+        log.anchor(&claim, &keyring, &authority, now)?;
+    }
+
+    let policy = out.join("policy");
+    fleet.write_policy(&policy)?;
+    let ground_truth = out.join("ground-truth.csv");
+    write_labels(&ground_truth, &labels)?;
+
+    let verification = Verifier::new(&keyring)
+        .anchors(&log, "anchors.jsonl")
+        .verify(&store)?;
+    let verification_json = out.join("verification.json");
+    let json = serde_json::to_string_pretty(&verification).unwrap_or_default();
+    std::fs::write(&verification_json, json).map_err(io(&verification_json))?;
+
+    Ok(DemoOutput {
+        store,
+        keys,
+        anchors,
+        policy,
+        ground_truth,
+        verification_json,
+        events,
+        labels: labels.len(),
+        verification,
+    })
+}
