@@ -56,7 +56,7 @@ mod verify;
 mod writer;
 
 pub use anchor::{Anchor, AnchorLog, AnchorLogProblem, HeadClaim, export_heads};
-pub use canonical::{ROW_DOMAIN, RowEncoder, ShapeError};
+pub use canonical::{ROW_DOMAIN, RowEncoder, Scratch, ShapeError};
 pub use checkpoint::{CHECKPOINT_FORMAT, PruneCheckpoint, prune};
 pub use error::{Error, Result, chain};
 pub use keys::{Keyring, PublicKey, Role, SecretKey};

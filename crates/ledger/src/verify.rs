@@ -15,7 +15,7 @@ use serde::Serialize;
 use worklog_schema::Timestamp;
 
 use crate::anchor::{Anchor, AnchorLog};
-use crate::canonical::RowEncoder;
+use crate::canonical::{RowEncoder, Scratch};
 use crate::checkpoint::PruneCheckpoint;
 use crate::error::{Result, chain};
 use crate::keys::Keyring;
@@ -827,7 +827,7 @@ pub(crate) struct Rows {
 
 fn read_rows(builder: ParquetRecordBatchReaderBuilder<File>) -> std::result::Result<Rows, String> {
     let reader = builder
-        .with_batch_size(8192)
+        .with_batch_size(32 * 1024)
         .build()
         .map_err(|e| format!("cannot decode: {e}"))?;
     let mut rows = Rows {
@@ -869,9 +869,10 @@ fn add_batch(batch: &RecordBatch, rows: &mut Rows) -> std::result::Result<(), St
     let chunk = 1024;
     let parts: Vec<(Vec<Hash>, u64)> = (0..n.div_ceil(chunk))
         .into_par_iter()
-        .map(|c| {
+        .map_init(Scratch::default, |scratch, c| {
             let mut leaves = Vec::with_capacity(chunk);
-            let bytes = encoder.leaf_hashes_of(c * chunk..((c + 1) * chunk).min(n), &mut leaves);
+            let bytes =
+                encoder.leaf_hashes_with(c * chunk..((c + 1) * chunk).min(n), &mut leaves, scratch);
             (leaves, bytes)
         })
         .collect();

@@ -492,7 +492,7 @@ fn plan_injections(
     let days = working_days(config);
     let instances = if config.devices >= 50 { 2 } else { 1 };
     // One device in ten stays clean.
-    let clean = |i: usize| i % 10 == 0;
+    let clean = |i: usize| i.is_multiple_of(10);
     let mut exclusive_used: Vec<usize> = Vec::new();
     // Exclusive signals first, so that they find a device of their own.
     let order = Signal::ALL

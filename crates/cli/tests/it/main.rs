@@ -1,5 +1,7 @@
 //! The `worklog` binary: exit codes, outputs and error messages.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

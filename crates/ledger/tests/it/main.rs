@@ -1,5 +1,7 @@
 //! Integration tests of the ledger.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 mod anchors_and_prune;

@@ -1,5 +1,7 @@
 //! Integration tests of the event schema.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod field_reference;
 mod parquet_roundtrip;
 mod validation;

@@ -1,5 +1,7 @@
 //! Integration tests of the fleet simulator.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use worklog_schema::EventKind;
@@ -220,4 +222,38 @@ fn volume_follows_the_configured_rate() {
             log.device_id
         );
     }
+}
+
+#[test]
+fn default_size_ground_truth_covers_every_item_and_leak_signal() {
+    use rayon::prelude::*;
+    let fleet = Fleet::new(FleetConfig::default()).unwrap();
+    assert_eq!((fleet.len(), fleet.config().days), (100, 30));
+    // Device by device: the full fleet (millions of events) never sits in
+    // memory at once.
+    let labels: Vec<worklog_synth::Label> = (0..fleet.len())
+        .into_par_iter()
+        .flat_map_iter(|i| fleet.device(i).unwrap().labels)
+        .collect();
+    for item in ["108", "109", "119", "120", "123", "124", "125-1", "125-2"] {
+        assert!(
+            labels
+                .iter()
+                .any(|l| l.item == item && l.label_type == "finding"),
+            "no finding for item {item}"
+        );
+    }
+    for signal in Signal::ALL {
+        assert!(
+            labels.iter().any(|l| l.signal == signal),
+            "no {} at default size",
+            signal.name()
+        );
+    }
+    let leak: BTreeSet<&str> = labels
+        .iter()
+        .filter(|l| l.item == "leak")
+        .map(|l| l.signal_name)
+        .collect();
+    assert_eq!(leak.len(), 5, "{leak:?}");
 }
