@@ -44,8 +44,9 @@ impl SegmentWriterBuilder {
         self
     }
 
-    /// Commit a segment once its events' JSON size reaches this many bytes
-    /// (default 8 MiB). Bounds the writer's memory (see [`SegmentWriter`]).
+    /// Commit a segment once its buffered events occupy this many bytes of
+    /// memory (default 16 MiB). Bounds the writer's memory (see
+    /// [`SegmentWriter`]).
     pub fn max_bytes(mut self, bytes: usize) -> Self {
         self.max_bytes = bytes.max(1);
         self
@@ -149,11 +150,13 @@ fn remove_temporaries(dir: &Path) -> Result<()> {
 /// crash at any point, [`SegmentWriterBuilder::build`] finds every
 /// acknowledged event in a committed segment or in the journal.
 ///
-/// Memory: the buffered events (at most `max_bytes` of JSON plus one event,
-/// itself at most 58 columns × 8 KiB) and, while committing, the segment's
-/// Arrow batch and Parquet encoder, each about the size of the buffer. With
-/// the defaults the writer stays under about 40 MiB; the agent can lower
-/// `max_bytes` to trade segment size for memory.
+/// Memory: the buffered events (at most `max_bytes` of in-memory size plus
+/// one event, itself at most 55 columns × 8 KiB of text) and, while
+/// committing, the segment's Arrow batch and Parquet encoder, each smaller
+/// than the buffer (about 210 canonical bytes an event against about 1.5 KB
+/// buffered). The bound is therefore about 3 × `max_bytes`: under 50 MiB
+/// with the default 16 MiB (about 10,000 typical events a segment); the
+/// agent can lower `max_bytes` to trade segment size for memory.
 #[derive(Debug)]
 pub struct SegmentWriter {
     device_id: String,
@@ -185,7 +188,7 @@ impl SegmentWriter {
             store: store.into(),
             key,
             max_rows: 65_536,
-            max_bytes: 8 << 20,
+            max_bytes: 16 << 20,
             max_age: Duration::from_secs(15 * 60),
             durability: Durability::Sync,
         }
@@ -240,8 +243,9 @@ impl SegmentWriter {
     }
 
     fn buffer_event(&mut self, event: Event) {
-        // The JSON size is what the journal holds: a cheap, stable measure.
-        self.buffered_bytes += 64 + event.text_fields().map(|(_, v)| v.len()).sum::<usize>();
+        // What the event occupies in memory: the struct and its text.
+        self.buffered_bytes +=
+            std::mem::size_of::<Event>() + event.text_fields().map(|(_, v)| v.len()).sum::<usize>();
         self.oldest.get_or_insert_with(Instant::now);
         self.next_seq = event.seq + 1;
         self.buffer.push(event);
