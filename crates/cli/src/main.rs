@@ -55,6 +55,30 @@ enum Command {
         #[arg(long, default_value_t = DemoConfig::default().seed)]
         seed: u64,
     },
+    /// Import events from JSON Lines or CSV into a store through the ledger writer.
+    #[command(
+        after_help = "Rejected lines go to the reject file (JSON Lines: line, reason, raw) and the rest is ingested; \
+the exit code is 2 when any line was rejected.\n\nFormat: one event per line with the schema's field names \
+(docs/ingest-format.md, docs/field-reference.md); `seq` is assigned by the ledger.\n\nExample:\n  \
+worklog ingest --input events.jsonl --store store --keys keys --create-keys"
+    )]
+    Ingest {
+        /// The input file (.jsonl/.json: JSON Lines; .csv: CSV with a header).
+        #[arg(long)]
+        input: PathBuf,
+        /// The store folder (created if missing).
+        #[arg(long)]
+        store: PathBuf,
+        /// Keys folder: public keys, secrets in <keys>/secret/<device>.key.
+        #[arg(long)]
+        keys: PathBuf,
+        /// Where rejected lines go (default: <input>.rejects.jsonl).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Generate a key for a device that has none (otherwise its lines are rejected).
+        #[arg(long)]
+        create_keys: bool,
+    },
     /// Verify a store's hash chains, signatures and (optionally) anchors.
     #[command(
         after_help = "Example:\n  worklog verify --store worklog-out/store --keys worklog-out/keys --anchors worklog-out/anchors.jsonl"
@@ -222,6 +246,39 @@ fn run(cli: Cli) -> Result<u8> {
             );
             print(&text)?;
             Ok(exit_for(&demo.verification))
+        }
+        Command::Ingest {
+            input,
+            store,
+            keys,
+            rejects,
+            create_keys,
+        } => {
+            let rejects = rejects.unwrap_or_else(|| {
+                let mut name = input.file_name().unwrap_or_default().to_os_string();
+                name.push(".rejects.jsonl");
+                input.with_file_name(name)
+            });
+            let format = worklog::InputFormat::from_path(&input);
+            let report = worklog::ingest(&input, format, &store, &keys, &rejects, create_keys)
+                .with_context(|| format!("ingesting {}", input.display()))?;
+            print(&format!(
+                "{} events ingested for {} devices into {}; {} lines rejected{}\n",
+                report.accepted,
+                report.devices.len(),
+                store.display(),
+                report.rejected,
+                if report.rejected > 0 {
+                    format!(" (see {})", rejects.display())
+                } else {
+                    String::new()
+                }
+            ))?;
+            Ok(if report.rejected > 0 {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            })
         }
         Command::Verify {
             store,

@@ -19,6 +19,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod ingest;
+pub use ingest::{IngestReport, InputFormat, ingest};
+
 use rayon::prelude::*;
 pub use worklog_ledger as ledger;
 use worklog_ledger::{
@@ -49,6 +52,14 @@ pub enum Error {
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
+    },
+    /// An input file is malformed as a whole (a CSV header, say).
+    #[error("{}: {reason}", path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
     },
     /// The output folder holds an earlier run.
     #[error("{} already holds a store; choose an empty folder or remove it", path.display())]

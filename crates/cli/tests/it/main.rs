@@ -202,3 +202,135 @@ fn keygen_prove_and_check_round_trip() {
         "an existing secret key is never overwritten"
     );
 }
+
+#[test]
+fn ingest_takes_good_lines_and_rejects_bad_ones_with_line_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("events.jsonl");
+    let mut lines: Vec<Vec<u8>> = vec![
+        br#"{"ts":"2026-10-05T09:00:00+09:00","utc_offset_min":540,"device_id":"PC-0101","user_name":"sato","kind":"session","op":"logon"}"#.to_vec(),
+        br#"{"ts":"2026-10-05T09:01:00+09:00","utc_offset_min":540,"device_id":"PC-0101","user_name":"sato","kind":"web","op":"visit","url":"https://x.example/<script>","web_domain":"x.example"}"#.to_vec(),
+        b"{not json".to_vec(),
+        br#"{"ts":"2026-10-05T09:02:00+09:00","utc_offset_min":540,"device_id":"PC-0102","kind":"mail","op":"send","user_name":"kato"}"#.to_vec(),
+        b"".to_vec(),
+        [br#"{"ts":"2026-10-05T09:03:00+09:00","utc_offset_min":540,"device_id":"PC-0102","kind":"session","op":"lock","user_name":"k"#.as_slice(), &[0xff], br#""}"#].concat(),
+        br#"{"ts":"2026-10-05T09:04:00+09:00","utc_offset_min":540,"device_id":"PC-0102","user_name":"kato","kind":"session","op":"unlock"}"#.to_vec(),
+    ];
+    lines.push(br#"{"ts":"2026-10-05T09:05:00+09:00","device_id":"PC-0101","kind":"session","op":"logoff","user_name":"sato","utc_offset_min":540,"extra":1}"#.to_vec());
+    let bad_byte = lines[5].iter().position(|b| *b == 0xff).unwrap();
+    std::fs::write(&input, lines.join(&b'\n')).unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let run = worklog(&[
+        "ingest",
+        "--input",
+        input.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--create-keys",
+    ]);
+    assert_eq!(run.status.code(), Some(2), "rejects make exit code 2");
+    assert!(
+        text(&run.stdout).starts_with("3 events ingested for 2 devices"),
+        "{}",
+        text(&run.stdout)
+    );
+    let rejects = std::fs::read_to_string(dir.path().join("events.jsonl.rejects.jsonl")).unwrap();
+    let rejects: Vec<serde_json::Value> = rejects
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<(u64, String)> = rejects
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["reason"]
+                    .as_str()
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (3, "not JSON".to_owned()),
+            (4, "invalid event (device \"PC-0102\", seq 1)".to_owned()),
+            (
+                6,
+                format!("not UTF-8 at byte {bad_byte}; re-encode the collector's output as UTF-8")
+            ),
+            (8, "not an event".to_owned()),
+        ]
+    );
+    assert!(
+        rejects[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`sender_address`: is required for mail/send")
+    );
+    // What was ingested verifies under the generated keys.
+    let verify = worklog(&[
+        "verify",
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ]);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+    assert!(
+        text(&verify.stdout).contains("3 events of 2 devices"),
+        "{}",
+        text(&verify.stdout)
+    );
+}
+
+#[test]
+fn ingest_reads_csv_and_refuses_an_unknown_column_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("events.csv");
+    std::fs::write(
+        &input,
+        "ts,utc_offset_min,device_id,user_name,kind,op,file_path,target_path,dst_removable,file_size\n\
+         2026-10-05T09:00:00+09:00,540,PC-0201,ito,file,copy,C:\\a.xlsx,E:\\a.xlsx,true,120\n\
+         2026-10-05T09:01:00+09:00,540,PC-0201,ito,file,copy,C:\\b.xlsx,E:\\b.xlsx,maybe,120\n",
+    )
+    .unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let args = [
+        "ingest",
+        "--input",
+        input.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--create-keys",
+    ];
+    let run = worklog(&args);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stdout).starts_with("1 events ingested for 1 devices"),
+        "{}",
+        text(&run.stdout)
+    );
+    let rejects = std::fs::read_to_string(dir.path().join("events.csv.rejects.jsonl")).unwrap();
+    assert!(
+        rejects.contains(r#""line":3,"reason":"`dst_removable`: \"maybe\" is not true or false""#),
+        "{rejects}"
+    );
+
+    std::fs::write(&input, "ts,device,kind\n").unwrap();
+    let run = worklog(&args);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stderr).contains("line 1: column \"device\" is not an event field"),
+        "{}",
+        text(&run.stderr)
+    );
+}
