@@ -469,33 +469,31 @@ impl Fleet {
             }
         }
         // Harmless peripherals and a blocked USB stick: compliant noise.
-        if rng.chance(0.15) {
-            let ts = local_ts(date, day.boot + 60, 0);
-            b.push(ts, EventKind::Media, "connect", true, |e| {
-                e.media_class = Some("hid".into());
-                e.vendor_id = Some("046d".into());
-                e.product_id = Some("c52b".into());
-                e.blocked = Some(false);
-            });
-        }
-        if rng.chance(0.08) {
-            let ts = local_ts(date, day.boot + 120, 0);
-            b.push(ts, EventKind::Media, "connect", true, |e| {
-                e.media_class = Some("mass_storage".into());
-                e.vendor_id = Some("0781".into());
-                e.product_id = Some("5583".into());
-                e.media_serial = Some("4C530001231120115142".into());
-                e.blocked = Some(true);
-            });
-        }
-        if rng.chance(0.05) {
-            let ts = local_ts(date, day.boot + 200, 0);
-            b.push(ts, EventKind::Media, "connect", true, |e| {
-                e.media_class = Some("charge_only".into());
-                e.vendor_id = Some("05ac".into());
-                e.product_id = Some("12a8".into());
-                e.blocked = Some(false);
-            });
+        // (chance, minutes after boot, class, vendor, product, serial, blocked)
+        const NOISE: [(f64, u32, &str, &str, &str, Option<&str>, bool); 3] = [
+            (0.15, 60, "hid", "046d", "c52b", None, false),
+            (
+                0.08,
+                120,
+                "mass_storage",
+                "0781",
+                "5583",
+                Some("4C530001231120115142"),
+                true,
+            ),
+            (0.05, 200, "charge_only", "05ac", "12a8", None, false),
+        ];
+        for (chance, after, class, vendor, product, serial, blocked) in NOISE {
+            if rng.chance(chance) {
+                let ts = local_ts(date, day.boot + after, 0);
+                b.push(ts, EventKind::Media, "connect", true, |e| {
+                    e.media_class = Some(class.into());
+                    e.vendor_id = Some(vendor.into());
+                    e.product_id = Some(product.into());
+                    e.media_serial = serial.map(Into::into);
+                    e.blocked = Some(blocked);
+                });
+            }
         }
     }
 

@@ -539,18 +539,9 @@ fn plan_injections(
                 *rng.pick(&free)
             };
             let minute = rng.range(600, 900) as u32;
-            let ticket = signal.needs_approval().then(|| {
-                let ticket = format!("REQ-{:05}", 10_000 + approvals.len());
-                push_approval(
-                    config,
-                    approvals,
-                    &ticket,
-                    &profile.device.device_id,
-                    day,
-                    minute,
-                );
-                ticket
-            });
+            let ticket = signal
+                .needs_approval()
+                .then(|| push_approval(config, approvals, &profile.device.device_id, day, minute));
             profile.injections.push(Injection {
                 signal,
                 day,
@@ -561,26 +552,28 @@ fn plan_injections(
     }
 }
 
+/// Records an approved one-hour media window and returns its new ticket.
 fn push_approval(
     config: &FleetConfig,
     approvals: &mut Vec<MediaApproval>,
-    ticket: &str,
     device_id: &str,
     day: u32,
     minute: u32,
-) {
+) -> String {
+    let ticket = format!("REQ-{:05}", 10_000 + approvals.len());
     let date = config
         .start
         .checked_add_days(chrono::Days::new(u64::from(day)))
         .unwrap_or(config.start);
     approvals.push(MediaApproval {
-        ticket_id: ticket.to_owned(),
+        ticket_id: ticket.clone(),
         approver: "it-admin".into(),
         device_id: device_id.to_owned(),
         media_serial: format!("USB-{device_id}"),
         valid_from: local_ts(date, minute, 0).to_string(),
         valid_to: local_ts(date, minute + 60, 0).to_string(),
     });
+    ticket
 }
 
 /// A compliant approved window on the last clean device: disable with the
@@ -596,15 +589,7 @@ fn add_clean_approval(
     let Some(profile) = profiles.first_mut() else {
         return;
     };
-    let ticket = format!("REQ-{:05}", 10_000 + approvals.len());
-    push_approval(
-        config,
-        approvals,
-        &ticket,
-        &profile.device.device_id,
-        day,
-        840,
-    );
+    let ticket = push_approval(config, approvals, &profile.device.device_id, day, 840);
     profile.compliant_window = Some((day, 840, ticket));
 }
 
