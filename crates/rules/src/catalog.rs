@@ -1,0 +1,206 @@
+//! The evaluation-item catalog.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// A catalog file could not be used; names the file, the line and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {reason}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+pub struct CatalogError {
+    /// The catalog file.
+    pub file: String,
+    /// 1-based line, when the problem is tied to one.
+    pub line: Option<usize>,
+    /// What is wrong (naming the field) and what to do.
+    pub reason: String,
+}
+
+/// 基本項目 (basic) or 応用項目 (advanced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Level {
+    /// 基本項目
+    Basic,
+    /// 応用項目
+    Advanced,
+}
+
+impl Level {
+    /// The Japanese name.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Level::Basic => "基本項目",
+            Level::Advanced => "応用項目",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name_ja())
+    }
+}
+
+/// Which devices an item is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Applicability {
+    /// Every device.
+    All,
+    /// Portable devices only (対象外 for a desktop).
+    Portable,
+}
+
+/// One evaluation item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Item number as printed in the edition (`108`, `125-1`).
+    pub number: String,
+    /// 基本項目 or 応用項目.
+    pub level: Level,
+    /// The parent item for a sub-item (`125` for `125-1`).
+    pub parent: Option<String>,
+    /// Which devices it is judged on.
+    pub applies_to: Applicability,
+    /// The question, verbatim from the standard.
+    pub question_ja: String,
+    /// Our English rendering.
+    pub question_en: String,
+    /// A short English summary for tables.
+    pub summary_en: String,
+}
+
+/// The items of one edition of the standard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    /// Edition name.
+    pub edition: String,
+    /// Title, Japanese.
+    pub title_ja: String,
+    /// Title, English.
+    pub title_en: String,
+    /// Items in file order.
+    pub items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    edition: String,
+    title_ja: String,
+    title_en: String,
+    item: Vec<toml::Spanned<RawItem>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    number: String,
+    level: toml::Spanned<String>,
+    parent: String,
+    applies_to: toml::Spanned<String>,
+    question_ja: toml::Spanned<String>,
+    question_en: String,
+    summary_en: String,
+}
+
+impl Catalog {
+    /// Reads and checks a catalog file.
+    pub fn load(path: &Path) -> Result<Self, CatalogError> {
+        let text = std::fs::read_to_string(path).map_err(|e| CatalogError {
+            file: path.display().to_string(),
+            line: None,
+            reason: format!("cannot read: {e}"),
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks catalog text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, CatalogError> {
+        let line_of =
+            |offset: usize| Some(text[..offset.min(text.len())].matches('\n').count() + 1);
+        let error = |offset: Option<usize>, reason: String| CatalogError {
+            file: file.to_owned(),
+            line: offset.and_then(line_of),
+            reason,
+        };
+        let raw: RawCatalog = toml::from_str(text).map_err(|e| {
+            let reason = e.message().to_owned();
+            error(e.span().map(|s| s.start), reason)
+        })?;
+        let mut items: Vec<Item> = Vec::with_capacity(raw.item.len());
+        for spanned in raw.item {
+            let at = Some(spanned.span().start);
+            let item = spanned.into_inner();
+            if item.number.trim().is_empty() {
+                return Err(error(at, "`number` is empty".into()));
+            }
+            if items.iter().any(|i| i.number == item.number) {
+                return Err(error(at, format!("item `{}` is listed twice", item.number)));
+            }
+            let level = match item.level.get_ref().as_str() {
+                "基本項目" => Level::Basic,
+                "応用項目" => Level::Advanced,
+                other => {
+                    return Err(error(
+                        Some(item.level.span().start),
+                        format!("`level` must be 基本項目 or 応用項目, found {other:?}"),
+                    ));
+                }
+            };
+            let applies_to = match item.applies_to.get_ref().as_str() {
+                "all" => Applicability::All,
+                "portable" => Applicability::Portable,
+                other => {
+                    return Err(error(
+                        Some(item.applies_to.span().start),
+                        format!("`applies_to` must be all or portable, found {other:?}"),
+                    ));
+                }
+            };
+            if item.question_ja.get_ref().trim().is_empty() {
+                return Err(error(
+                    Some(item.question_ja.span().start),
+                    format!("`question_ja` of item {} is empty", item.number),
+                ));
+            }
+            let parent = (!item.parent.is_empty()).then_some(item.parent);
+            if let Some(parent) = &parent
+                && !items.iter().any(|i| &i.number == parent)
+            {
+                return Err(error(
+                    at,
+                    format!(
+                        "item `{}` names parent `{parent}`, which is not listed before it",
+                        item.number
+                    ),
+                ));
+            }
+            items.push(Item {
+                number: item.number,
+                level,
+                parent,
+                applies_to,
+                question_ja: item.question_ja.into_inner(),
+                question_en: item.question_en,
+                summary_en: item.summary_en,
+            });
+        }
+        if items.is_empty() {
+            return Err(error(None, "no `[[item]]` entries".into()));
+        }
+        Ok(Catalog {
+            edition: raw.edition,
+            title_ja: raw.title_ja,
+            title_en: raw.title_en,
+            items,
+        })
+    }
+
+    /// The item numbered `number`.
+    pub fn item(&self, number: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.number == number)
+    }
+}
