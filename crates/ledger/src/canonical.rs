@@ -16,7 +16,9 @@ use arrow_buffer::bit_iterator::BitIndexIterator;
 use arrow_schema::DataType;
 use worklog_schema::{SCHEMA_VERSION, event_schema};
 
-use crate::merkle::{Hash, leaf_hash};
+use sha2::{Digest, Sha256};
+
+use crate::merkle::Hash;
 
 /// Prefix of every canonical row: domain tag and schema version.
 pub const ROW_DOMAIN: &[u8] = b"WLROW1";
@@ -107,6 +109,20 @@ impl<'a> RowEncoder<'a> {
         out: &mut Vec<u8>,
         offsets: &mut Vec<usize>,
     ) {
+        self.encode_rows_spaced(rows, out, offsets, 0);
+    }
+
+    /// [`RowEncoder::encode_rows`] leaving `gap` zero bytes before each row.
+    /// With a gap of 1 that byte is RFC 6962's `0x00` leaf prefix, so the
+    /// leaf hash is one pass over `out[offsets[i] - 1..offsets[i + 1] - 1]`,
+    /// compressing whole blocks straight from the buffer.
+    fn encode_rows_spaced(
+        &self,
+        rows: std::ops::Range<usize>,
+        out: &mut Vec<u8>,
+        offsets: &mut Vec<usize>,
+        gap: usize,
+    ) {
         let rows = rows.start.min(self.rows)..rows.end.min(self.rows);
         let n = rows.len();
         let first = rows.start;
@@ -134,11 +150,14 @@ impl<'a> RowEncoder<'a> {
         let mut starts = Vec::with_capacity(n);
         let mut at = base;
         for e in &extra {
+            at += gap;
             offsets.push(at);
             starts.push(at);
             at += fixed_len + e;
         }
-        offsets.push(at);
+        // The end sentinel sits where the next row would start, after its
+        // gap, so every row is `offsets[i]..offsets[i + 1] - gap`.
+        offsets.push(at + gap);
         out.resize(at, 0);
         let buf = &mut out[..];
         let mut prefix = [0u8; 10];
@@ -243,12 +262,18 @@ impl<'a> RowEncoder<'a> {
     ) -> u64 {
         scratch.bytes.clear();
         scratch.offsets.clear();
-        self.encode_rows(rows, &mut scratch.bytes, &mut scratch.offsets);
+        self.encode_rows_spaced(rows, &mut scratch.bytes, &mut scratch.offsets, 1);
         leaves.reserve(scratch.offsets.len().saturating_sub(1));
+        let mut canonical = 0;
         for w in scratch.offsets.windows(2) {
-            leaves.push(leaf_hash(&scratch.bytes[w[0]..w[1]]));
+            // The gap byte before each row is the zeroed 0x00 leaf prefix;
+            // the next row's gap byte sits before its offset, so a row ends
+            // one byte earlier than the next offset.
+            let (start, end) = (w[0], w[1] - 1);
+            canonical += end - start;
+            leaves.push(Sha256::digest(&scratch.bytes[start - 1..end]).into());
         }
-        scratch.bytes.len() as u64
+        canonical as u64
     }
 }
 
