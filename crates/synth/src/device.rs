@@ -10,6 +10,49 @@ use crate::{DeviceLog, Fleet, Label, Signal};
 /// JST: the simulated fleet is in Japan.
 pub(crate) const OFFSET_MIN: i32 = 540;
 
+/// A removable-media event that is compliant: the rules must not flag it.
+struct MediaNoise {
+    chance: f64,
+    minutes_after_boot: u32,
+    class: &'static str,
+    vendor_id: &'static str,
+    product_id: &'static str,
+    serial: Option<&'static str>,
+    blocked: bool,
+}
+
+/// A mouse (allowed), a USB stick (blocked by the shutter), a phone that
+/// only charges (allowed).
+const MEDIA_NOISE: [MediaNoise; 3] = [
+    MediaNoise {
+        chance: 0.15,
+        minutes_after_boot: 60,
+        class: "hid",
+        vendor_id: "046d",
+        product_id: "c52b",
+        serial: None,
+        blocked: false,
+    },
+    MediaNoise {
+        chance: 0.08,
+        minutes_after_boot: 120,
+        class: "mass_storage",
+        vendor_id: "0781",
+        product_id: "5583",
+        serial: Some("4C530001231120115142"),
+        blocked: true,
+    },
+    MediaNoise {
+        chance: 0.05,
+        minutes_after_boot: 200,
+        class: "charge_only",
+        vendor_id: "05ac",
+        product_id: "12a8",
+        serial: None,
+        blocked: false,
+    },
+];
+
 /// A planned violation on one device.
 #[derive(Debug, Clone)]
 pub(crate) struct Injection {
@@ -469,29 +512,15 @@ impl Fleet {
             }
         }
         // Harmless peripherals and a blocked USB stick: compliant noise.
-        // (chance, minutes after boot, class, vendor, product, serial, blocked)
-        const NOISE: [(f64, u32, &str, &str, &str, Option<&str>, bool); 3] = [
-            (0.15, 60, "hid", "046d", "c52b", None, false),
-            (
-                0.08,
-                120,
-                "mass_storage",
-                "0781",
-                "5583",
-                Some("4C530001231120115142"),
-                true,
-            ),
-            (0.05, 200, "charge_only", "05ac", "12a8", None, false),
-        ];
-        for (chance, after, class, vendor, product, serial, blocked) in NOISE {
-            if rng.chance(chance) {
-                let ts = local_ts(date, day.boot + after, 0);
+        for noise in MEDIA_NOISE {
+            if rng.chance(noise.chance) {
+                let ts = local_ts(date, day.boot + noise.minutes_after_boot, 0);
                 b.push(ts, EventKind::Media, "connect", true, |e| {
-                    e.media_class = Some(class.into());
-                    e.vendor_id = Some(vendor.into());
-                    e.product_id = Some(product.into());
-                    e.media_serial = serial.map(Into::into);
-                    e.blocked = Some(blocked);
+                    e.media_class = Some(noise.class.into());
+                    e.vendor_id = Some(noise.vendor_id.into());
+                    e.product_id = Some(noise.product_id.into());
+                    e.media_serial = noise.serial.map(Into::into);
+                    e.blocked = Some(noise.blocked);
                 });
             }
         }
