@@ -180,10 +180,8 @@ pub fn ingest(
         }
     }
     reject_file.flush().map_err(io(rejects))?;
-    for (_, writer) in std::mem::take(&mut sink.writers) {
-        if let Some(writer) = writer {
-            writer.close()?;
-        }
+    for writer in std::mem::take(&mut sink.writers).into_values().flatten() {
+        writer.close()?;
     }
     Ok(sink.report)
 }
@@ -233,8 +231,10 @@ struct Sink {
     store: PathBuf,
     keys: PathBuf,
     create_keys: bool,
-    /// One writer per device; `None` once its key is known to be missing.
-    writers: BTreeMap<String, Option<SegmentWriter>>,
+    /// One writer per device, or why the device's lines are rejected (no
+    /// key, or a partition the writer cannot continue): one bad device
+    /// never stops the others.
+    writers: BTreeMap<String, std::result::Result<SegmentWriter, String>>,
     report: IngestReport,
 }
 
@@ -251,12 +251,10 @@ impl Sink {
             let writer = self.open(&device)?;
             self.writers.insert(device.clone(), writer);
         }
-        let Some(Some(writer)) = self.writers.get_mut(&device) else {
-            return Ok(Err(format!(
-                "no secret key for device {device:?} in {}; create it with `worklog keygen --role device --id {device} --out {}` or ingest with --create-keys",
-                self.keys.join("secret").display(),
-                self.keys.join("secret").display()
-            )));
+        let writer = match self.writers.get_mut(&device) {
+            Some(Ok(writer)) => writer,
+            Some(Err(reason)) => return Ok(Err(reason.clone())),
+            None => return Ok(Err(format!("no writer for device {device:?}"))),
         };
         match writer.append(event) {
             Ok(seq) => {
@@ -270,11 +268,21 @@ impl Sink {
         }
     }
 
-    fn open(&self, device: &str) -> Result<Option<SegmentWriter>> {
+    /// The device's writer, or why its lines are rejected. Only a failure
+    /// to create a key file is an error of the whole job.
+    fn open(&self, device: &str) -> Result<std::result::Result<SegmentWriter, String>> {
         let secret_dir = self.keys.join("secret");
         let path = secret_dir.join(format!("{device}.key"));
         let key = if path.exists() {
-            SecretKey::read(&path)?
+            match SecretKey::read(&path) {
+                Ok(key) => key,
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "device key unusable: {}",
+                        worklog_ledger::chain(&e)
+                    )));
+                }
+            }
         } else if self.create_keys {
             std::fs::create_dir_all(&secret_dir).map_err(io(&secret_dir))?;
             let key = SecretKey::generate(Role::Device, device)?;
@@ -283,12 +291,21 @@ impl Sink {
                 .write(&self.keys.join(format!("{device}.pub")))?;
             key
         } else {
-            return Ok(None);
+            return Ok(Err(format!(
+                "no secret key for device {device:?} in {}; create it with `worklog keygen --role device --id {device} --out {}` or ingest with --create-keys",
+                secret_dir.display(),
+                secret_dir.display()
+            )));
         };
-        let writer = SegmentWriter::builder(&self.store, key)
+        Ok(SegmentWriter::builder(&self.store, key)
             .max_bytes(4 << 20)
             .durability(Durability::Process)
-            .build()?;
-        Ok(Some(writer))
+            .build()
+            .map_err(|e| {
+                format!(
+                    "cannot continue the device's chain: {}; run `worklog verify` on the store",
+                    worklog_ledger::chain(&e)
+                )
+            }))
     }
 }

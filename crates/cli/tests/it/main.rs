@@ -334,3 +334,59 @@ fn ingest_reads_csv_and_refuses_an_unknown_column_by_name() {
         text(&run.stderr)
     );
 }
+
+#[test]
+fn ingest_rejects_the_lines_of_a_device_whose_chain_cannot_continue_and_takes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let line = |device: &str, minute: u32| {
+        format!(
+            r#"{{"ts":"2026-10-05T09:{minute:02}:00+09:00","utc_offset_min":540,"device_id":"{device}","user_name":"u","kind":"session","op":"logon"}}"#
+        )
+    };
+    let first = dir.path().join("first.jsonl");
+    std::fs::write(&first, [line("PC-0301", 0), line("PC-0302", 0)].join("\n")).unwrap();
+    let args = |input: &Path| {
+        [
+            "ingest",
+            "--input",
+            input.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            "--create-keys",
+        ]
+        .map(str::to_owned)
+    };
+    let run = Command::new(env!("CARGO_BIN_EXE_worklog"))
+        .args(args(&first))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    // PC-0301's last segment is damaged: its chain cannot be continued.
+    let partition = store.join("device_id=PC-0301");
+    let segment = std::fs::read_dir(&partition)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .unwrap();
+    std::fs::write(&segment, b"garbage").unwrap();
+    let second = dir.path().join("second.jsonl");
+    std::fs::write(&second, [line("PC-0301", 1), line("PC-0302", 1)].join("\n")).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_worklog"))
+        .args(args(&second))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stdout).starts_with("1 events ingested for 1 devices"),
+        "{}",
+        text(&run.stdout)
+    );
+    let rejects = std::fs::read_to_string(dir.path().join("second.jsonl.rejects.jsonl")).unwrap();
+    assert!(
+        rejects.contains(r#""line":1,"reason":"cannot continue the device's chain"#),
+        "{rejects}"
+    );
+}
