@@ -39,6 +39,7 @@
 
 mod error;
 mod event;
+pub mod policy;
 pub mod spec;
 mod validate;
 mod value;

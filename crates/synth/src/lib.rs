@@ -35,7 +35,6 @@
 mod catalog;
 mod device;
 mod error;
-pub mod policy;
 mod rng;
 
 use std::path::Path;
@@ -47,11 +46,12 @@ use worklog_schema::{Event, Timestamp};
 
 use crate::device::{Injection, is_working_day, local_ts};
 pub use crate::error::{Error, Result};
-use crate::policy::{
+pub use crate::rng::Rng;
+pub use worklog_schema::policy;
+use worklog_schema::policy::{
     ApprovedSoftware, Device, EndOfSupport, MailDomain, MediaApproval, Network, PersonalService,
     Policy, Settings,
 };
-pub use crate::rng::Rng;
 
 /// What to simulate.
 #[derive(Debug, Clone, PartialEq)]
@@ -457,7 +457,7 @@ impl Fleet {
 
     /// Writes the policy folder to `dir`.
     pub fn write_policy(&self, dir: &Path) -> Result<()> {
-        self.policy.write_to(dir)
+        self.policy.write_to(dir).map_err(Error::Policy)
     }
 }
 
@@ -467,7 +467,7 @@ pub fn write_labels(path: &Path, labels: &[Label]) -> Result<()> {
     sorted.sort_by(|a, b| {
         (&a.device_id, a.ts, a.signal_name, a.seq).cmp(&(&b.device_id, b.ts, b.signal_name, b.seq))
     });
-    policy::write_csv(path, &sorted)
+    policy::write_csv(path, &sorted).map_err(Error::Policy)
 }
 
 fn working_days(config: &FleetConfig) -> Vec<u32> {

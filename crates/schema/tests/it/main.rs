@@ -4,4 +4,5 @@
 
 mod field_reference;
 mod parquet_roundtrip;
+mod policy;
 mod validation;
