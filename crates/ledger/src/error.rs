@@ -9,8 +9,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A file or folder could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A file or folder could not be read or written (the cause is the
+    /// error's source).
+    #[error("{}", path.display())]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -51,8 +52,8 @@ pub enum Error {
         /// The key's id field.
         key_id: String,
     },
-    /// Parquet encoding or decoding failed.
-    #[error("{}: {source}", path.display())]
+    /// Parquet encoding or decoding failed (the cause is the source).
+    #[error("{}", path.display())]
     Parquet {
         /// The file.
         path: PathBuf,

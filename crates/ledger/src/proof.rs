@@ -50,6 +50,12 @@ pub fn event_leaf_hash(event: &Event) -> Result<Hash> {
 /// Builds the inclusion proof of event `seq` of `device_id`.
 pub fn prove(store: &Path, device_id: &str, seq: u64) -> Result<InclusionProof> {
     let dir = device_dir(store, device_id);
+    if !dir.is_dir() {
+        return Err(Error::NotFound(format!(
+            "device {device_id:?} has no partition in {}; `worklog verify` lists the devices of a store",
+            store.display()
+        )));
+    }
     let not_found = || {
         Error::NotFound(format!(
             "device {device_id:?} has no committed event with seq {seq} in {}",

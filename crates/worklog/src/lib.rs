@@ -45,8 +45,8 @@ pub enum Error {
     /// The simulator failed.
     #[error(transparent)]
     Synth(#[from] worklog_synth::Error),
-    /// A file or folder could not be written.
-    #[error("{}: {source}", path.display())]
+    /// A file or folder could not be written (the cause is the source).
+    #[error("{}", path.display())]
     Io {
         /// The file or folder.
         path: PathBuf,

@@ -390,3 +390,116 @@ fn ingest_rejects_the_lines_of_a_device_whose_chain_cannot_continue_and_takes_th
         "{rejects}"
     );
 }
+
+/// Bad invocations and inputs: each exits 2 with a message that names the
+/// problem. Paths under the temporary folder print as `<tmp>`.
+#[test]
+fn bad_invocations_and_inputs_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path();
+    let p = |name: &str| tmp.join(name).to_str().unwrap().to_owned();
+    std::fs::write(tmp.join("garbage.jsonl"), "{\"record\": 1}\nnot json\n").unwrap();
+    std::fs::write(tmp.join("bad.csv"), "ts,device,kind\n").unwrap();
+    std::fs::create_dir_all(tmp.join("store")).unwrap();
+    let keygen = worklog(&[
+        "keygen",
+        "--role",
+        "authority",
+        "--id",
+        "hq",
+        "--out",
+        &p("keys"),
+    ]);
+    assert_eq!(keygen.status.code(), Some(0));
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        (
+            "missing store",
+            vec![
+                "verify".into(),
+                "--store".into(),
+                p("nope"),
+                "--keys".into(),
+                p("keys"),
+            ],
+        ),
+        (
+            "missing keys folder",
+            vec![
+                "verify".into(),
+                "--store".into(),
+                p("store"),
+                "--keys".into(),
+                p("no-keys"),
+            ],
+        ),
+        (
+            "claims file that is not claims",
+            vec![
+                "anchor".into(),
+                "import".into(),
+                "--claims".into(),
+                p("garbage.jsonl"),
+                "--anchors".into(),
+                p("a.jsonl"),
+                "--keys".into(),
+                p("keys"),
+                "--authority-key".into(),
+                p("keys/hq.key"),
+            ],
+        ),
+        (
+            "CSV with an unknown column",
+            vec![
+                "ingest".into(),
+                "--input".into(),
+                p("bad.csv"),
+                "--store".into(),
+                p("store"),
+                "--keys".into(),
+                p("keys"),
+            ],
+        ),
+        (
+            "prove an event that is not there",
+            vec![
+                "prove".into(),
+                "--store".into(),
+                p("store"),
+                "--device".into(),
+                "PC-0001".into(),
+                "--seq".into(),
+                "5".into(),
+            ],
+        ),
+        (
+            "prune with a bad date",
+            vec![
+                "prune".into(),
+                "--store".into(),
+                p("store"),
+                "--device".into(),
+                "PC-0001".into(),
+                "--before".into(),
+                "April".into(),
+                "--authority-key".into(),
+                p("k.key"),
+            ],
+        ),
+        ("unknown command", vec!["analyse".into()]),
+    ];
+    let mut report = String::new();
+    for (name, args) in cases {
+        let run = Command::new(env!("CARGO_BIN_EXE_worklog"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = text(&run.stderr).replace(&tmp.display().to_string(), "<tmp>");
+        report += &format!(
+            "## {name}\nexit {}\n{}\n",
+            run.status.code().unwrap_or(-1),
+            stderr.trim_end()
+        );
+        assert_eq!(run.status.code(), Some(2), "{name}: {stderr}");
+    }
+    insta::assert_snapshot!(report);
+}
