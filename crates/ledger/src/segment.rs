@@ -11,6 +11,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::schema::types::ColumnPath;
 use worklog_schema::{Event, SCHEMA_VERSION, event_schema, events_to_batch};
 
 use crate::canonical::RowEncoder;
@@ -78,6 +79,13 @@ pub(crate) fn write_file(path: &Path, batch: &RecordBatch, record: &SegmentRecor
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).map_err(pq)?))
         .set_max_row_group_row_count(Some(64 * 1024))
+        // High-cardinality text: a dictionary saves little after zstd and
+        // costs a gather on every read.
+        .set_column_dictionary_enabled(ColumnPath::from("url"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("window_title"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("file_path"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("target_path"), false)
+        .set_column_dictionary_enabled(ColumnPath::from(DIGEST_COLUMN), false)
         .set_key_value_metadata(Some(vec![
             KeyValue::new(SEGMENT_KEY.to_owned(), json),
             KeyValue::new(
