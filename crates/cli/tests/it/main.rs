@@ -16,6 +16,20 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// `worklog ingest` with generated keys.
+fn ingest(input: &Path, store: &Path, keys: &Path) -> Output {
+    worklog(&[
+        "ingest",
+        "--input",
+        input.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--create-keys",
+    ])
+}
+
 fn demo(out: &Path) -> Output {
     worklog(&[
         "demo",
@@ -220,16 +234,7 @@ fn ingest_takes_good_lines_and_rejects_bad_ones_with_line_and_reason() {
     let bad_byte = lines[5].iter().position(|b| *b == 0xff).unwrap();
     std::fs::write(&input, lines.join(&b'\n')).unwrap();
     let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
-    let run = worklog(&[
-        "ingest",
-        "--input",
-        input.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "--keys",
-        keys.to_str().unwrap(),
-        "--create-keys",
-    ]);
+    let run = ingest(&input, &store, &keys);
     assert_eq!(run.status.code(), Some(2), "rejects make exit code 2");
     assert!(
         text(&run.stdout).starts_with("3 events ingested for 2 devices"),
@@ -302,17 +307,7 @@ fn ingest_reads_csv_and_refuses_an_unknown_column_by_name() {
     )
     .unwrap();
     let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
-    let args = [
-        "ingest",
-        "--input",
-        input.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "--keys",
-        keys.to_str().unwrap(),
-        "--create-keys",
-    ];
-    let run = worklog(&args);
+    let run = ingest(&input, &store, &keys);
     assert_eq!(run.status.code(), Some(2));
     assert!(
         text(&run.stdout).starts_with("1 events ingested for 1 devices"),
@@ -326,7 +321,7 @@ fn ingest_reads_csv_and_refuses_an_unknown_column_by_name() {
     );
 
     std::fs::write(&input, "ts,device,kind\n").unwrap();
-    let run = worklog(&args);
+    let run = ingest(&input, &store, &keys);
     assert_eq!(run.status.code(), Some(2));
     assert!(
         text(&run.stderr).contains("line 1: column \"device\" is not an event field"),
@@ -346,23 +341,7 @@ fn ingest_rejects_the_lines_of_a_device_whose_chain_cannot_continue_and_takes_th
     };
     let first = dir.path().join("first.jsonl");
     std::fs::write(&first, [line("PC-0301", 0), line("PC-0302", 0)].join("\n")).unwrap();
-    let args = |input: &Path| {
-        [
-            "ingest",
-            "--input",
-            input.to_str().unwrap(),
-            "--store",
-            store.to_str().unwrap(),
-            "--keys",
-            keys.to_str().unwrap(),
-            "--create-keys",
-        ]
-        .map(str::to_owned)
-    };
-    let run = Command::new(env!("CARGO_BIN_EXE_worklog"))
-        .args(args(&first))
-        .output()
-        .unwrap();
+    let run = ingest(&first, &store, &keys);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     // PC-0301's last segment is damaged: its chain cannot be continued.
     let partition = store.join("device_id=PC-0301");
@@ -374,10 +353,7 @@ fn ingest_rejects_the_lines_of_a_device_whose_chain_cannot_continue_and_takes_th
     std::fs::write(&segment, b"garbage").unwrap();
     let second = dir.path().join("second.jsonl");
     std::fs::write(&second, [line("PC-0301", 1), line("PC-0302", 1)].join("\n")).unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_worklog"))
-        .args(args(&second))
-        .output()
-        .unwrap();
+    let run = ingest(&second, &store, &keys);
     assert_eq!(run.status.code(), Some(2));
     assert!(
         text(&run.stdout).starts_with("1 events ingested for 1 devices"),
