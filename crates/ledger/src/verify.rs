@@ -341,33 +341,29 @@ impl<'a> Verifier<'a> {
             detail,
         };
 
-        let builder = match File::open(path)
-            .map_err(|e| e.to_string())
-            .and_then(|f| ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| e.to_string()))
-        {
-            Ok(b) => b,
-            Err(e) => {
+        // An unreadable file and a file without a segment record end the
+        // check the same way: reported at the seq its name claims.
+        let opened = File::open(path)
+            .map_err(|e| format!("not a readable Parquet file: {e}"))
+            .and_then(|f| {
+                ParquetRecordBatchReaderBuilder::try_new(f)
+                    .map_err(|e| format!("not a readable Parquet file: {e}"))
+            })
+            .and_then(|builder| {
+                let kv = builder.metadata().file_metadata().key_value_metadata();
+                let record = record_from_metadata(path, kv)
+                    .map_err(|e| format!("schema-invalid: {}", chain(&e)))?;
+                Ok((builder, record))
+            });
+        let (builder, record) = match opened {
+            Ok(opened) => opened,
+            Err(detail) => {
                 let a = anomaly(
                     &check,
                     AnomalyClass::FileUnreadable,
                     name_seq.map(|s| (s, s)),
                     None,
-                    format!("not a readable Parquet file: {e}"),
-                );
-                check.anomalies.push(a);
-                return check;
-            }
-        };
-        let kv = builder.metadata().file_metadata().key_value_metadata();
-        let record = match record_from_metadata(path, kv) {
-            Ok(r) => r,
-            Err(e) => {
-                let a = anomaly(
-                    &check,
-                    AnomalyClass::FileUnreadable,
-                    name_seq.map(|s| (s, s)),
-                    None,
-                    format!("schema-invalid: {}", chain(&e)),
+                    detail,
                 );
                 check.anomalies.push(a);
                 return check;

@@ -117,120 +117,93 @@ fn untouched_store_verifies_clean_with_every_row_counted() {
     }
 }
 
-#[test]
-fn row_modified_is_located() {
-    let mut rng = Rng::new(1, 1);
-    for _ in 0..CASES {
+type Rows = Vec<(worklog_schema::Event, Vec<u8>)>;
+
+/// Runs `CASES` row-level tampers: for each, a random segment's rows are
+/// changed by `tamper` (given the case number, the rows and the segment's
+/// record), which returns the seq range it touched; the verifier must
+/// report exactly `class` there.
+fn row_battery(
+    seed: u64,
+    class: AnomalyClass,
+    mut tamper: impl FnMut(usize, &mut Rng, &mut Rows, &worklog_ledger::SegmentRecord) -> (u64, u64),
+) {
+    let mut rng = Rng::new(seed, 1);
+    for n in 0..CASES {
         let case = fresh();
         let (_, segs, k) = pick_segment(&mut rng, &case.store, false);
         let (mut rows, kv) = read_segment(&segs[k]);
+        let record = read_record(&segs[k]).unwrap();
+        let location = tamper(n, &mut rng, &mut rows, &record);
+        write_segment(&segs[k], &rows, kv);
+        assert_single(
+            &verify(&case.store),
+            class,
+            &rel(&case.store, &segs[k]),
+            location,
+        );
+    }
+}
+
+#[test]
+fn row_modified_is_located() {
+    row_battery(1, AnomalyClass::RowModified, |_, rng, rows, _| {
         let i = rng.below(rows.len() as u64) as usize;
-        let seq = rows[i].0.seq;
         // Any field will do: the user, or the time by one microsecond.
         if rng.chance(0.5) {
             rows[i].0.user_name = Some("intruder".into());
         } else {
             rows[i].0.ts.0 += 1;
         }
-        write_segment(&segs[k], &rows, kv);
-        assert_single(
-            &verify(&case.store),
-            AnomalyClass::RowModified,
-            &rel(&case.store, &segs[k]),
-            (seq, seq),
-        );
-    }
+        (rows[i].0.seq, rows[i].0.seq)
+    });
 }
 
 #[test]
 fn row_modified_with_digest_rewritten_is_caught_at_the_segment() {
-    let mut rng = Rng::new(2, 1);
-    for _ in 0..4 {
-        let case = fresh();
-        let (_, segs, k) = pick_segment(&mut rng, &case.store, false);
-        let (mut rows, kv) = read_segment(&segs[k]);
+    row_battery(2, AnomalyClass::RowModified, |_, rng, rows, record| {
         let i = rng.below(rows.len() as u64) as usize;
         rows[i].0.user_name = Some("intruder".into());
         rows[i].1 = event_leaf_hash(&rows[i].0).unwrap()[..16].to_vec();
-        write_segment(&segs[k], &rows, kv);
-        let record = read_record(&segs[k]).unwrap();
-        assert_single(
-            &verify(&case.store),
-            AnomalyClass::RowModified,
-            &rel(&case.store, &segs[k]),
-            (record.first_seq, record.last_seq),
-        );
-    }
+        (record.first_seq, record.last_seq)
+    });
 }
 
 #[test]
 fn row_deleted_is_located() {
-    let mut rng = Rng::new(3, 1);
-    for _ in 0..CASES {
-        let case = fresh();
-        let (_, segs, k) = pick_segment(&mut rng, &case.store, false);
-        let (mut rows, kv) = read_segment(&segs[k]);
+    row_battery(3, AnomalyClass::RowDeleted, |_, rng, rows, _| {
         let i = rng.below(rows.len() as u64) as usize;
         let seq = rows.remove(i).0.seq;
-        write_segment(&segs[k], &rows, kv);
-        assert_single(
-            &verify(&case.store),
-            AnomalyClass::RowDeleted,
-            &rel(&case.store, &segs[k]),
-            (seq, seq),
-        );
-    }
+        (seq, seq)
+    });
 }
 
 #[test]
 fn row_inserted_is_located() {
-    let mut rng = Rng::new(4, 1);
-    for n in 0..CASES {
-        let case = fresh();
-        let (_, segs, k) = pick_segment(&mut rng, &case.store, false);
-        let (mut rows, kv) = read_segment(&segs[k]);
-        let record = read_record(&segs[k]).unwrap();
+    row_battery(4, AnomalyClass::RowInserted, |n, rng, rows, record| {
         let i = rng.below(rows.len() as u64) as usize;
         let mut forged = rows[i].0.clone();
         forged.user_name = Some("intruder".into());
         // Half the time a fresh seq past the segment, half a duplicate.
-        forged.seq = if n % 2 == 0 {
-            record.last_seq + 1 + rng.below(5)
-        } else {
-            forged.seq
-        };
+        if n % 2 == 0 {
+            forged.seq = record.last_seq + 1 + rng.below(5);
+        }
         let digest = event_leaf_hash(&forged).unwrap()[..16].to_vec();
         let seq = forged.seq;
         rows.insert(i + 1, (forged, digest));
-        write_segment(&segs[k], &rows, kv);
-        assert_single(
-            &verify(&case.store),
-            AnomalyClass::RowInserted,
-            &rel(&case.store, &segs[k]),
-            (seq, seq),
-        );
-    }
+        (seq, seq)
+    });
 }
 
 #[test]
 fn rows_reordered_are_located() {
-    let mut rng = Rng::new(5, 1);
-    for _ in 0..CASES {
-        let case = fresh();
-        let (_, segs, k) = pick_segment(&mut rng, &case.store, false);
-        let (mut rows, kv) = read_segment(&segs[k]);
+    row_battery(5, AnomalyClass::RowsReordered, |_, rng, rows, _| {
         let i = rng.below(rows.len() as u64 - 1) as usize;
         let j = rng.range(i as i64 + 1, rows.len() as i64 - 1) as usize;
         let (a, b) = (rows[i].0.seq, rows[j].0.seq);
         rows.swap(i, j);
-        write_segment(&segs[k], &rows, kv);
-        assert_single(
-            &verify(&case.store),
-            AnomalyClass::RowsReordered,
-            &rel(&case.store, &segs[k]),
-            (a, b),
-        );
-    }
+        (a, b)
+    });
 }
 
 #[test]
