@@ -371,84 +371,54 @@ impl<'a> Verifier<'a> {
         };
         let range = Some((record.first_seq, record.last_seq));
         let first_ts = Some(Timestamp(record.first_ts));
-        let mut trusted = true;
-        if record.device_id != device {
-            trusted = false;
-            let a = anomaly(
-                &check,
+        // Is the record authentic? One verdict, reported once.
+        let untrusted: Option<(AnomalyClass, String)> = if record.device_id != device {
+            Some((
                 AnomalyClass::SegmentForged,
-                range,
-                first_ts,
                 format!(
                     "segment of device {:?} placed in this device's partition",
                     record.device_id
                 ),
-            );
-            check.anomalies.push(a);
+            ))
         } else if !record.head_matches() {
-            trusted = false;
-            let a = anomaly(
-                &check,
+            Some((
                 AnomalyClass::SegmentForged,
-                range,
-                first_ts,
                 "segment record altered: its head does not match its fields".into(),
-            );
-            check.anomalies.push(a);
+            ))
         } else {
             match self.keyring.device(device) {
-                None => {
-                    trusted = false;
-                    let a = anomaly(
-                        &check,
-                        AnomalyClass::UnknownKey,
-                        range,
-                        first_ts,
-                        format!(
-                            "no public key for device {device:?} in the keyring (signed by key id {})",
-                            record.key_id
-                        ),
-                    );
-                    check.anomalies.push(a);
-                }
-                Some(key) if key.key_id() != record.key_id => {
-                    trusted = false;
-                    let a = anomaly(
-                        &check,
-                        AnomalyClass::UnknownKey,
-                        range,
-                        first_ts,
-                        format!(
-                            "signed by key id {}, the keyring holds {} for this device",
-                            record.key_id,
-                            key.key_id()
-                        ),
-                    );
-                    check.anomalies.push(a);
-                }
-                Some(key) if !record.signature_valid(key) => {
-                    trusted = false;
-                    let a = anomaly(
-                        &check,
-                        AnomalyClass::SegmentForged,
-                        range,
-                        first_ts,
-                        "signature does not verify under the device key".into(),
-                    );
-                    check.anomalies.push(a);
-                }
-                Some(_) => {}
+                None => Some((
+                    AnomalyClass::UnknownKey,
+                    format!(
+                        "no public key for device {device:?} in the keyring (signed by key id {})",
+                        record.key_id
+                    ),
+                )),
+                Some(key) if key.key_id() != record.key_id => Some((
+                    AnomalyClass::UnknownKey,
+                    format!(
+                        "signed by key id {}, the keyring holds {} for this device",
+                        record.key_id,
+                        key.key_id()
+                    ),
+                )),
+                Some(key) if !record.signature_valid(key) => Some((
+                    AnomalyClass::SegmentForged,
+                    "signature does not verify under the device key".into(),
+                )),
+                Some(_) => None,
             }
-        }
-        check.trusted = trusted;
+        };
+        check.trusted = untrusted.is_none();
         check.record = Some(record.clone());
-        if !trusted
-            && check
-                .anomalies
-                .iter()
-                .any(|a| a.class == AnomalyClass::SegmentForged)
-        {
-            return check;
+        if let Some((class, detail)) = untrusted {
+            let a = anomaly(&check, class, range, first_ts, detail);
+            check.anomalies.push(a);
+            // A forged record vouches for nothing; with an unknown key the
+            // rows are still checked against the record's own root.
+            if class == AnomalyClass::SegmentForged {
+                return check;
+            }
         }
 
         match read_rows(builder) {

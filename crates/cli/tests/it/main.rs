@@ -86,22 +86,7 @@ fn demo_writes_a_verifying_store_and_says_where() {
 fn verify_exits_1_and_locates_a_deleted_segment() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    assert_eq!(
-        worklog(&[
-            "demo",
-            "--out",
-            out.to_str().unwrap(),
-            "--devices",
-            "6",
-            "--days",
-            "7",
-            "--events-per-day",
-            "80"
-        ])
-        .status
-        .code(),
-        Some(0)
-    );
+    assert_eq!(demo(&out).status.code(), Some(0));
     let store = out.join("store");
     let device = store.join("device_id=PC-0002");
     let segment = std::fs::read_dir(&device)
@@ -158,22 +143,7 @@ fn a_missing_store_is_a_usage_error_naming_it() {
 fn keygen_prove_and_check_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    assert_eq!(
-        worklog(&[
-            "demo",
-            "--out",
-            out.to_str().unwrap(),
-            "--devices",
-            "6",
-            "--days",
-            "7",
-            "--events-per-day",
-            "80"
-        ])
-        .status
-        .code(),
-        Some(0)
-    );
+    assert_eq!(demo(&out).status.code(), Some(0));
     let run = worklog(&[
         "prove",
         "--store",

@@ -265,11 +265,7 @@ fn forged_segments_are_located() {
                 continue;
             }
         }
-        for entry in &mut kv {
-            if entry.key == worklog_ledger::SEGMENT_KEY {
-                entry.value = Some(serde_json::to_string(&record).unwrap());
-            }
-        }
+        replace_record(&mut kv, &record);
         write_segment(&segs[k], &rows, kv);
         assert_single(
             &verify(&case.store),
@@ -487,11 +483,7 @@ fn unknown_keys_are_reported() {
         let (rows, mut kv) = read_segment(&segs[k]);
         let mut record = read_record(&segs[k]).unwrap();
         record.seal(&other); // validly signed, by a key the keyring lacks
-        for entry in &mut kv {
-            if entry.key == worklog_ledger::SEGMENT_KEY {
-                entry.value = Some(serde_json::to_string(&record).unwrap());
-            }
-        }
+        replace_record(&mut kv, &record);
         write_segment(&segs[k], &rows, kv);
         assert_single(
             &verify(&case.store),

@@ -128,6 +128,17 @@ pub fn write_segment(path: &Path, rows: &[(Event, Vec<u8>)], kv: Vec<KeyValue>) 
     writer.close().unwrap();
 }
 
+/// Puts `record` in place of the segment record in `kv` (what an attacker
+/// does after re-sealing or editing it).
+pub fn replace_record(kv: &mut [KeyValue], record: &worklog_ledger::SegmentRecord) {
+    for entry in kv
+        .iter_mut()
+        .filter(|e| e.key == worklog_ledger::SEGMENT_KEY)
+    {
+        entry.value = Some(serde_json::to_string(record).unwrap());
+    }
+}
+
 /// Copies a folder tree.
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
