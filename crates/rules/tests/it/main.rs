@@ -4,10 +4,13 @@
 
 use std::path::Path;
 
+mod common;
+mod fixtures;
+
 use worklog_rules::{Applicability, Catalog, Level};
 
 fn default_catalog() -> Catalog {
-    Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/catalog/default.toml"))
+    Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/default/catalog.toml"))
         .unwrap()
 }
 
@@ -57,7 +60,7 @@ fn default_catalog_holds_the_items_of_criteria_md_verbatim() {
 #[test]
 fn catalog_errors_name_file_line_and_field() {
     let good = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/catalog/default.toml"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/default/catalog.toml"),
     )
     .unwrap();
     let bad_level = good.replacen("level = \"基本項目\"", "level = \"basic\"", 1);

@@ -1,0 +1,277 @@
+//! The policy as SQL tables: the reference data rules join against.
+
+use polars::prelude::*;
+use worklog_schema::policy::Policy;
+use worklog_schema::{Date, Timestamp};
+
+use crate::error::{Error, Result};
+
+/// A column's SQL type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ColumnType {
+    /// Text (`VARCHAR`); an empty CSV field is NULL.
+    Text,
+    /// Boolean.
+    Boolean,
+    /// Calendar date.
+    Date,
+    /// UTC timestamp, microseconds, without a zone (like `events.ts`).
+    Timestamp,
+}
+
+impl ColumnType {
+    /// The SQL name used in the docs.
+    pub fn sql_name(self) -> &'static str {
+        match self {
+            ColumnType::Text => "VARCHAR",
+            ColumnType::Boolean => "BOOLEAN",
+            ColumnType::Date => "DATE",
+            ColumnType::Timestamp => "TIMESTAMP",
+        }
+    }
+}
+
+/// A reference table's name and columns.
+#[derive(Debug, Clone, Copy)]
+pub struct TableSpec {
+    /// Table name in SQL.
+    pub name: &'static str,
+    /// The policy file it comes from.
+    pub file: &'static str,
+    /// Columns in order.
+    pub columns: &'static [(&'static str, ColumnType)],
+}
+
+use ColumnType::{Boolean as B, Date as D, Text as T, Timestamp as TS};
+
+/// Every reference table rules may read.
+pub const REFERENCE_TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "devices",
+        file: "devices.csv",
+        columns: &[
+            ("device_id", T),
+            ("device_type", T),
+            ("portable", B),
+            ("department", T),
+            ("owner", T),
+            ("in_service_from", D),
+            ("in_service_to", D),
+        ],
+    },
+    TableSpec {
+        name: "networks",
+        file: "networks.csv",
+        columns: &[
+            ("name", T),
+            ("if_type", T),
+            ("ssid", T),
+            ("gateway_ip", T),
+            ("min_auth", T),
+        ],
+    },
+    TableSpec {
+        name: "mail_domains",
+        file: "mail_domains.csv",
+        columns: &[("domain", T)],
+    },
+    TableSpec {
+        name: "personal_services",
+        file: "personal_services.csv",
+        columns: &[("web_domain", T), ("category", T)],
+    },
+    TableSpec {
+        name: "approved_software",
+        file: "approved_software.csv",
+        columns: &[("product_name", T), ("publisher", T)],
+    },
+    TableSpec {
+        name: "eos_catalog",
+        file: "eos_catalog.csv",
+        columns: &[
+            ("category", T),
+            ("product", T),
+            ("version", T),
+            ("end_of_support", D),
+        ],
+    },
+    TableSpec {
+        name: "media_approvals",
+        file: "media_approvals.csv",
+        columns: &[
+            ("ticket_id", T),
+            ("approver", T),
+            ("device_id", T),
+            ("media_serial", T),
+            ("valid_from", TS),
+            ("valid_to", TS),
+        ],
+    },
+    TableSpec {
+        name: "period",
+        file: "(the analysis period, one row)",
+        columns: &[
+            ("first_day", D),
+            ("last_day", D),
+            ("start_utc", TS),
+            ("end_utc", TS),
+            ("time_zone", T),
+        ],
+    },
+];
+
+/// One cell as read from the policy.
+enum Cell<'a> {
+    Text(&'a str),
+    Bool(bool),
+}
+
+fn rows_of<'p>(policy: &'p Policy, table: &str) -> Vec<Vec<Cell<'p>>> {
+    use Cell::{Bool, Text};
+    match table {
+        "devices" => policy
+            .devices
+            .iter()
+            .map(|d| {
+                vec![
+                    Text(&d.device_id),
+                    Text(&d.device_type),
+                    Bool(d.portable),
+                    Text(&d.department),
+                    Text(&d.owner),
+                    Text(&d.in_service_from),
+                    Text(&d.in_service_to),
+                ]
+            })
+            .collect(),
+        "networks" => policy
+            .networks
+            .iter()
+            .map(|n| {
+                vec![
+                    Text(&n.name),
+                    Text(&n.if_type),
+                    Text(&n.ssid),
+                    Text(&n.gateway_ip),
+                    Text(&n.min_auth),
+                ]
+            })
+            .collect(),
+        "mail_domains" => policy
+            .mail_domains
+            .iter()
+            .map(|m| vec![Text(&m.domain)])
+            .collect(),
+        "personal_services" => policy
+            .personal_services
+            .iter()
+            .map(|p| vec![Text(&p.web_domain), Text(&p.category)])
+            .collect(),
+        "approved_software" => policy
+            .approved_software
+            .iter()
+            .map(|s| vec![Text(&s.product_name), Text(&s.publisher)])
+            .collect(),
+        "eos_catalog" => policy
+            .eos_catalog
+            .iter()
+            .map(|e| {
+                vec![
+                    Text(&e.category),
+                    Text(&e.product),
+                    Text(&e.version),
+                    Text(&e.end_of_support),
+                ]
+            })
+            .collect(),
+        "media_approvals" => policy
+            .media_approvals
+            .iter()
+            .map(|a| {
+                vec![
+                    Text(&a.ticket_id),
+                    Text(&a.approver),
+                    Text(&a.device_id),
+                    Text(&a.media_serial),
+                    Text(&a.valid_from),
+                    Text(&a.valid_to),
+                ]
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Builds every policy table from a validated policy (all but `period`).
+pub fn reference_tables(policy: &Policy) -> Result<Vec<(&'static str, DataFrame)>> {
+    REFERENCE_TABLES
+        .iter()
+        .filter(|spec| spec.name != "period")
+        .map(|spec| Ok((spec.name, build_table(spec, &rows_of(policy, spec.name))?)))
+        .collect()
+}
+
+fn build_table(spec: &TableSpec, rows: &[Vec<Cell<'_>>]) -> Result<DataFrame> {
+    let bad = |row: usize, column: &str, value: &str| Error::Policy {
+        file: spec.file.into(),
+        detail: format!(
+            "row {} column `{column}`: {value:?} is not a valid {}",
+            row + 1,
+            spec.columns
+                .iter()
+                .find(|(c, _)| *c == column)
+                .map_or("value", |(_, t)| t.sql_name())
+        ),
+    };
+    let mut columns = Vec::with_capacity(spec.columns.len());
+    for (index, (name, kind)) in spec.columns.iter().enumerate() {
+        let text = |row: &Vec<Cell<'_>>| match row.get(index) {
+            Some(Cell::Text(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            _ => None,
+        };
+        let column = match kind {
+            ColumnType::Text => {
+                let values: Vec<Option<String>> = rows.iter().map(text).collect();
+                Column::new((*name).into(), values)
+            }
+            ColumnType::Boolean => {
+                let values: Vec<Option<bool>> = rows
+                    .iter()
+                    .map(|row| match row.get(index) {
+                        Some(Cell::Bool(b)) => Some(*b),
+                        _ => None,
+                    })
+                    .collect();
+                Column::new((*name).into(), values)
+            }
+            ColumnType::Date => {
+                let mut values = Vec::with_capacity(rows.len());
+                for (i, row) in rows.iter().enumerate() {
+                    values.push(match text(row) {
+                        None => None,
+                        Some(s) => Some(Date::parse(&s).ok_or_else(|| bad(i, name, &s))?.0),
+                    });
+                }
+                Column::new((*name).into(), values).cast(&DataType::Date)?
+            }
+            ColumnType::Timestamp => {
+                let mut values = Vec::with_capacity(rows.len());
+                for (i, row) in rows.iter().enumerate() {
+                    values.push(match text(row) {
+                        None => None,
+                        Some(s) => Some(
+                            Timestamp::parse_rfc3339(&s)
+                                .ok_or_else(|| bad(i, name, &s))?
+                                .0,
+                        ),
+                    });
+                }
+                Column::new((*name).into(), values)
+                    .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?
+            }
+        };
+        columns.push(column);
+    }
+    Ok(DataFrame::new(rows.len(), columns)?)
+}

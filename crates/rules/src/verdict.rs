@@ -1,0 +1,374 @@
+//! From findings to verdicts: pure logic, no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use worklog_ledger::{AnomalyClass, VerifyReport};
+
+use crate::RulePack;
+use crate::catalog::{Applicability, Catalog};
+use crate::model::*;
+use crate::rule::{Category, Severity};
+
+/// Sorts findings deterministically: catalog item order (leak and log
+/// after the items), rule, device, time, sequence number.
+pub(crate) fn sort_findings(findings: &mut [Finding], catalog: &Catalog) {
+    let rank = |f: &Finding| -> usize {
+        match f.category {
+            Category::Item => f
+                .items
+                .first()
+                .and_then(|i| catalog.items.iter().position(|c| &c.number == i))
+                .unwrap_or(usize::MAX - 2),
+            Category::Leak => usize::MAX - 1,
+            Category::Log => usize::MAX,
+        }
+    };
+    findings.sort_by(|a, b| {
+        (rank(a), &a.rule_id, &a.device_id, a.ts, a.seq, &a.detail).cmp(&(
+            rank(b),
+            &b.rule_id,
+            &b.device_id,
+            b.ts,
+            b.seq,
+            &b.detail,
+        ))
+    });
+}
+
+/// The verdict of every catalog item for every device.
+///
+/// Order of precedence: 対象外 (item not applicable to the device), then
+/// 不適合 (a `fail` finding: evidence of non-compliance is enough), then
+/// 証跡不足 (no events, or no events of a kind the item's rules need), then
+/// 要確認 (a `review` finding), else 適合. A parent item takes the worst
+/// verdict of its sub-items.
+pub(crate) fn device_verdicts(
+    pack: &RulePack,
+    devices: &[DeviceSummary],
+    findings: &[Finding],
+    failed_rules: &BTreeSet<String>,
+) -> Vec<DeviceVerdict> {
+    // (item, device) -> (fail, review, waived)
+    let mut counts: BTreeMap<(&str, &str), (u64, u64, u64)> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.category == Category::Item) {
+        for item in &f.items {
+            let entry = counts.entry((item, &f.device_id)).or_default();
+            match (f.waived_by.is_some(), f.severity) {
+                (true, _) => entry.2 += 1,
+                (false, Severity::Fail) => entry.0 += 1,
+                (false, _) => entry.1 += 1,
+            }
+        }
+    }
+    let catalog = &pack.catalog;
+    let mut out = Vec::with_capacity(catalog.items.len() * devices.len());
+    // Sub-items first, so that parents can take their worst verdict.
+    for parents_pass in [false, true] {
+        for item in &catalog.items {
+            let children: Vec<&str> = catalog
+                .items
+                .iter()
+                .filter(|c| c.parent.as_deref() == Some(item.number.as_str()))
+                .map(|c| c.number.as_str())
+                .collect();
+            if children.is_empty() == parents_pass {
+                continue;
+            }
+            let rules: Vec<&crate::Rule> = pack.rules_for_item(&item.number).collect();
+            let failed: Vec<String> = failed_rules
+                .iter()
+                .filter(|id| {
+                    pack.rule(id)
+                        .is_some_and(|r| r.items.contains(&item.number))
+                })
+                .cloned()
+                .collect();
+            let required: BTreeSet<&str> = rules
+                .iter()
+                .flat_map(|r| r.requires_kinds.iter().map(String::as_str))
+                .collect();
+            for device in devices {
+                let (fail, review, waived) = counts
+                    .get(&(item.number.as_str(), device.device_id.as_str()))
+                    .copied()
+                    .unwrap_or_default();
+                let evidence_events: u64 = required
+                    .iter()
+                    .map(|k| device.kinds.get(*k).copied().unwrap_or(0))
+                    .sum();
+                let (verdict, reason) = if item.applies_to == Applicability::Portable
+                    && !device.portable
+                {
+                    (Verdict::NotApplicable, VerdictReason::NotPortable)
+                } else if !children.is_empty() {
+                    let worst = out
+                        .iter()
+                        .filter(|v: &&DeviceVerdict| {
+                            v.device_id == device.device_id && children.contains(&v.item.as_str())
+                        })
+                        .map(|v| v.verdict)
+                        .filter(|v| *v != Verdict::NotApplicable)
+                        .min()
+                        .unwrap_or(Verdict::NotApplicable);
+                    (
+                        worst,
+                        VerdictReason::FromSubItems {
+                            items: children.iter().map(|c| (*c).to_owned()).collect(),
+                        },
+                    )
+                } else if fail > 0 {
+                    (Verdict::Fail, VerdictReason::Findings { fail, review })
+                } else if device.events == 0 {
+                    (Verdict::InsufficientEvidence, VerdictReason::NoEvents)
+                } else if rules.is_empty() || !failed.is_empty() {
+                    (
+                        Verdict::NeedsReview,
+                        VerdictReason::NoUsableRule {
+                            failed_rules: failed.clone(),
+                        },
+                    )
+                } else if let missing @ [_, ..] = required
+                    .iter()
+                    .filter(|k| device.kinds.get(**k).copied().unwrap_or(0) == 0)
+                    .map(|k| (*k).to_owned())
+                    .collect::<Vec<_>>()
+                    .as_slice()
+                {
+                    (
+                        Verdict::InsufficientEvidence,
+                        VerdictReason::MissingKinds {
+                            kinds: missing.to_vec(),
+                        },
+                    )
+                } else if review > 0 {
+                    (
+                        Verdict::NeedsReview,
+                        VerdictReason::Findings { fail, review },
+                    )
+                } else {
+                    (Verdict::Pass, VerdictReason::NothingFound)
+                };
+                let (fail, review, waived) = if children.is_empty() {
+                    (fail, review, waived)
+                } else {
+                    out.iter()
+                        .filter(|v: &&DeviceVerdict| {
+                            v.device_id == device.device_id && children.contains(&v.item.as_str())
+                        })
+                        .fold((0, 0, 0), |acc, v| {
+                            (acc.0 + v.findings, 0, acc.2 + v.waived)
+                        })
+                };
+                out.push(DeviceVerdict {
+                    item: item.number.clone(),
+                    device_id: device.device_id.clone(),
+                    department: device.department.clone(),
+                    verdict,
+                    reason,
+                    findings: fail + review,
+                    waived,
+                    evidence_events,
+                });
+            }
+        }
+    }
+    let position = |item: &str| catalog.items.iter().position(|i| i.number == item);
+    out.sort_by(|a, b| (position(&a.item), &a.device_id).cmp(&(position(&b.item), &b.device_id)));
+    out
+}
+
+/// Per item: the organisation's rollup, then one per department (sorted).
+pub(crate) fn rollups(catalog: &Catalog, verdicts: &[DeviceVerdict]) -> Vec<Rollup> {
+    let mut out = Vec::new();
+    for item in &catalog.items {
+        let of_item: Vec<&DeviceVerdict> =
+            verdicts.iter().filter(|v| v.item == item.number).collect();
+        let departments: BTreeSet<&str> = of_item.iter().map(|v| v.department.as_str()).collect();
+        let scopes = std::iter::once(None).chain(departments.into_iter().map(Some));
+        for scope in scopes {
+            let members: Vec<&&DeviceVerdict> = of_item
+                .iter()
+                .filter(|v| scope.is_none_or(|d| v.department == d))
+                .collect();
+            let mut counts: BTreeMap<Verdict, u64> = BTreeMap::new();
+            for v in &members {
+                *counts.entry(v.verdict).or_default() += 1;
+            }
+            let verdict = members
+                .iter()
+                .map(|v| v.verdict)
+                .filter(|v| *v != Verdict::NotApplicable)
+                .min()
+                .unwrap_or(Verdict::NotApplicable);
+            out.push(Rollup {
+                item: item.number.clone(),
+                department: scope.map(str::to_owned),
+                verdict,
+                counts,
+                findings: members.iter().map(|v| v.findings).sum(),
+            });
+        }
+    }
+    out
+}
+
+/// The four log-management requirements (FSA guideline §2.3.4.2).
+pub(crate) fn log_checks(
+    pack: &RulePack,
+    devices: &[DeviceSummary],
+    findings: &[Finding],
+    verification: Option<&VerifyReport>,
+) -> Vec<LogCheck> {
+    let mut checks = Vec::with_capacity(4);
+
+    // ログの記録: every device recorded the kinds the item rules need.
+    let needed: BTreeSet<&str> = pack
+        .rules
+        .iter()
+        .filter(|r| {
+            r.category == Category::Item
+                && r.items.iter().all(|i| {
+                    pack.catalog
+                        .item(i)
+                        .is_some_and(|c| c.applies_to == Applicability::All)
+                })
+        })
+        .flat_map(|r| r.requires_kinds.iter().map(String::as_str))
+        .collect();
+    let lacking: Vec<String> = devices
+        .iter()
+        .filter(|d| d.events > 0 && needed.iter().any(|k| !d.kinds.contains_key(*k)))
+        .map(|d| d.device_id.clone())
+        .collect();
+    let needed_list = needed.iter().copied().collect::<Vec<_>>().join(", ");
+    checks.push(LogCheck {
+        id: "recorded",
+        name_ja: "ログの記録",
+        name_en: "What is recorded",
+        status: status(lacking.is_empty()),
+        detail_en: format!(
+            "{} of {} devices lack at least one of the kinds the items need ({needed_list})",
+            lacking.len(),
+            devices.len()
+        ),
+        detail_ja: format!(
+            "{} 台中 {} 台で判定に必要な種類({needed_list})のログが欠けている",
+            devices.len(),
+            lacking.len()
+        ),
+        devices: lacking,
+    });
+
+    // ログ取得の対象範囲: every inventory device logged, with no gaps, and
+    // no unknown device.
+    let mut scope: BTreeSet<String> = BTreeSet::new();
+    let silent = devices.iter().filter(|d| d.events == 0).count();
+    let unlisted = devices.iter().filter(|d| !d.in_inventory).count();
+    for d in devices.iter().filter(|d| d.events == 0 || !d.in_inventory) {
+        scope.insert(d.device_id.clone());
+    }
+    let gap_findings: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.category == Category::Log && f.rule_id != "silent_device")
+        .collect();
+    for f in &gap_findings {
+        scope.insert(f.device_id.clone());
+    }
+    checks.push(LogCheck {
+        id: "scope",
+        name_ja: "ログ取得の対象範囲",
+        name_en: "Every monitored device covered",
+        status: status(scope.is_empty()),
+        detail_en: format!(
+            "{silent} silent device(s), {} gap(s) while in use, {unlisted} device(s) not in the inventory",
+            gap_findings.len()
+        ),
+        detail_ja: format!(
+            "ログのない端末 {silent} 台、使用中のログ欠落 {} 件、台帳にない端末 {unlisted} 台",
+            gap_findings.len()
+        ),
+        devices: scope.into_iter().collect(),
+    });
+
+    // ログの保管期間 and ログの改ざん防止 come from the verifier.
+    let Some(report) = verification else {
+        for (id, ja, en) in [
+            ("retention", "ログの保管期間", "Retention"),
+            ("tamper", "ログの改ざん防止", "Protection from alteration"),
+        ] {
+            checks.push(LogCheck {
+                id,
+                name_ja: ja,
+                name_en: en,
+                status: CheckStatus::NotChecked,
+                devices: Vec::new(),
+                detail_en: "not checked: no verification result was given".into(),
+                detail_ja: "未確認(改ざん検証の結果が与えられていない)".into(),
+            });
+        }
+        return checks;
+    };
+    let retention_classes = [
+        AnomalyClass::PruneWithoutCheckpoint,
+        AnomalyClass::SegmentMissing,
+    ];
+    let devices_with = |pred: &dyn Fn(AnomalyClass) -> bool| -> Vec<String> {
+        let mut ids: Vec<String> = report
+            .devices
+            .iter()
+            .filter(|d| d.anomalies.iter().any(|a| pred(a.class)))
+            .map(|d| d.device_id.clone())
+            .collect();
+        ids.dedup();
+        ids
+    };
+    let retention = devices_with(&|c| retention_classes.contains(&c));
+    let pruned = report
+        .devices
+        .iter()
+        .filter(|d| d.pruned_through.is_some())
+        .count();
+    checks.push(LogCheck {
+        id: "retention",
+        name_ja: "ログの保管期間",
+        name_en: "Retention",
+        status: status(retention.is_empty()),
+        detail_en: format!(
+            "{} device(s) with records missing without a prune checkpoint; {pruned} pruned under a signed checkpoint",
+            retention.len()
+        ),
+        detail_ja: format!(
+            "正規の削除記録なしに欠落がある端末 {} 台、署名付きチェックポイントで削除済み {pruned} 台",
+            retention.len()
+        ),
+        devices: retention,
+    });
+    let tampered = devices_with(&|_| true);
+    let store_level = report.store_anomalies.len();
+    checks.push(LogCheck {
+        id: "tamper",
+        name_ja: "ログの改ざん防止",
+        name_en: "Protection from alteration",
+        status: status(tampered.is_empty() && store_level == 0),
+        detail_en: format!(
+            "hash chain, signatures and anchors verified for {} device(s); {} with anomalies; {store_level} store-level anomaly(ies)",
+            report.devices.len(),
+            tampered.len()
+        ),
+        detail_ja: format!(
+            "{} 台のハッシュチェーン・署名・アンカーを検証、異常のある端末 {} 台、ストア全体の異常 {store_level} 件",
+            report.devices.len(),
+            tampered.len()
+        ),
+        devices: tampered,
+    });
+    checks
+}
+
+fn status(ok: bool) -> CheckStatus {
+    if ok {
+        CheckStatus::Ok
+    } else {
+        CheckStatus::Problem
+    }
+}
