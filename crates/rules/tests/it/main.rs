@@ -6,6 +6,7 @@ use std::path::Path;
 
 mod common;
 mod fixtures;
+mod ground_truth;
 
 use worklog_rules::{Applicability, Catalog, Level};
 
