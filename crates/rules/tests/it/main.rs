@@ -7,6 +7,7 @@ use std::path::Path;
 mod common;
 mod fixtures;
 mod ground_truth;
+mod pack_and_waivers;
 
 use worklog_rules::{Applicability, Catalog, Level};
 

@@ -1,0 +1,134 @@
+//! A broken rule file is reported with its file and line and the other
+//! rules still run; waivers set findings apart until they expire.
+
+use worklog_rules::{RulePack, parse_waivers};
+
+use crate::common::*;
+
+/// A copy of the default pack with `extra` rule files added.
+fn pack_with(extra: &[(&str, &str)]) -> (tempfile::TempDir, RulePack) {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = repo().join("rules/default");
+    std::fs::create_dir_all(tmp.path().join("rules")).unwrap();
+    std::fs::copy(src.join("catalog.toml"), tmp.path().join("catalog.toml")).unwrap();
+    for entry in std::fs::read_dir(src.join("rules")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, tmp.path().join("rules").join(path.file_name().unwrap())).unwrap();
+    }
+    for (name, text) in extra {
+        std::fs::write(tmp.path().join("rules").join(name), text).unwrap();
+    }
+    let pack = RulePack::load(tmp.path()).unwrap();
+    (tmp, pack)
+}
+
+const META: &str = r#"
+title_ja = "t"
+title_en = "t"
+rationale_ja = "r"
+rationale_en = "r"
+remediation_ja = "m"
+remediation_en = "m"
+kinds = ["mail"]
+requires_kinds = []
+"#;
+
+#[test]
+fn bad_rules_are_reported_with_file_and_line_and_the_rest_still_run() {
+    let unknown_column = format!(
+        "id = \"bad_column\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"\"\"\nSELECT device_id, seq,\n       'x' AS detail\nFROM events\nWHERE no_such_column = 1\n\"\"\"\n"
+    );
+    let unknown_table = format!(
+        "id = \"bad_table\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"\"\"\nSELECT device_id, 'x' AS detail FROM mail_log\n\"\"\"\n"
+    );
+    let undeclared = format!(
+        "id = \"undeclared\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"\"\"\nSELECT e.device_id, 'x' AS detail FROM events e JOIN mail_domains m ON e.sender_address = m.domain\n\"\"\"\n"
+    );
+    let no_detail = format!(
+        "id = \"no_detail\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"SELECT device_id FROM events\"\n"
+    );
+    let bad_param = format!(
+        "id = \"bad_param\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"\"\"\nSELECT device_id, 'x' AS detail\nFROM events WHERE seq > ${{no_such_setting}}\n\"\"\"\n"
+    );
+    let (_tmp, pack) = pack_with(&[
+        ("bad_column.toml", &unknown_column),
+        ("bad_table.toml", &unknown_table),
+        ("undeclared.toml", &undeclared),
+        ("no_detail.toml", &no_detail),
+        ("bad_param.toml", &bad_param),
+        ("bad_severity.toml", "id = \"bad_severity\"\nitems = [\"120\"]\nseverity = \"fatal\"\n"),
+        ("misnamed.toml", &format!("id = \"other\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"SELECT device_id, 'x' AS detail FROM events\"\n")),
+        ("unknown_item.toml", &format!("id = \"unknown_item\"\nitems = [\"999\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"SELECT device_id, 'x' AS detail FROM events\"\n")),
+    ]);
+    let policy = load_policy(&fixture_dir().join("policy"));
+    let events = read_jsonl(&fixture_dir().join("unapproved_sender_domain.jsonl"));
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("events.parquet");
+    write_parquet(&file, &events);
+    let analysis = analyze_files(&pack, &policy, vec![file]);
+    let report: Vec<String> = analysis
+        .problems
+        .iter()
+        .map(|p| {
+            let name = std::path::Path::new(&p.file).file_name().unwrap().to_string_lossy().into_owned();
+            format!("{} {name}:{}: {}", p.source, p.line.map_or("-".into(), |l| l.to_string()), p.reason)
+        })
+        .collect();
+    insta::assert_snapshot!(report.join("\n"));
+    // The good rules still ran and found what they should.
+    assert_eq!(
+        analysis.findings.iter().filter(|f| f.rule_id == "unapproved_sender_domain").count(),
+        2
+    );
+    let rule = analysis.rules.iter().find(|r| r.id == "bad_column").unwrap();
+    assert!(!rule.ran);
+}
+
+#[test]
+fn waivers_set_findings_apart_until_they_expire() {
+    let pack = default_pack();
+    let policy = load_policy(&fixture_dir().join("policy"));
+    let events = read_jsonl(&fixture_dir().join("unapproved_sender_domain.jsonl"));
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("events.parquet");
+    write_parquet(&file, &events);
+    let known: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+    let text = "rule_id,device_id,user_name,reason,approver,expires\n\
+        unapproved_sender_domain,PC-0001,,group mail migration,compliance-head,2026-10-06\n\
+        unapproved_sender_domain,PC-0001,,expired before the finding,compliance-head,2026-10-05\n\
+        no_such_rule,,,x,y,2026-12-31\n\
+        unapproved_sender_domain,,,,,2026-12-31\n\
+        unapproved_sender_domain,,,x,y,someday\n";
+    let (waivers, problems) = parse_waivers(text, "waivers.csv", &known);
+    assert_eq!(waivers.len(), 2);
+    let lines: Vec<(Option<usize>, &str)> =
+        problems.iter().map(|p| (p.line, p.reason.as_str())).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0].0, Some(4));
+    assert!(lines[0].1.contains("`rule_id`"), "{lines:?}");
+    assert!(lines[1].1.contains("`reason` and `approver`"), "{lines:?}");
+    assert!(lines[2].1.contains("`expires`"), "{lines:?}");
+
+    let analyze = |waivers: Vec<worklog_rules::Waiver>| {
+        worklog_rules::Analyzer::builder(&pack, &policy)
+            .period(october())
+            .waivers(waivers)
+            .build()
+            .unwrap()
+            .analyze(&worklog_rules::EventSource::Files(vec![file.clone()]))
+            .unwrap()
+    };
+    let waived = analyze(waivers.clone());
+    // Both findings fall on 2026-10-06 local: the first waiver covers them.
+    assert_eq!(waived.waived.len(), 2);
+    assert!(waived.findings.iter().all(|f| f.rule_id != "unapproved_sender_domain"));
+    assert_eq!(waived.waived[0].waived_by.as_ref().unwrap().line, 2);
+    let v = waived.verdicts.iter().find(|v| v.item == "120" && v.device_id == "PC-0001").unwrap();
+    assert_eq!(v.verdict, worklog_rules::Verdict::Pass);
+    assert_eq!(v.waived, 2);
+    // Only the expired waiver: it no longer applies.
+    let expired = analyze(waivers.into_iter().filter(|w| w.line == 3).collect());
+    assert!(expired.waived.is_empty());
+    let v = expired.verdicts.iter().find(|v| v.item == "120" && v.device_id == "PC-0001").unwrap();
+    assert_eq!(v.verdict, worklog_rules::Verdict::Fail);
+}
