@@ -161,6 +161,37 @@ impl<'a> Analyzer<'a> {
             .collect()
     }
 
+    /// Writes what another SQL engine needs to run the same rules:
+    /// `<dir>/<rule id>.sql` (parameters substituted) and
+    /// `<dir>/tables/<table>.parquet` for every reference table, `period`
+    /// included. `events` is the store's Parquet files plus the derived
+    /// `local_ts` column (see `docs/rules.md`).
+    pub fn export_sql(&self, dir: &Path) -> Result<()> {
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::Io { path, source }
+        };
+        let tables_dir = dir.join("tables");
+        std::fs::create_dir_all(&tables_dir).map_err(io(&tables_dir))?;
+        for (id, sql) in self.rendered_sql() {
+            let path = dir.join(format!("{id}.sql"));
+            std::fs::write(&path, sql).map_err(io(&path))?;
+        }
+        let mut tables = reference_tables(self.policy)?;
+        tables.push(("period", period_table(&self.period)?));
+        for (name, mut frame) in tables {
+            let path = tables_dir.join(format!("{name}.parquet"));
+            let file = std::fs::File::create(&path).map_err(io(&path))?;
+            ParquetWriter::new(file)
+                .finish(&mut frame)
+                .map_err(|e| Error::Output {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
+        }
+        Ok(())
+    }
+
     /// Plans every rule against an empty `events` table: catches unknown
     /// tables and columns, bad SQL and results without the required columns
     /// before any data is read. Returns one problem per failing rule.

@@ -61,7 +61,12 @@ fn simulated_fleet_findings_match_the_ground_truth_exactly() {
                 Signal::SilentDevice => String::new(),
                 _ => l.seq.unwrap().to_string(),
             };
-            (l.signal_name.to_owned(), l.item.to_owned(), l.device_id.clone(), at)
+            (
+                l.signal_name.to_owned(),
+                l.item.to_owned(),
+                l.device_id.clone(),
+                at,
+            )
         })
         .collect();
     let found: BTreeSet<(String, String, String, String)> = analysis
@@ -94,8 +99,15 @@ fn simulated_fleet_findings_match_the_ground_truth_exactly() {
     let missed: Vec<_> = truth.difference(&found).collect();
     let unexplained: Vec<_> = found.difference(&truth).collect();
     assert!(missed.is_empty(), "missed: {missed:#?}");
-    assert!(unexplained.is_empty(), "not in the ground truth: {unexplained:#?}");
-    assert_eq!(analysis.findings.len(), found.len(), "a finding was reported twice");
+    assert!(
+        unexplained.is_empty(),
+        "not in the ground truth: {unexplained:#?}"
+    );
+    assert_eq!(
+        analysis.findings.len(),
+        found.len(),
+        "a finding was reported twice"
+    );
 
     // Evidence gaps become verdicts.
     let verdict = |item: &str, device: &str| {
@@ -108,7 +120,9 @@ fn simulated_fleet_findings_match_the_ground_truth_exactly() {
     for label in labels.iter().filter(|l| l.signal == Signal::NoInventory) {
         let v = verdict("124", &label.device_id);
         assert_eq!(v.verdict, Verdict::InsufficientEvidence, "{v:?}");
-        assert!(matches!(&v.reason, VerdictReason::MissingKinds { kinds } if kinds == &["inventory"]));
+        assert!(
+            matches!(&v.reason, VerdictReason::MissingKinds { kinds } if kinds == &["inventory"])
+        );
     }
     let silent: Vec<&str> = labels
         .iter()
@@ -117,7 +131,11 @@ fn simulated_fleet_findings_match_the_ground_truth_exactly() {
         .collect();
     assert!(!silent.is_empty());
     for device in &silent {
-        let summary = analysis.devices.iter().find(|d| &d.device_id == device).unwrap();
+        let summary = analysis
+            .devices
+            .iter()
+            .find(|d| &d.device_id == device)
+            .unwrap();
         for v in analysis.verdicts.iter().filter(|v| &v.device_id == device) {
             let item = analysis.items.iter().find(|i| i.number == v.item).unwrap();
             if item.portable_only && !summary.portable {
@@ -130,11 +148,16 @@ fn simulated_fleet_findings_match_the_ground_truth_exactly() {
 
     // Every device with a labelled violation of an item fails that item;
     // a clean device (every tenth) passes or is not applicable.
-    for label in labels.iter().filter(|l| l.label_type == "finding" && l.item != "leak") {
+    for label in labels
+        .iter()
+        .filter(|l| l.label_type == "finding" && l.item != "leak")
+    {
         let v = verdict(label.item, &label.device_id);
         let expected = if label.signal == Signal::PersonalWebmail
             && !labels.iter().any(|o| {
-                o.device_id == label.device_id && o.item == "120" && o.signal != Signal::PersonalWebmail
+                o.device_id == label.device_id
+                    && o.item == "120"
+                    && o.signal != Signal::PersonalWebmail
             }) {
             Verdict::NeedsReview
         } else {
@@ -142,11 +165,22 @@ fn simulated_fleet_findings_match_the_ground_truth_exactly() {
         };
         assert_eq!(v.verdict, expected, "{v:?} for {label:?}");
     }
-    for device in analysis.devices.iter().filter(|d| {
-        !labels.iter().any(|l| l.device_id == d.device_id)
-    }) {
-        for v in analysis.verdicts.iter().filter(|v| v.device_id == device.device_id) {
-            let want = if analysis.items.iter().any(|i| i.number == v.item && i.portable_only) && !device.portable {
+    for device in analysis
+        .devices
+        .iter()
+        .filter(|d| !labels.iter().any(|l| l.device_id == d.device_id))
+    {
+        for v in analysis
+            .verdicts
+            .iter()
+            .filter(|v| v.device_id == device.device_id)
+        {
+            let want = if analysis
+                .items
+                .iter()
+                .any(|i| i.number == v.item && i.portable_only)
+                && !device.portable
+            {
                 Verdict::NotApplicable
             } else {
                 Verdict::Pass

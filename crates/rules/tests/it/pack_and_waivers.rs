@@ -13,7 +13,11 @@ fn pack_with(extra: &[(&str, &str)]) -> (tempfile::TempDir, RulePack) {
     std::fs::copy(src.join("catalog.toml"), tmp.path().join("catalog.toml")).unwrap();
     for entry in std::fs::read_dir(src.join("rules")).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, tmp.path().join("rules").join(path.file_name().unwrap())).unwrap();
+        std::fs::copy(
+            &path,
+            tmp.path().join("rules").join(path.file_name().unwrap()),
+        )
+        .unwrap();
     }
     for (name, text) in extra {
         std::fs::write(tmp.path().join("rules").join(name), text).unwrap();
@@ -56,9 +60,22 @@ fn bad_rules_are_reported_with_file_and_line_and_the_rest_still_run() {
         ("undeclared.toml", &undeclared),
         ("no_detail.toml", &no_detail),
         ("bad_param.toml", &bad_param),
-        ("bad_severity.toml", "id = \"bad_severity\"\nitems = [\"120\"]\nseverity = \"fatal\"\n"),
-        ("misnamed.toml", &format!("id = \"other\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"SELECT device_id, 'x' AS detail FROM events\"\n")),
-        ("unknown_item.toml", &format!("id = \"unknown_item\"\nitems = [\"999\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"SELECT device_id, 'x' AS detail FROM events\"\n")),
+        (
+            "bad_severity.toml",
+            "id = \"bad_severity\"\nitems = [\"120\"]\nseverity = \"fatal\"\n",
+        ),
+        (
+            "misnamed.toml",
+            &format!(
+                "id = \"other\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"SELECT device_id, 'x' AS detail FROM events\"\n"
+            ),
+        ),
+        (
+            "unknown_item.toml",
+            &format!(
+                "id = \"unknown_item\"\nitems = [\"999\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"SELECT device_id, 'x' AS detail FROM events\"\n"
+            ),
+        ),
     ]);
     let policy = load_policy(&fixture_dir().join("policy"));
     let events = read_jsonl(&fixture_dir().join("unapproved_sender_domain.jsonl"));
@@ -70,17 +87,34 @@ fn bad_rules_are_reported_with_file_and_line_and_the_rest_still_run() {
         .problems
         .iter()
         .map(|p| {
-            let name = std::path::Path::new(&p.file).file_name().unwrap().to_string_lossy().into_owned();
-            format!("{} {name}:{}: {}", p.source, p.line.map_or("-".into(), |l| l.to_string()), p.reason)
+            let name = std::path::Path::new(&p.file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            format!(
+                "{} {name}:{}: {}",
+                p.source,
+                p.line.map_or("-".into(), |l| l.to_string()),
+                p.reason
+            )
         })
         .collect();
     insta::assert_snapshot!(report.join("\n"));
     // The good rules still ran and found what they should.
     assert_eq!(
-        analysis.findings.iter().filter(|f| f.rule_id == "unapproved_sender_domain").count(),
+        analysis
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "unapproved_sender_domain")
+            .count(),
         2
     );
-    let rule = analysis.rules.iter().find(|r| r.id == "bad_column").unwrap();
+    let rule = analysis
+        .rules
+        .iter()
+        .find(|r| r.id == "bad_column")
+        .unwrap();
     assert!(!rule.ran);
 }
 
@@ -101,8 +135,10 @@ fn waivers_set_findings_apart_until_they_expire() {
         unapproved_sender_domain,,,x,y,someday\n";
     let (waivers, problems) = parse_waivers(text, "waivers.csv", &known);
     assert_eq!(waivers.len(), 2);
-    let lines: Vec<(Option<usize>, &str)> =
-        problems.iter().map(|p| (p.line, p.reason.as_str())).collect();
+    let lines: Vec<(Option<usize>, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.reason.as_str()))
+        .collect();
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert_eq!(lines[0].0, Some(4));
     assert!(lines[0].1.contains("`rule_id`"), "{lines:?}");
@@ -121,14 +157,27 @@ fn waivers_set_findings_apart_until_they_expire() {
     let waived = analyze(waivers.clone());
     // Both findings fall on 2026-10-06 local: the first waiver covers them.
     assert_eq!(waived.waived.len(), 2);
-    assert!(waived.findings.iter().all(|f| f.rule_id != "unapproved_sender_domain"));
+    assert!(
+        waived
+            .findings
+            .iter()
+            .all(|f| f.rule_id != "unapproved_sender_domain")
+    );
     assert_eq!(waived.waived[0].waived_by.as_ref().unwrap().line, 2);
-    let v = waived.verdicts.iter().find(|v| v.item == "120" && v.device_id == "PC-0001").unwrap();
+    let v = waived
+        .verdicts
+        .iter()
+        .find(|v| v.item == "120" && v.device_id == "PC-0001")
+        .unwrap();
     assert_eq!(v.verdict, worklog_rules::Verdict::Pass);
     assert_eq!(v.waived, 2);
     // Only the expired waiver: it no longer applies.
     let expired = analyze(waivers.into_iter().filter(|w| w.line == 3).collect());
     assert!(expired.waived.is_empty());
-    let v = expired.verdicts.iter().find(|v| v.item == "120" && v.device_id == "PC-0001").unwrap();
+    let v = expired
+        .verdicts
+        .iter()
+        .find(|v| v.item == "120" && v.device_id == "PC-0001")
+        .unwrap();
     assert_eq!(v.verdict, worklog_rules::Verdict::Fail);
 }

@@ -1,0 +1,211 @@
+//! Rule pack over a generated store, beside DuckDB running the same SQL
+//! over the same Parquet files.
+//!
+//! `cargo bench -p worklog-benches --bench rules` (about 10^7 events by
+//! default; `WORKLOG_BENCH_DEVICES`, `WORKLOG_BENCH_DAYS`,
+//! `WORKLOG_BENCH_EVENTS_PER_DAY` resize it). DuckDB comes from
+//! `benches/duckdb/setup.sh`; without it the DuckDB half is skipped with a
+//! message. Prints both times, their ratio and each rule's result count
+//! from both engines, and fails when any count differs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use rayon::prelude::*;
+use worklog_benches::{best_of, env_or, peak_rss_mib};
+use worklog_ledger::{Durability, Role, SecretKey, SegmentWriter};
+use worklog_rules::{Analyzer, EventSource, Period, RulePack};
+use worklog_synth::{Fleet, FleetConfig};
+
+fn main() {
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let config = FleetConfig {
+        devices: env_or("WORKLOG_BENCH_DEVICES", if quick { 6 } else { 100 }) as usize,
+        days: env_or("WORKLOG_BENCH_DAYS", if quick { 7 } else { 70 }) as u32,
+        events_per_device_day: env_or(
+            "WORKLOG_BENCH_EVENTS_PER_DAY",
+            if quick { 50 } else { 2_000 },
+        ) as u32,
+        ..FleetConfig::default()
+    };
+    let runs = if quick { 1 } else { 3 };
+    let Ok(fleet) = Fleet::new(config.clone()) else {
+        eprintln!("rules bench: bad fleet configuration");
+        std::process::exit(2);
+    };
+    let Ok(work) = tempfile::tempdir() else {
+        return;
+    };
+    let store = work.path().join("store");
+    // One device at a time per thread: memory stays at a few devices.
+    let written: Vec<usize> = (0..config.devices)
+        .into_par_iter()
+        .map(|i| {
+            let Some(log) = fleet.device(i) else { return 0 };
+            if log.events.is_empty() {
+                return 0;
+            }
+            let key = SecretKey::from_seed(Role::Device, &log.device_id, [i as u8; 32]);
+            let Ok(mut writer) = SegmentWriter::builder(&store, key)
+                .durability(Durability::Process)
+                .build()
+            else {
+                return 0;
+            };
+            let n = log.events.len();
+            for batch in log.events.chunks(10_000) {
+                if writer.append_batch(batch.to_vec()).is_err() {
+                    return 0;
+                }
+            }
+            if writer.close().is_err() {
+                return 0;
+            }
+            n
+        })
+        .collect();
+    let events: usize = written.iter().sum();
+    let policy_dir = work.path().join("policy");
+    if fleet.write_policy(&policy_dir).is_err() {
+        return;
+    }
+    let pack_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/default");
+    let pack = match RulePack::load(&pack_dir) {
+        Ok(pack) => pack,
+        Err(e) => {
+            eprintln!("rules bench: cannot load the rule pack: {e}");
+            std::process::exit(2);
+        }
+    };
+    let policy = fleet.policy().clone();
+    let last_day = config
+        .start
+        .checked_add_days(chrono_days(config.days.saturating_sub(1)))
+        .unwrap_or(config.start);
+    let Ok(period) = Period::new(config.start, last_day, "Asia/Tokyo") else {
+        return;
+    };
+    let Ok(analyzer) = Analyzer::builder(&pack, &policy)
+        .period(period.clone())
+        .policy_dir(&policy_dir)
+        .build()
+    else {
+        return;
+    };
+    println!(
+        "rules bench: {} devices × {} days, {events} events in the store, {} rules, {} threads",
+        config.devices,
+        config.days,
+        pack.rules.len(),
+        rayon::current_num_threads()
+    );
+
+    let (engine_time, analysis) = best_of(runs, || {
+        analyzer.analyze(&EventSource::Store(store.clone()))
+    });
+    let analysis = match analysis {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("rules bench: analysis failed: {e}");
+            std::process::exit(2);
+        }
+    };
+    // No waivers here: each count is the rule's result rows.
+    let ours: BTreeMap<String, u64> = analysis
+        .rules
+        .iter()
+        .map(|r| (r.id.clone(), r.findings))
+        .collect();
+    println!(
+        "  polars engine (full analysis: segment records, scan, {} rules, verdicts, manifest hashes): {:.2} s best of {runs}, {:.2} M events/s, peak RSS {:.0} MiB",
+        pack.rules.len(),
+        engine_time.as_secs_f64(),
+        events as f64 / engine_time.as_secs_f64() / 1e6,
+        peak_rss_mib()
+    );
+    println!(
+        "  findings {}, verdicts {}, problems {}",
+        analysis.findings.len(),
+        analysis.verdicts.len(),
+        analysis.problems.len()
+    );
+
+    let sql_dir = work.path().join("sql");
+    if let Err(e) = analyzer.export_sql(&sql_dir) {
+        eprintln!("rules bench: export failed: {e}");
+        std::process::exit(2);
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("duckdb/run_rules.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(&sql_dir)
+        .arg(&store)
+        .arg(period.start_utc_us.to_string())
+        .arg(period.end_utc_us.to_string())
+        .arg(runs.to_string())
+        .output();
+    let duck: serde_json::Value = match output {
+        Ok(out) if out.status.success() => match serde_json::from_slice(&out.stdout) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("rules bench: DuckDB output unreadable: {e}");
+                std::process::exit(2);
+            }
+        },
+        Ok(out) => {
+            println!(
+                "  DuckDB: not measured ({}). Install it with benches/duckdb/setup.sh",
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("python3 failed")
+            );
+            return;
+        }
+        Err(e) => {
+            println!("  DuckDB: not measured (python3: {e})");
+            return;
+        }
+    };
+    let duck_time = duck["seconds"].as_f64().unwrap_or(f64::NAN);
+    println!(
+        "  DuckDB, same SQL over the same {} files: {duck_time:.2} s best of {runs}",
+        duck["files"]
+    );
+    println!(
+        "  ratio DuckDB / polars engine: {:.2} (above 1: the engine is faster)",
+        duck_time / engine_time.as_secs_f64()
+    );
+    let mut mismatches = 0;
+    println!("  {:<36} {:>10} {:>10}", "rule", "polars", "duckdb");
+    for (rule, count) in &ours {
+        let theirs = duck["counts"][rule].as_u64();
+        let mark = if theirs == Some(*count) {
+            ""
+        } else {
+            "  <- differs"
+        };
+        if theirs != Some(*count) {
+            mismatches += 1;
+        }
+        println!(
+            "  {rule:<36} {count:>10} {:>10}{mark}",
+            theirs.map_or("-".into(), |n| n.to_string())
+        );
+    }
+    let total_ours: u64 = ours.values().sum();
+    let total_duck: u64 = duck["counts"]
+        .as_object()
+        .map(|m| m.values().filter_map(serde_json::Value::as_u64).sum())
+        .unwrap_or(0);
+    println!("  total results: polars {total_ours}, DuckDB {total_duck}");
+    if mismatches > 0 {
+        eprintln!("rules bench: {mismatches} rule(s) disagree between the engines");
+        std::process::exit(1);
+    }
+}
+
+fn chrono_days(n: u32) -> chrono::Days {
+    chrono::Days::new(u64::from(n))
+}
