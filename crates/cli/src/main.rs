@@ -11,7 +11,7 @@ use worklog::ledger::{
     export_heads, prove, prune,
 };
 use worklog::schema::{Date, Timestamp};
-use worklog::{DemoConfig, run_demo};
+use worklog::{AnalyzeConfig, DemoConfig, analyze, run_demo};
 
 /// Exit code: the job completed and found nothing wrong.
 const EXIT_OK: u8 = 0;
@@ -97,6 +97,41 @@ worklog ingest --input events.jsonl --store store --keys keys --create-keys"
         #[arg(long)]
         json: bool,
     },
+    /// Run the rule pack over a store and a policy for a period: findings and verdicts.
+    #[command(
+        after_help = "Writes analysis.json (the whole model), findings.parquet and verdicts.parquet into --out.\n\
+Days are local dates in the policy's time zone (default Asia/Tokyo), both included.\n\n\
+Example:\n  worklog analyze --store worklog-out/store --policy worklog-out/policy --from 2026-10-01 --to 2026-10-14 --out analysis"
+    )]
+    Analyze {
+        /// The store folder.
+        #[arg(long)]
+        store: PathBuf,
+        /// The policy folder.
+        #[arg(long)]
+        policy: PathBuf,
+        /// The rule pack folder.
+        #[arg(long, default_value = "rules/default")]
+        rules: PathBuf,
+        /// First day (YYYY-MM-DD, local).
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD, local, included).
+        #[arg(long)]
+        to: String,
+        /// Output folder.
+        #[arg(long, default_value = "analysis")]
+        out: PathBuf,
+        /// Print the verdict summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 when any finding (not waived) remains: for pipelines that gate on it.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+    },
+    /// List, check or show the rules of a pack.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Generate an Ed25519 key pair (device or authority).
     #[command(after_help = "Example:\n  worklog keygen --role device --id PC-0001 --out keys")]
     Keygen {
@@ -149,6 +184,36 @@ worklog ingest --input events.jsonl --store store --keys keys --create-keys"
 }
 
 #[derive(Subcommand)]
+enum RulesCommand {
+    /// List the pack's rules (id, category, items, severity, title).
+    List {
+        /// The rule pack folder.
+        #[arg(long, default_value = "rules/default")]
+        rules: PathBuf,
+    },
+    /// Check every rule file: metadata, parameters, SQL planned against the schema.
+    Check {
+        /// The rule pack folder.
+        #[arg(long, default_value = "rules/default")]
+        rules: PathBuf,
+        /// The policy folder whose settings fill the parameters.
+        #[arg(long)]
+        policy: PathBuf,
+    },
+    /// Show one rule: its texts and its SQL with parameters filled in.
+    Show {
+        /// The rule id.
+        id: String,
+        /// The rule pack folder.
+        #[arg(long, default_value = "rules/default")]
+        rules: PathBuf,
+        /// The policy folder whose settings fill the parameters.
+        #[arg(long)]
+        policy: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum AnchorCommand {
     /// Write every device's latest head claim (JSON Lines).
     Export {
@@ -174,6 +239,12 @@ enum AnchorCommand {
         #[arg(long)]
         authority_key: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    /// Any finding that is not waived.
+    Findings,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -235,8 +306,10 @@ fn run(cli: Cli) -> Result<u8> {
                 devices, days, demo.events, demo.labels
             );
             text += &summary(&demo.verification);
+            text += &verdict_summary(&demo.analysis);
             text += &format!(
-                "\nstore:         {}\nkeys:          {}\nanchors:       {}\npolicy:        {}\nground truth:  {}\nverification:  {}\n",
+                "\nanalysis:      {}\nstore:         {}\nkeys:          {}\nanchors:       {}\npolicy:        {}\nground truth:  {}\nverification:  {}\n",
+                demo.analysis_dir.display(),
                 demo.store.display(),
                 demo.keys.display(),
                 demo.anchors.display(),
@@ -246,6 +319,114 @@ fn run(cli: Cli) -> Result<u8> {
             );
             print(&text)?;
             Ok(exit_for(&demo.verification))
+        }
+        Command::Analyze {
+            store,
+            policy,
+            rules,
+            from,
+            to,
+            out,
+            json,
+            fail_on,
+        } => {
+            let day = |text: &str, what: &str| {
+                worklog::rules::Period::parse_day(text, what).context("bad period")
+            };
+            let config = AnalyzeConfig {
+                store,
+                policy,
+                rules,
+                first_day: day(&from, "--from")?,
+                last_day: day(&to, "--to")?,
+                verification: None,
+            };
+            let analysis = analyze(&config).context("analysis")?;
+            worklog::rules::write_analysis(&analysis, &out)
+                .with_context(|| format!("writing the analysis into {}", out.display()))?;
+            if json {
+                let rollups: Vec<_> = analysis
+                    .rollups
+                    .iter()
+                    .filter(|r| r.department.is_none())
+                    .collect();
+                print(&(serde_json::to_string_pretty(&rollups)? + "\n"))?;
+            } else {
+                print(
+                    &(verdict_summary(&analysis)
+                        + &format!("\nanalysis:      {}\n", out.display())),
+                )?;
+            }
+            let gate = fail_on.is_some() && !analysis.findings.is_empty();
+            Ok(if gate { EXIT_ANOMALIES } else { EXIT_OK })
+        }
+        Command::Rules(RulesCommand::List { rules }) => {
+            let pack = worklog::rules::RulePack::load(&rules).context("loading the rule pack")?;
+            let mut text = format!("{} ({} rules)\n", pack.catalog.edition, pack.rules.len());
+            for r in &pack.rules {
+                text += &format!(
+                    "{:<36} {:<5} {:<8} {:<7} {}\n",
+                    r.id,
+                    r.category.as_str(),
+                    r.items.join(","),
+                    r.severity.as_str(),
+                    r.title_ja
+                );
+            }
+            for p in &pack.problems {
+                text += &format!("unusable: {p}\n");
+            }
+            print(&text)?;
+            Ok(if pack.problems.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_ERROR
+            })
+        }
+        Command::Rules(RulesCommand::Check { rules, policy }) => {
+            let pack = worklog::rules::RulePack::load(&rules).context("loading the rule pack")?;
+            let policy = worklog::load_policy(&policy)?;
+            let problems = rules_checker(&pack, &policy)?.check()?;
+            let mut text = String::new();
+            for p in pack.problems.iter().chain(&problems) {
+                text += &format!("{p}\n");
+            }
+            let bad = pack.problems.len() + problems.len();
+            text += &format!(
+                "{} rules, {bad} with problems\n",
+                pack.rules.len() + pack.problems.len()
+            );
+            print(&text)?;
+            Ok(if bad == 0 { EXIT_OK } else { EXIT_ERROR })
+        }
+        Command::Rules(RulesCommand::Show { id, rules, policy }) => {
+            let pack = worklog::rules::RulePack::load(&rules).context("loading the rule pack")?;
+            let policy = worklog::load_policy(&policy)?;
+            let Some(rule) = pack.rule(&id) else {
+                bail!(
+                    "no rule {id:?} in {}: see `worklog rules list`",
+                    rules.display()
+                );
+            };
+            let params = rules_checker(&pack, &policy)?.params().clone();
+            let sql = rule.render_sql(&params)?;
+            print(&format!(
+                "{}  [{} {} {}]\n{}\n{}\n\n{}\n{}\n\n対処 / remediation:\n{}\n{}\n\nSQL ({} line {}):\n{}\n",
+                rule.id,
+                rule.category.as_str(),
+                rule.items.join(","),
+                rule.severity,
+                rule.title_ja,
+                rule.title_en,
+                rule.rationale_ja,
+                rule.rationale_en,
+                rule.remediation_ja,
+                rule.remediation_en,
+                rule.file,
+                rule.sql_line,
+                sql.trim()
+            ))?;
+            Ok(EXIT_OK)
         }
         Command::Ingest {
             input,
@@ -421,6 +602,77 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(EXIT_OK)
         }
     }
+}
+
+/// An analyzer over a one-day period, for checking and rendering rules.
+fn rules_checker<'a>(
+    pack: &'a worklog::rules::RulePack,
+    policy: &'a worklog::schema::policy::Policy,
+) -> Result<worklog::rules::Analyzer<'a>> {
+    let day = worklog::rules::Period::parse_day("2026-01-01", "day")?;
+    let zone = policy
+        .settings
+        .as_ref()
+        .map_or("Asia/Tokyo", |s| s.time_zone.as_str());
+    let period = worklog::rules::Period::new(day, day, zone)?;
+    Ok(worklog::rules::Analyzer::builder(pack, policy)
+        .period(period)
+        .build()?)
+}
+
+/// The organisation's verdict per item, and what else needs attention.
+fn verdict_summary(analysis: &worklog::rules::Analysis) -> String {
+    let mut text = format!(
+        "\n{} — {} to {} ({}), {} events, {} devices\n",
+        analysis.organisation,
+        analysis.period.first_day,
+        analysis.period.last_day,
+        analysis.period.time_zone,
+        analysis.events,
+        analysis.devices.len()
+    );
+    for item in &analysis.items {
+        if let Some(r) = analysis.organisation_verdict(&item.number) {
+            let counts: Vec<String> = r
+                .counts
+                .iter()
+                .map(|(v, n)| format!("{} {n}", v.name_ja()))
+                .collect();
+            text += &format!(
+                "  {:<6} {:<8} findings {:>4}   ({})\n",
+                item.number,
+                r.verdict.name_ja(),
+                r.findings,
+                counts.join(", ")
+            );
+        }
+    }
+    let leak = analysis
+        .findings
+        .iter()
+        .filter(|f| f.category == worklog::rules::Category::Leak)
+        .count();
+    text += &format!(
+        "  leak signals {leak}, waived findings {}, files not analysed {}\n",
+        analysis.waived.len(),
+        analysis.problems.len()
+    );
+    for check in &analysis.log_checks {
+        text += &format!(
+            "  {}: {:?} — {}\n",
+            check.name_ja, check.status, check.detail_en
+        );
+    }
+    for p in &analysis.problems {
+        text += &format!(
+            "  problem ({}) {}{}: {}\n",
+            p.source,
+            p.file,
+            p.line.map(|l| format!(" line {l}")).unwrap_or_default(),
+            p.reason
+        );
+    }
+    text
 }
 
 fn load_keys(dir: &Path) -> Result<Keyring> {

@@ -36,6 +36,7 @@ mod catalog;
 mod engine;
 mod error;
 mod model;
+mod output;
 mod pack;
 mod params;
 mod period;
@@ -51,6 +52,7 @@ pub use model::{
     Analysis, CheckStatus, DeviceSummary, DeviceVerdict, Finding, InputFile, Integrity, ItemInfo,
     Language, LogCheck, Manifest, Problem, Rollup, RuleRun, Verdict, VerdictReason, WaivedBy,
 };
+pub use output::{ANALYSIS_JSON, FINDINGS_PARQUET, VERDICTS_PARQUET, write_analysis};
 pub use pack::RulePack;
 pub use params::{ParamValue, Params};
 pub use period::Period;

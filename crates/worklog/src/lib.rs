@@ -19,8 +19,13 @@
 
 use std::path::{Path, PathBuf};
 
+mod analyze;
+mod default_pack;
 mod ingest;
+pub use analyze::{AnalyzeConfig, analyze, load_policy, write_default_pack};
+pub use default_pack::DEFAULT_PACK;
 pub use ingest::{IngestReport, InputFormat, ingest};
+pub use worklog_rules as rules;
 
 use rayon::prelude::*;
 pub use worklog_ledger as ledger;
@@ -60,6 +65,17 @@ pub enum Error {
         path: PathBuf,
         /// What is wrong, and what to do.
         reason: String,
+    },
+    /// The rule engine failed.
+    #[error(transparent)]
+    Rules(#[from] worklog_rules::Error),
+    /// The policy folder has problems (one per line: file, line, field, reason).
+    #[error("the policy in {} cannot be used:\n{problems}", path.display())]
+    Policy {
+        /// The policy folder.
+        path: PathBuf,
+        /// Every problem, one per line.
+        problems: String,
     },
     /// The output folder holds an earlier run.
     #[error("{} already holds a store; choose an empty folder or remove it", path.display())]
@@ -123,6 +139,12 @@ pub struct DemoOutput {
     pub labels: usize,
     /// The verification result.
     pub verification: VerifyReport,
+    /// The rule pack written for the demo (the embedded default pack).
+    pub rules: PathBuf,
+    /// The analysis of the demo fleet.
+    pub analysis: worklog_rules::Analysis,
+    /// Where `analysis.json`, `findings.parquet` and `verdicts.parquet` are.
+    pub analysis_dir: PathBuf,
 }
 
 /// Simulates a fleet and writes everything an audit needs under `out`:
@@ -207,7 +229,28 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
     let json = serde_json::to_string_pretty(&verification).unwrap_or_default();
     std::fs::write(&verification_json, json).map_err(io(&verification_json))?;
 
+    let rules = out.join("rules");
+    write_default_pack(&rules)?;
+    let last_day = fleet
+        .config()
+        .start
+        .checked_add_days(chrono::Days::new(u64::from(config.days.saturating_sub(1))))
+        .unwrap_or(fleet.config().start);
+    let analysis = analyze(&AnalyzeConfig {
+        store: store.clone(),
+        policy: policy.clone(),
+        rules: rules.clone(),
+        first_day: fleet.config().start,
+        last_day,
+        verification: Some(verification.clone()),
+    })?;
+    let analysis_dir = out.join("analysis");
+    worklog_rules::write_analysis(&analysis, &analysis_dir)?;
+
     Ok(DemoOutput {
+        rules,
+        analysis,
+        analysis_dir,
         store,
         keys,
         anchors,

@@ -346,6 +346,12 @@ fn bad_invocations_and_inputs_snapshot() {
     let p = |name: &str| tmp.join(name).to_str().unwrap().to_owned();
     std::fs::write(tmp.join("garbage.jsonl"), "{\"record\": 1}\nnot json\n").unwrap();
     std::fs::write(tmp.join("bad.csv"), "ts,device,kind\n").unwrap();
+    std::fs::create_dir_all(tmp.join("badpolicy")).unwrap();
+    std::fs::write(tmp.join("badpolicy/policy.toml"), "organisation = 3\n").unwrap();
+    std::fs::create_dir_all(tmp.join("emptypack/rules")).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sample_policy = repo.join("samples/policy").display().to_string();
+    let pack = repo.join("rules/default").display().to_string();
     std::fs::create_dir_all(tmp.join("store")).unwrap();
     let keygen = worklog(&[
         "keygen",
@@ -429,6 +435,47 @@ fn bad_invocations_and_inputs_snapshot() {
                 "April".into(),
                 "--authority-key".into(),
                 p("k.key"),
+            ],
+        ),
+        (
+            "unreadable policy",
+            vec![
+                "analyze".into(),
+                "--store".into(),
+                p("store"),
+                "--policy".into(),
+                p("badpolicy"),
+                "--rules".into(),
+                pack.clone(),
+                "--from".into(),
+                "2026-10-01".into(),
+                "--to".into(),
+                "2026-10-31".into(),
+            ],
+        ),
+        (
+            "rule pack without a catalog",
+            vec![
+                "rules".into(),
+                "list".into(),
+                "--rules".into(),
+                p("emptypack"),
+            ],
+        ),
+        (
+            "period that is not a date",
+            vec![
+                "analyze".into(),
+                "--store".into(),
+                p("store"),
+                "--policy".into(),
+                sample_policy.clone(),
+                "--rules".into(),
+                pack.clone(),
+                "--from".into(),
+                "October".into(),
+                "--to".into(),
+                "2026-10-31".into(),
             ],
         ),
         ("unknown command", vec!["analyse".into()]),
