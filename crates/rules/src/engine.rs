@@ -279,7 +279,7 @@ impl<'a> Analyzer<'a> {
         let log_checks = verdict::log_checks(self.pack, &devices, &findings, self.verification);
         let (waived, findings): (Vec<Finding>, Vec<Finding>) =
             findings.into_iter().partition(|f| f.waived_by.is_some());
-        problems.sort_by(|a, b| (a.source, &a.file, a.line).cmp(&(b.source, &b.file, b.line)));
+        problems.sort_by(|a, b| (&a.source, &a.file, a.line).cmp(&(&b.source, &b.file, b.line)));
         let manifest = self.manifest(&files, &root)?;
         let total_events = devices.iter().map(|d| d.events).sum();
         Ok(Analysis {
@@ -400,7 +400,7 @@ impl<'a> Analyzer<'a> {
                         Ok(true) => files.push(path),
                         Ok(false) => {}
                         Err(reason) => problems.push(Problem {
-                            source: "input",
+                            source: "input".into(),
                             file: relative(&path, store),
                             line: None,
                             reason: format!(
@@ -786,9 +786,9 @@ fn format_utc(us: i64) -> String {
 fn rule_problem(p: RuleFileError) -> Problem {
     Problem {
         source: if p.file.ends_with(crate::waiver::WAIVER_FILE) {
-            "waiver"
+            "waiver".into()
         } else {
-            "rule"
+            "rule".into()
         },
         file: p.file,
         line: p.line,

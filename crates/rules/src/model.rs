@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::period::Period;
 use crate::rule::{Category, Severity};
 
 /// Report language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Language {
@@ -41,7 +41,7 @@ impl Language {
 }
 
 /// The verdict on one item for one device (or a rollup).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Verdict {
@@ -116,7 +116,7 @@ impl fmt::Display for Verdict {
 }
 
 /// Why a verdict is what it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum VerdictReason {
@@ -190,7 +190,7 @@ impl VerdictReason {
 }
 
 /// A waiver that covered a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaivedBy {
     /// Line of the waiver in `waivers.csv`.
     pub line: usize,
@@ -204,7 +204,7 @@ pub struct WaivedBy {
 
 /// One finding: a rule matched an event (or a device, for device-level
 /// rules).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// The rule.
     pub rule_id: String,
@@ -236,7 +236,7 @@ pub struct Finding {
 }
 
 /// The verdict on one item for one device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceVerdict {
     /// Item number.
     pub item: String,
@@ -257,7 +257,7 @@ pub struct DeviceVerdict {
 }
 
 /// Verdict counts for one item over a department (or the organisation).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rollup {
     /// Item number.
     pub item: String,
@@ -272,7 +272,7 @@ pub struct Rollup {
 }
 
 /// The ledger verifier's result for one device, as the analysis shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Integrity {
     /// Segments verified.
     pub segments_verified: u64,
@@ -289,7 +289,7 @@ pub struct Integrity {
 }
 
 /// Log coverage of one device in the period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceSummary {
     /// The device.
     pub device_id: String,
@@ -318,7 +318,7 @@ pub struct DeviceSummary {
 }
 
 /// Status of one log-management requirement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CheckStatus {
@@ -331,14 +331,14 @@ pub enum CheckStatus {
 }
 
 /// One requirement of the FSA guideline's log management (§2.3.4.2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogCheck {
     /// `recorded`, `scope`, `retention` or `tamper`.
-    pub id: &'static str,
+    pub id: String,
     /// Japanese name.
-    pub name_ja: &'static str,
+    pub name_ja: String,
     /// English name.
-    pub name_en: &'static str,
+    pub name_en: String,
     /// The status.
     pub status: CheckStatus,
     /// Devices concerned when there is a problem.
@@ -350,10 +350,10 @@ pub struct LogCheck {
 }
 
 /// A file that could not be used; the analysis went on without it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// `rule`, `waiver` or `input`.
-    pub source: &'static str,
+    pub source: String,
     /// The file.
     pub file: String,
     /// Line, when known.
@@ -363,7 +363,7 @@ pub struct Problem {
 }
 
 /// A rule as run, with its finding count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleRun {
     /// Rule id.
     pub id: String,
@@ -388,7 +388,7 @@ pub struct RuleRun {
 }
 
 /// An input file and its SHA-256, for the reproducibility manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {
     /// Path relative to its root (store, policy or pack folder).
     pub path: String,
@@ -399,7 +399,7 @@ pub struct InputFile {
 }
 
 /// What went in: enough to reproduce the analysis.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Catalog edition.
     pub edition: String,
@@ -416,7 +416,7 @@ pub struct Manifest {
 }
 
 /// An item of the catalog, as reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemInfo {
     /// Number (`108`).
     pub number: String,
@@ -433,7 +433,7 @@ pub struct ItemInfo {
 }
 
 /// The whole result of one analysis.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     /// Organisation name (policy).
     pub organisation: String,

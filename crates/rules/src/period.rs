@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 /// From the first to the last day (both included), with day boundaries at
 /// local midnight in `time_zone`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Period {
     /// First local day.
     pub first_day: NaiveDate,

@@ -242,9 +242,9 @@ pub(crate) fn log_checks(
         .collect();
     let needed_list = needed.iter().copied().collect::<Vec<_>>().join(", ");
     checks.push(LogCheck {
-        id: "recorded",
-        name_ja: "ログの記録",
-        name_en: "What is recorded",
+        id: "recorded".into(),
+        name_ja: "ログの記録".into(),
+        name_en: "What is recorded".into(),
         status: status(lacking.is_empty()),
         detail_en: format!(
             "{} of {} devices lack at least one of the kinds the items need ({needed_list})",
@@ -275,9 +275,9 @@ pub(crate) fn log_checks(
         scope.insert(f.device_id.clone());
     }
     checks.push(LogCheck {
-        id: "scope",
-        name_ja: "ログ取得の対象範囲",
-        name_en: "Every monitored device covered",
+        id: "scope".into(),
+        name_ja: "ログ取得の対象範囲".into(),
+        name_en: "Every monitored device covered".into(),
         status: status(scope.is_empty()),
         detail_en: format!(
             "{silent} silent device(s), {} gap(s) while in use, {unlisted} device(s) not in the inventory",
@@ -297,9 +297,9 @@ pub(crate) fn log_checks(
             ("tamper", "ログの改ざん防止", "Protection from alteration"),
         ] {
             checks.push(LogCheck {
-                id,
-                name_ja: ja,
-                name_en: en,
+                id: id.into(),
+                name_ja: ja.into(),
+                name_en: en.into(),
                 status: CheckStatus::NotChecked,
                 devices: Vec::new(),
                 detail_en: "not checked: no verification result was given".into(),
@@ -329,9 +329,9 @@ pub(crate) fn log_checks(
         .filter(|d| d.pruned_through.is_some())
         .count();
     checks.push(LogCheck {
-        id: "retention",
-        name_ja: "ログの保管期間",
-        name_en: "Retention",
+        id: "retention".into(),
+        name_ja: "ログの保管期間".into(),
+        name_en: "Retention".into(),
         status: status(retention.is_empty()),
         detail_en: format!(
             "{} device(s) with records missing without a prune checkpoint; {pruned} pruned under a signed checkpoint",
@@ -346,9 +346,9 @@ pub(crate) fn log_checks(
     let tampered = devices_with(&|_| true);
     let store_level = report.store_anomalies.len();
     checks.push(LogCheck {
-        id: "tamper",
-        name_ja: "ログの改ざん防止",
-        name_en: "Protection from alteration",
+        id: "tamper".into(),
+        name_ja: "ログの改ざん防止".into(),
+        name_en: "Protection from alteration".into(),
         status: status(tampered.is_empty() && store_level == 0),
         detail_en: format!(
             "hash chain, signatures and anchors verified for {} device(s); {} with anomalies; {store_level} store-level anomaly(ies)",

@@ -45,7 +45,7 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Analysis> {
         .waivers(waivers)
         .policy_dir(&config.policy)
         .problems(waiver_problems.into_iter().map(|p| Problem {
-            source: "waiver",
+            source: "waiver".into(),
             file: p.file,
             line: p.line,
             reason: p.reason,

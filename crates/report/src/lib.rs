@@ -1,0 +1,133 @@
+//! Reports of Worklog Analyzer, Japanese first, English too, all read from
+//! one [`ReportModel`]:
+//!
+//! - `report.xlsx` for compliance officers: 概要 (summary, manifest, items
+//!   coloured by verdict, links), one sheet per item with its findings,
+//!   端末別 (device × item), 完全性 (integrity), 証跡 (log management),
+//!   漏洩兆候 (leak signals), 例外 (waived), 週次推移 (weekly chart);
+//! - `report.html`, one self-contained file (inline CSS and SVG, nothing
+//!   fetched, autoescaped) that prints cleanly to PDF;
+//! - `report.json`, the whole model for pipelines (`docs/report-json.md`);
+//! - `findings.csv`, every finding, formula-safe.
+//!
+//! # Example
+//! ```no_run
+//! # fn run(analysis: &worklog_rules::Analysis) -> Result<(), worklog_report::Error> {
+//! use worklog_report::{Generation, ReportOptions, write_reports};
+//! let options = ReportOptions { language: worklog_rules::Language::En, ..ReportOptions::default() };
+//! let files = write_reports(analysis, std::path::Path::new("report"), &options, Generation::now())?;
+//! println!("{}", files.excel.display());
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod excel;
+mod html;
+mod messages;
+mod model;
+mod text;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, Result};
+pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
+pub use html::{HtmlOptions, render_html, write_html};
+pub use messages::Messages;
+pub use model::{Generation, ItemRow, ReportModel, WeeklyCounts, evidence_text};
+pub use text::{EXCEL_CELL_LIMIT, clean_cell, csv_field};
+use worklog_rules::{Analysis, Language};
+
+/// What to write.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    /// Language of the texts (Japanese by default).
+    pub language: Language,
+    /// Excel options.
+    pub excel: ExcelOptions,
+    /// HTML options.
+    pub html: HtmlOptions,
+}
+
+/// The files written by [`write_reports`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFiles {
+    /// `report.xlsx`.
+    pub excel: PathBuf,
+    /// `report.html`.
+    pub html: PathBuf,
+    /// `report.json`.
+    pub json: PathBuf,
+    /// `findings.csv`.
+    pub csv: PathBuf,
+}
+
+/// Writes every report of `analysis` into `dir` (created if missing).
+pub fn write_reports(
+    analysis: &Analysis,
+    dir: &Path,
+    options: &ReportOptions,
+    generation: Generation,
+) -> Result<ReportFiles> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let model = ReportModel::new(analysis, options.language, generation);
+    let files = ReportFiles {
+        excel: dir.join("report.xlsx"),
+        html: dir.join("report.html"),
+        json: dir.join("report.json"),
+        csv: dir.join("findings.csv"),
+    };
+    write_excel(&model, &files.excel, options.excel)?;
+    write_html(&model, &files.html, options.html)?;
+    write_json(&model, &files.json)?;
+    write_csv(&model, &files.csv)?;
+    Ok(files)
+}
+
+/// Writes the whole model as JSON.
+pub fn write_json(model: &ReportModel<'_>, path: &Path) -> Result<()> {
+    let file = std::fs::File::create(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::to_writer_pretty(std::io::BufWriter::new(file), model)
+        .map_err(|e| Error::Json(e.to_string()))
+}
+
+/// Writes every finding (waived ones too) as CSV that no spreadsheet
+/// evaluates.
+pub fn write_csv(model: &ReportModel<'_>, path: &Path) -> Result<()> {
+    use std::io::Write;
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(
+        out,
+        "rule_id,items,severity,device_id,department,user_name,local_time,seq,detail,evidence,waived"
+    )
+    .map_err(io)?;
+    let a = model.analysis;
+    for f in a.findings.iter().chain(&a.waived) {
+        let fields = [
+            f.rule_id.clone(),
+            f.items.join(" "),
+            f.severity.as_str().to_owned(),
+            f.device_id.clone(),
+            f.department.clone(),
+            f.user_name.clone(),
+            f.local_time.clone(),
+            f.seq.map(|s| s.to_string()).unwrap_or_default(),
+            f.detail.clone(),
+            evidence_text(f),
+            if f.waived_by.is_some() { "yes" } else { "no" }.to_owned(),
+        ];
+        let line: Vec<String> = fields.iter().map(|v| csv_field(v)).collect();
+        writeln!(out, "{}", line.join(",")).map_err(io)?;
+    }
+    out.flush().map_err(io)
+}

@@ -1,0 +1,98 @@
+//! The message catalog (`templates/messages.toml`) and the language's date
+//! and number formats.
+
+use std::collections::BTreeMap;
+
+use worklog_rules::Language;
+
+const CATALOG: &str = include_str!("../../../templates/messages.toml");
+
+/// Texts of one language.
+#[derive(Debug, Clone)]
+pub struct Messages {
+    language: Language,
+    texts: BTreeMap<String, String>,
+}
+
+impl Messages {
+    /// The texts of `language`. The catalog is compiled in; a test checks
+    /// that it parses and that both languages have the same keys.
+    pub fn new(language: Language) -> Messages {
+        let texts = catalog().remove(language.code()).unwrap_or_default();
+        Messages { language, texts }
+    }
+
+    /// The language.
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// The text for `key` (the key itself when missing, so a gap shows).
+    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
+        self.texts.get(key).map_or(key, String::as_str)
+    }
+
+    /// Every text, for templates.
+    pub fn all(&self) -> &BTreeMap<String, String> {
+        &self.texts
+    }
+
+    /// A local date-time `YYYY-MM-DD HH:MM:SS` as the language writes it.
+    pub fn date_time(&self, local: &str) -> String {
+        let Ok(t) = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S") else {
+            return local.to_owned();
+        };
+        match self.language {
+            Language::En => t.format("%-d %b %Y %H:%M:%S").to_string(),
+            _ => t.format("%Y年%-m月%-d日 %H:%M:%S").to_string(),
+        }
+    }
+
+    /// A date as the language writes it.
+    pub fn date(&self, date: chrono::NaiveDate) -> String {
+        match self.language {
+            Language::En => date.format("%-d %b %Y").to_string(),
+            _ => date.format("%Y年%-m月%-d日").to_string(),
+        }
+    }
+
+    /// A count with thousands separators (both languages use commas).
+    pub fn number(&self, n: u64) -> String {
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
+/// `{language: {key: text}}` from the compiled-in catalog.
+pub fn catalog() -> BTreeMap<String, BTreeMap<String, String>> {
+    toml::from_str(CATALOG).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys_and_formats_differ() {
+        let all = catalog();
+        let ja: Vec<&String> = all["ja"].keys().collect();
+        let en: Vec<&String> = all["en"].keys().collect();
+        assert!(ja.len() > 50);
+        assert_eq!(ja, en);
+        let (ja, en) = (Messages::new(Language::Ja), Messages::new(Language::En));
+        assert_eq!(
+            ja.date_time("2026-10-05 09:03:00"),
+            "2026年10月5日 09:03:00"
+        );
+        assert_eq!(en.date_time("2026-10-05 09:03:00"), "5 Oct 2026 09:03:00");
+        assert_eq!(en.number(1_234_567), "1,234,567");
+        assert_eq!(ja.number(999), "999");
+    }
+}

@@ -1,0 +1,69 @@
+//! Log data is hostile: cell text is cleaned of what spreadsheets reject,
+//! and CSV cells are kept from becoming formulas.
+
+/// Excel's limit on a cell's text.
+pub const EXCEL_CELL_LIMIT: usize = 32_767;
+
+/// Text safe for an Excel cell: control characters (which XML 1.0 cannot
+/// carry and Excel rejects) become their visible Unicode "control picture"
+/// (U+2400 block), tab and newline stay, and text beyond Excel's limit is
+/// cut with a marker. Never fails.
+pub fn clean_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let code = c as u32;
+        match c {
+            '\t' | '\n' => out.push(c),
+            '\r' => out.push('\u{240D}'),
+            _ if code < 0x20 => out.push(char::from_u32(0x2400 + code).unwrap_or('\u{FFFD}')),
+            '\u{7F}' => out.push('\u{2421}'),
+            '\u{80}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
+            _ => out.push(c),
+        }
+    }
+    if out.chars().count() > EXCEL_CELL_LIMIT {
+        let marker = "…[truncated]";
+        let keep = EXCEL_CELL_LIMIT - marker.chars().count();
+        out = out.chars().take(keep).collect::<String>() + marker;
+    }
+    out
+}
+
+/// A CSV field that no spreadsheet will evaluate: a value starting with
+/// `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` (the
+/// OWASP recommendation), then the field is quoted as CSV requires.
+pub fn csv_field(text: &str) -> String {
+    let cleaned = clean_cell(text);
+    let guarded = if cleaned.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cleaned}")
+    } else {
+        cleaned
+    };
+    if guarded.contains([',', '"', '\n']) || guarded != guarded.trim() {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible_and_formulas_stay_text() {
+        assert_eq!(
+            clean_cell("設計書\u{7}\u{1b}[31m"),
+            "設計書\u{2407}\u{241B}[31m"
+        );
+        assert_eq!(clean_cell("a\tb\nc"), "a\tb\nc");
+        let long = "x".repeat(40_000);
+        let cut = clean_cell(&long);
+        assert_eq!(cut.chars().count(), EXCEL_CELL_LIMIT);
+        assert!(cut.ends_with("[truncated]"));
+        assert_eq!(csv_field("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+    }
+}
