@@ -129,6 +129,31 @@ Example:\n  worklog analyze --store worklog-out/store --policy worklog-out/polic
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
     },
+    /// Verify, analyze and report in one job: the auditor's batch job.
+    #[command(
+        after_help = "Writes verification.json, analysis/ (analysis.json, findings.parquet, verdicts.parquet) and \
+report/ (report.xlsx, report.html, report.json, findings.csv) into --out.\n\n\
+Settings come from flags, then WORKLOG_* environment variables, then the configuration file \
+(--config, or ./worklog.toml when present; paths in it are relative to it).\n\n\
+Exit codes: 0 done, 1 integrity anomalies (or, with --fail-on findings, any finding), 2 usage or input error.\n\n\
+Examples:\n  worklog audit --demo --out worklog-out\n  \
+worklog audit --store store --keys keys --anchors anchors.jsonl --policy policy --from 2026-10-01 --to 2026-10-31 --out audit-2026-10\n  \
+worklog audit --config worklog.toml --fail-on findings"
+    )]
+    Audit(AuditArgs),
+    /// Write the Excel, HTML and JSON reports of an analysis.
+    #[command(after_help = "Example:\n  worklog report --analysis analysis --out report --lang en")]
+    Report {
+        /// `analysis.json` written by `worklog analyze`, or its folder.
+        #[arg(long)]
+        analysis: PathBuf,
+        /// Output folder.
+        #[arg(long, default_value = "report")]
+        out: PathBuf,
+        /// Report language.
+        #[arg(long, value_enum, default_value = "ja")]
+        lang: Lang,
+    },
     /// List, check or show the rules of a pack.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -241,6 +266,84 @@ enum AnchorCommand {
     },
 }
 
+#[derive(clap::Args)]
+struct AuditArgs {
+    /// Simulate the demo fleet into --out and audit it: no other input needed.
+    #[arg(long)]
+    demo: bool,
+    /// Configuration file (default: ./worklog.toml when present).
+    #[arg(long, env = "WORKLOG_CONFIG")]
+    config: Option<PathBuf>,
+    /// The store folder.
+    #[arg(long, env = "WORKLOG_STORE")]
+    store: Option<PathBuf>,
+    /// Folder of trusted public keys.
+    #[arg(long, env = "WORKLOG_KEYS")]
+    keys: Option<PathBuf>,
+    /// The anchor log.
+    #[arg(long, env = "WORKLOG_ANCHORS")]
+    anchors: Option<PathBuf>,
+    /// The policy folder.
+    #[arg(long, env = "WORKLOG_POLICY")]
+    policy: Option<PathBuf>,
+    /// The rule pack folder (default: rules/default).
+    #[arg(long, env = "WORKLOG_RULES")]
+    rules: Option<PathBuf>,
+    /// First day (YYYY-MM-DD, local).
+    #[arg(long, env = "WORKLOG_FROM")]
+    from: Option<String>,
+    /// Last day (YYYY-MM-DD, local, included).
+    #[arg(long, env = "WORKLOG_TO")]
+    to: Option<String>,
+    /// Output folder (default: worklog-out).
+    #[arg(long, env = "WORKLOG_OUT")]
+    out: Option<PathBuf>,
+    /// Report language (default: ja).
+    #[arg(long, env = "WORKLOG_LANG", value_enum)]
+    lang: Option<Lang>,
+    /// Print the result (verdicts, anomalies, files) as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Exit 1 when any finding (not waived) remains.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `worklog.toml`: every audit setting; paths relative to the file.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    store: Option<PathBuf>,
+    keys: Option<PathBuf>,
+    anchors: Option<PathBuf>,
+    policy: Option<PathBuf>,
+    rules: Option<PathBuf>,
+    from: Option<String>,
+    to: Option<String>,
+    out: Option<PathBuf>,
+    language: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Lang {
+    /// 日本語
+    Ja,
+    /// English
+    En,
+}
+
+impl Lang {
+    fn language(self) -> worklog::rules::Language {
+        match self {
+            Lang::Ja => worklog::rules::Language::Ja,
+            Lang::En => worklog::rules::Language::En,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FailOn {
     /// Any finding that is not waived.
@@ -298,6 +401,7 @@ fn run(cli: Cli) -> Result<u8> {
                 devices,
                 days,
                 events_per_device_day: events_per_day,
+                language: worklog::rules::Language::Ja,
             };
             let demo = run_demo(&out, &config)
                 .with_context(|| format!("demo job in {}", out.display()))?;
@@ -307,6 +411,7 @@ fn run(cli: Cli) -> Result<u8> {
             );
             text += &summary(&demo.verification);
             text += &verdict_summary(&demo.analysis);
+            text += &report_paths(&demo.reports);
             text += &format!(
                 "\nanalysis:      {}\nstore:         {}\nkeys:          {}\nanchors:       {}\npolicy:        {}\nground truth:  {}\nverification:  {}\n",
                 demo.analysis_dir.display(),
@@ -359,6 +464,26 @@ fn run(cli: Cli) -> Result<u8> {
             }
             let gate = fail_on.is_some() && !analysis.findings.is_empty();
             Ok(if gate { EXIT_ANOMALIES } else { EXIT_OK })
+        }
+        Command::Audit(args) => run_audit(args),
+        Command::Report {
+            analysis,
+            out,
+            lang,
+        } => {
+            let analysis = worklog::load_analysis(&analysis)?;
+            let files = worklog::report::write_reports(
+                &analysis,
+                &out,
+                &worklog::report::ReportOptions {
+                    language: lang.language(),
+                    ..Default::default()
+                },
+                worklog::report::Generation::now(),
+            )
+            .with_context(|| format!("writing the reports into {}", out.display()))?;
+            print(&report_paths(&files))?;
+            Ok(EXIT_OK)
         }
         Command::Rules(RulesCommand::List { rules }) => {
             let pack = worklog::rules::RulePack::load(&rules).context("loading the rule pack")?;
@@ -601,6 +726,181 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(EXIT_OK)
         }
+    }
+}
+
+fn report_paths(files: &worklog::report::ReportFiles) -> String {
+    format!(
+        "excel:         {}\nhtml:          {}\njson:          {}\ncsv:           {}\n",
+        files.excel.display(),
+        files.html.display(),
+        files.json.display(),
+        files.csv.display()
+    )
+}
+
+/// A spinner on stderr when it is a terminal and not `--quiet`.
+fn progress(quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+fn run_audit(args: AuditArgs) -> Result<u8> {
+    let bar = progress(args.quiet);
+    let fail_on_findings = args.fail_on.is_some();
+    if args.demo {
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("worklog-out"));
+        bar.set_message(
+            "simulating the demo fleet, signing, anchoring, verifying, analysing, reporting",
+        );
+        let config = DemoConfig {
+            language: args
+                .lang
+                .map_or(worklog::rules::Language::Ja, Lang::language),
+            ..DemoConfig::default()
+        };
+        let demo =
+            run_demo(&out, &config).with_context(|| format!("demo audit in {}", out.display()))?;
+        bar.finish_and_clear();
+        let mut text = format!(
+            "Simulated {} devices × {} days: {} events, signed, anchored; {} ground-truth labels in {}.\n",
+            config.devices,
+            config.days,
+            demo.events,
+            demo.labels,
+            demo.ground_truth.display()
+        );
+        text += &summary(&demo.verification);
+        text += &verdict_summary(&demo.analysis);
+        text += &format!("\nanalysis:      {}\n", demo.analysis_dir.display());
+        text += &report_paths(&demo.reports);
+        print(&text)?;
+        return Ok(audit_exit(
+            &demo.verification,
+            &demo.analysis,
+            fail_on_findings,
+        ));
+    }
+    let (file, base) = match &args.config {
+        Some(path) => (
+            Some(path.clone()),
+            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        ),
+        None if Path::new("worklog.toml").is_file() => {
+            (Some(PathBuf::from("worklog.toml")), PathBuf::new())
+        }
+        None => (None, PathBuf::new()),
+    };
+    let config: ConfigFile = match &file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the configuration {}", path.display()))?;
+            toml::from_str(&text).with_context(|| {
+                format!("configuration {} is not valid (fields: store, keys, anchors, policy, rules, from, to, out, language)", path.display())
+            })?
+        }
+        None => ConfigFile::default(),
+    };
+    let from_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
+    let need = |value: Option<PathBuf>, flag: &str| {
+        value.with_context(|| {
+            format!("{flag} is required (or set it in worklog.toml, or use --demo)")
+        })
+    };
+    let store = need(args.store.or(from_file(config.store)), "--store")?;
+    let keys = need(args.keys.or(from_file(config.keys)), "--keys")?;
+    let policy = need(args.policy.or(from_file(config.policy)), "--policy")?;
+    let anchors = args.anchors.or(from_file(config.anchors));
+    let rules = args
+        .rules
+        .or(from_file(config.rules))
+        .unwrap_or_else(|| PathBuf::from("rules/default"));
+    let out = args
+        .out
+        .or(from_file(config.out))
+        .unwrap_or_else(|| PathBuf::from("worklog-out"));
+    let language = match (args.lang, config.language.as_deref()) {
+        (Some(lang), _) => lang.language(),
+        (None, Some(code)) => worklog::rules::Language::from_code(code)
+            .with_context(|| format!("language {code:?} in the configuration: use ja or en"))?,
+        (None, None) => worklog::rules::Language::Ja,
+    };
+    let day = |value: Option<String>, flag: &str| -> Result<worklog::rules::NaiveDate> {
+        let text = value.with_context(|| format!("{flag} is required (YYYY-MM-DD)"))?;
+        Ok(worklog::rules::Period::parse_day(&text, flag)?)
+    };
+    let first_day = day(args.from.or(config.from), "--from")?;
+    let last_day = day(args.to.or(config.to), "--to")?;
+    let audit_config = worklog::AuditConfig {
+        store,
+        keys,
+        anchors,
+        policy,
+        rules,
+        first_day,
+        last_day,
+        out: out.clone(),
+        language,
+    };
+    let result = worklog::audit(&audit_config, &|stage| bar.set_message(stage.to_owned()))
+        .with_context(|| format!("audit into {}", out.display()))?;
+    bar.finish_and_clear();
+    if args.json {
+        let rollups: Vec<_> = result
+            .analysis
+            .rollups
+            .iter()
+            .filter(|r| r.department.is_none())
+            .collect();
+        let anomalies: Vec<String> = result
+            .verification
+            .anomalies()
+            .map(ToString::to_string)
+            .collect();
+        let value = serde_json::json!({
+            "anomalies": anomalies,
+            "verdicts": rollups,
+            "findings": result.analysis.findings.len(),
+            "problems": result.analysis.problems,
+            "reports": {
+                "excel": result.reports.excel,
+                "html": result.reports.html,
+                "json": result.reports.json,
+                "csv": result.reports.csv,
+            },
+        });
+        print(&(serde_json::to_string_pretty(&value)? + "\n"))?;
+    } else {
+        let mut text = summary(&result.verification);
+        text += &verdict_summary(&result.analysis);
+        text += &format!("\nanalysis:      {}\n", out.join("analysis").display());
+        text += &report_paths(&result.reports);
+        print(&text)?;
+    }
+    Ok(audit_exit(
+        &result.verification,
+        &result.analysis,
+        fail_on_findings,
+    ))
+}
+
+fn audit_exit(
+    verification: &VerifyReport,
+    analysis: &worklog::rules::Analysis,
+    fail_on_findings: bool,
+) -> u8 {
+    if !verification.is_clean() || (fail_on_findings && !analysis.findings.is_empty()) {
+        EXIT_ANOMALIES
+    } else {
+        EXIT_OK
     }
 }
 

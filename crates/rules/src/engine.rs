@@ -203,39 +203,69 @@ impl<'a> Analyzer<'a> {
 
     /// Runs the analysis.
     pub fn analyze(&self, source: &EventSource) -> Result<Analysis> {
-        let (files, root, mut problems) = self.event_files(source)?;
+        let (mut files, root, mut problems) = self.event_files(source)?;
         problems.extend(self.problems.iter().cloned());
         problems.extend(self.pack.problems.iter().map(|p| rule_problem(p.clone())));
-        let events = self.events_frame(&files)?;
-        let ctx = self.context(events.clone())?;
-        let (planned, plan_problems) = self.plan_rules(ctx);
-        let mut failed: BTreeSet<String> = BTreeSet::new();
-        for p in plan_problems {
-            failed.insert(rule_id_of(&p.file));
-            problems.push(rule_problem(p));
-        }
-
-        // Device statistics ride along with the rules in one collect.
-        let stats_plan = events
-            .clone()
-            .group_by([col("device_id"), col("kind")])
-            .agg([
+        let mut probed = false;
+        let (planned, frames, failed) = loop {
+            let events = self.events_frame(&files)?;
+            let ctx = self.context(events.clone())?;
+            let (planned, plan_problems) = self.plan_rules(ctx);
+            let mut failed: BTreeSet<String> = BTreeSet::new();
+            let mut rule_problems = Vec::new();
+            for p in plan_problems {
+                failed.insert(rule_id_of(&p.file));
+                rule_problems.push(rule_problem(p));
+            }
+            // Device statistics ride along with the rules in one collect.
+            let stats_plan = events.group_by([col("device_id"), col("kind")]).agg([
                 len().alias("events"),
                 col("ts").min().alias("first_ts"),
                 col("ts").max().alias("last_ts"),
             ]);
-        let mut plans: Vec<LazyFrame> = planned.iter().map(|p| p.plan.clone()).collect();
-        plans.push(stats_plan.clone());
-        let frames = match collect_all(plans) {
-            Ok(frames) => frames.into_iter().map(Ok).collect::<Vec<_>>(),
-            // One failing rule must not sink the others: retry one by one.
-            Err(_) => planned
-                .iter()
-                .map(|p| p.plan.clone())
-                .chain(std::iter::once(stats_plan))
-                .map(|plan| plan.collect())
-                .collect(),
+            let mut plans: Vec<LazyFrame> = planned.iter().map(|p| p.plan.clone()).collect();
+            plans.push(stats_plan.clone());
+            match collect_all(plans) {
+                Ok(frames) => {
+                    problems.append(&mut rule_problems);
+                    break (
+                        planned,
+                        frames.into_iter().map(Ok).collect::<Vec<_>>(),
+                        failed,
+                    );
+                }
+                // A file whose footer reads but whose pages do not fails
+                // every rule: find such files, leave them out, try again.
+                Err(_) if !probed && !files.is_empty() => {
+                    probed = true;
+                    let bad = self.unreadable_files(&files);
+                    if bad.is_empty() {
+                        continue;
+                    }
+                    for (file, reason) in bad {
+                        files.retain(|f| f != &file);
+                        problems.push(Problem {
+                            source: "input".into(),
+                            file: relative(&file, &root),
+                            line: None,
+                            reason: format!("file skipped, its events are not analysed: {reason}"),
+                        });
+                    }
+                }
+                // One failing rule must not sink the others: one by one.
+                Err(_) => {
+                    problems.append(&mut rule_problems);
+                    let frames = planned
+                        .iter()
+                        .map(|p| p.plan.clone())
+                        .chain(std::iter::once(stats_plan))
+                        .map(LazyFrame::collect)
+                        .collect();
+                    break (planned, frames, failed);
+                }
+            }
         };
+        let mut failed = failed;
         let mut frames = frames.into_iter();
         let mut findings = Vec::new();
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
@@ -328,6 +358,19 @@ impl<'a> Analyzer<'a> {
         })
     }
 
+    /// Files that cannot be read in full, with the reason.
+    fn unreadable_files(&self, files: &[PathBuf]) -> Vec<(PathBuf, String)> {
+        files
+            .par_iter()
+            .filter_map(|f| {
+                let whole = self
+                    .events_frame(std::slice::from_ref(f))
+                    .and_then(|lf| lf.select([all().as_expr()]).collect().map_err(Error::from));
+                whole.err().map(|e| (f.clone(), e.to_string()))
+            })
+            .collect()
+    }
+
     fn context(&self, events: LazyFrame) -> Result<SQLContext> {
         let ctx = SQLContext::new();
         ctx.register("events", events);
@@ -383,6 +426,31 @@ impl<'a> Analyzer<'a> {
                     segments
                         .extend(worklog_ledger::store::list_segments(&dir).map_err(store_error)?);
                 }
+                // Files the verifier could not read are left out up front.
+                let unreadable: BTreeSet<String> = self
+                    .verification
+                    .map(|report| {
+                        report
+                            .anomalies()
+                            .filter(|a| a.class == worklog_ledger::AnomalyClass::FileUnreadable)
+                            .filter_map(|a| a.file.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut problems = Vec::new();
+                segments.retain(|path| {
+                    let name = relative(path, store);
+                    let keep = !unreadable.contains(&name);
+                    if !keep {
+                        problems.push(Problem {
+                            source: "input".into(),
+                            file: name,
+                            line: None,
+                            reason: "segment skipped, its events are not analysed: the verifier could not read it (see the integrity section)".into(),
+                        });
+                    }
+                    keep
+                });
                 let (start, end) = (self.period.start_utc_us, self.period.end_utc_us);
                 let checked: Vec<(PathBuf, std::result::Result<bool, String>)> = segments
                     .into_par_iter()
@@ -394,7 +462,6 @@ impl<'a> Analyzer<'a> {
                     })
                     .collect();
                 let mut files = Vec::new();
-                let mut problems = Vec::new();
                 for (path, verdict) in checked {
                     match verdict {
                         Ok(true) => files.push(path),

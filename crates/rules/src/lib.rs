@@ -46,6 +46,7 @@ mod verdict;
 mod waiver;
 
 pub use catalog::{Applicability, Catalog, CatalogError, Item, Level};
+pub use chrono::NaiveDate;
 pub use engine::{Analyzer, AnalyzerBuilder, EventSource, empty_events};
 pub use error::{Error, Result, RuleFileError};
 pub use model::{

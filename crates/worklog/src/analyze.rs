@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use worklog_ledger::VerifyReport;
 use worklog_rules::{Analysis, Analyzer, EventSource, Period, Problem, RulePack, load_waivers};
+
 use worklog_schema::policy::Policy;
 
 use crate::{Error, Result, io};
@@ -80,4 +81,108 @@ pub fn write_default_pack(dir: &Path) -> Result<()> {
         std::fs::write(&target, text).map_err(io(&target))?;
     }
     Ok(())
+}
+
+/// Reads an `analysis.json` written by `worklog analyze` (a file, or the
+/// folder holding it).
+pub fn load_analysis(path: &Path) -> Result<Analysis> {
+    let file = if path.is_dir() {
+        path.join(worklog_rules::ANALYSIS_JSON)
+    } else {
+        path.to_owned()
+    };
+    let text = std::fs::read_to_string(&file).map_err(io(&file))?;
+    serde_json::from_str(&text).map_err(|e| Error::Input {
+        path: file.clone(),
+        reason: format!(
+            "not an analysis written by `worklog analyze` ({e}); run `worklog analyze` again"
+        ),
+    })
+}
+
+/// Everything one audit needs: the store and its keys, the policy and
+/// rules, the period, where to write, and the report language.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// The event store.
+    pub store: PathBuf,
+    /// Folder of trusted public keys.
+    pub keys: PathBuf,
+    /// The anchor log, when there is one.
+    pub anchors: Option<PathBuf>,
+    /// The policy folder.
+    pub policy: PathBuf,
+    /// The rule pack folder.
+    pub rules: PathBuf,
+    /// First local day.
+    pub first_day: NaiveDate,
+    /// Last local day (included).
+    pub last_day: NaiveDate,
+    /// Output folder: `verification.json`, `analysis/`, `report/`.
+    pub out: PathBuf,
+    /// Report language.
+    pub language: worklog_rules::Language,
+}
+
+/// What an audit produced.
+#[derive(Debug)]
+pub struct AuditOutput {
+    /// The verifier's report.
+    pub verification: VerifyReport,
+    /// The analysis.
+    pub analysis: Analysis,
+    /// `analysis.json`, `findings.parquet`, `verdicts.parquet`.
+    pub analysis_files: Vec<PathBuf>,
+    /// The reports.
+    pub reports: worklog_report::ReportFiles,
+}
+
+/// Verify, analyse and report in one call: what `worklog audit` runs. The
+/// analysis carries the verification result (integrity and retention), and
+/// segments the verifier could not read are left out of it and reported.
+/// `progress` is told each stage as it starts.
+pub fn audit(config: &AuditConfig, progress: &dyn Fn(&str)) -> Result<AuditOutput> {
+    std::fs::create_dir_all(&config.out).map_err(io(&config.out))?;
+    progress("verifying the hash chains, signatures and anchors");
+    let keyring = worklog_ledger::Keyring::load_dir(&config.keys)?;
+    let anchor_log = match &config.anchors {
+        Some(path) => Some(worklog_ledger::AnchorLog::open(path)?.0),
+        None => None,
+    };
+    let mut verifier = worklog_ledger::Verifier::new(&keyring);
+    if let (Some(log), Some(path)) = (&anchor_log, &config.anchors) {
+        verifier = verifier.anchors(log, path.display().to_string());
+    }
+    let verification = verifier.verify(&config.store)?;
+    let verification_json = config.out.join("verification.json");
+    let json = serde_json::to_string_pretty(&verification).unwrap_or_default();
+    std::fs::write(&verification_json, json).map_err(io(&verification_json))?;
+
+    progress("analysing events against the rules");
+    let analysis = analyze(&AnalyzeConfig {
+        store: config.store.clone(),
+        policy: config.policy.clone(),
+        rules: config.rules.clone(),
+        first_day: config.first_day,
+        last_day: config.last_day,
+        verification: Some(verification.clone()),
+    })?;
+    let analysis_files = worklog_rules::write_analysis(&analysis, &config.out.join("analysis"))?;
+
+    progress("writing the reports");
+    let reports = worklog_report::write_reports(
+        &analysis,
+        &config.out.join("report"),
+        &worklog_report::ReportOptions {
+            language: config.language,
+            ..Default::default()
+        },
+        worklog_report::Generation::now(),
+    )?;
+    Ok(AuditOutput {
+        verification,
+        analysis,
+        analysis_files,
+        reports,
+    })
 }

@@ -22,9 +22,13 @@ use std::path::{Path, PathBuf};
 mod analyze;
 mod default_pack;
 mod ingest;
-pub use analyze::{AnalyzeConfig, analyze, load_policy, write_default_pack};
+pub use analyze::{
+    AnalyzeConfig, AuditConfig, AuditOutput, analyze, audit, load_analysis, load_policy,
+    write_default_pack,
+};
 pub use default_pack::DEFAULT_PACK;
 pub use ingest::{IngestReport, InputFormat, ingest};
+pub use worklog_report as report;
 pub use worklog_rules as rules;
 
 use rayon::prelude::*;
@@ -69,6 +73,9 @@ pub enum Error {
     /// The rule engine failed.
     #[error(transparent)]
     Rules(#[from] worklog_rules::Error),
+    /// A report could not be written.
+    #[error(transparent)]
+    Report(#[from] worklog_report::Error),
     /// The policy folder has problems (one per line: file, line, field, reason).
     #[error("the policy in {} cannot be used:\n{problems}", path.display())]
     Policy {
@@ -103,6 +110,8 @@ pub struct DemoConfig {
     pub days: u32,
     /// Events per device per working day.
     pub events_per_device_day: u32,
+    /// Language of the reports.
+    pub language: worklog_rules::Language,
 }
 
 impl Default for DemoConfig {
@@ -114,6 +123,7 @@ impl Default for DemoConfig {
             devices: 30,
             days: 14,
             events_per_device_day: 500,
+            language: worklog_rules::Language::Ja,
         }
     }
 }
@@ -145,6 +155,8 @@ pub struct DemoOutput {
     pub analysis: worklog_rules::Analysis,
     /// Where `analysis.json`, `findings.parquet` and `verdicts.parquet` are.
     pub analysis_dir: PathBuf,
+    /// The reports (Excel, HTML, JSON, CSV).
+    pub reports: worklog_report::ReportFiles,
 }
 
 /// Simulates a fleet and writes everything an audit needs under `out`:
@@ -246,8 +258,18 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
     })?;
     let analysis_dir = out.join("analysis");
     worklog_rules::write_analysis(&analysis, &analysis_dir)?;
+    let reports = worklog_report::write_reports(
+        &analysis,
+        &out.join("report"),
+        &worklog_report::ReportOptions {
+            language: config.language,
+            ..Default::default()
+        },
+        worklog_report::Generation::now(),
+    )?;
 
     Ok(DemoOutput {
+        reports,
         rules,
         analysis,
         analysis_dir,
