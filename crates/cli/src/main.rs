@@ -580,11 +580,30 @@ fn run(cli: Cli) -> Result<u8> {
                     String::new()
                 }
             ))?;
-            Ok(if report.rejected > 0 {
-                EXIT_ERROR
-            } else {
-                EXIT_OK
-            })
+            if report.rejected > 0 {
+                // The reject file holds every line with its reason; name
+                // the first here so a batch log shows what went wrong.
+                let first = std::fs::read_to_string(&rejects)
+                    .ok()
+                    .and_then(|t| t.lines().next().map(str::to_owned))
+                    .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+                    .map(|v| {
+                        format!(
+                            "; first: line {} — {}",
+                            v["line"],
+                            v["reason"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_default();
+                eprintln!(
+                    "error: {} line(s) of {} rejected, see {}{first}",
+                    report.rejected,
+                    input.display(),
+                    rejects.display()
+                );
+                return Ok(EXIT_ERROR);
+            }
+            Ok(EXIT_OK)
         }
         Command::Verify {
             store,

@@ -54,9 +54,17 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Analysis> {
     if let Some(report) = &config.verification {
         builder = builder.verification(report);
     }
-    Ok(builder
+    let analysis = builder
         .build()?
-        .analyze(&EventSource::Store(config.store.clone()))?)
+        .analyze(&EventSource::Store(config.store.clone()))?;
+    if analysis.events == 0 {
+        return Err(Error::NoEvents {
+            store: config.store.clone(),
+            first_day: config.first_day,
+            last_day: config.last_day,
+        });
+    }
+    Ok(analysis)
 }
 
 /// Loads and validates a policy folder; every problem is listed.

@@ -73,6 +73,18 @@ pub enum Error {
     /// The rule engine failed.
     #[error(transparent)]
     Rules(#[from] worklog_rules::Error),
+    /// The store holds no event in the period: most likely a wrong period
+    /// or store (a real but silent fleet is reported by the analysis of a
+    /// period that has some events).
+    #[error("{} holds no event from {first_day} to {last_day} (local days): check --from/--to and --store", store.display())]
+    NoEvents {
+        /// The store.
+        store: PathBuf,
+        /// First day asked for.
+        first_day: chrono::NaiveDate,
+        /// Last day asked for.
+        last_day: chrono::NaiveDate,
+    },
     /// A report could not be written.
     #[error(transparent)]
     Report(#[from] worklog_report::Error),

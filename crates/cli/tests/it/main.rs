@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod e2e;
+
 fn worklog(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_worklog"))
         .args(args)
@@ -352,6 +354,7 @@ fn bad_invocations_and_inputs_snapshot() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let sample_policy = repo.join("samples/policy").display().to_string();
     let pack = repo.join("rules/default").display().to_string();
+    assert_eq!(demo(&tmp.join("demo")).status.code(), Some(0));
     std::fs::create_dir_all(tmp.join("store")).unwrap();
     let keygen = worklog(&[
         "keygen",
@@ -478,6 +481,55 @@ fn bad_invocations_and_inputs_snapshot() {
                 "2026-10-31".into(),
             ],
         ),
+        (
+            "period with no data",
+            vec![
+                "analyze".into(),
+                "--store".into(),
+                p("demo/store"),
+                "--policy".into(),
+                p("demo/policy"),
+                "--rules".into(),
+                pack.clone(),
+                "--from".into(),
+                "2030-01-01".into(),
+                "--to".into(),
+                "2030-01-31".into(),
+                "--out".into(),
+                p("nodata"),
+            ],
+        ),
+        (
+            "read-only output folder",
+            vec![
+                "analyze".into(),
+                "--store".into(),
+                p("demo/store"),
+                "--policy".into(),
+                p("demo/policy"),
+                "--rules".into(),
+                pack.clone(),
+                "--from".into(),
+                "2026-10-01".into(),
+                "--to".into(),
+                "2026-10-07".into(),
+                "--out".into(),
+                "/sys/worklog-read-only".into(),
+            ],
+        ),
+        (
+            "malformed JSON Lines",
+            vec![
+                "ingest".into(),
+                "--input".into(),
+                p("garbage.jsonl"),
+                "--store".into(),
+                p("ingested"),
+                "--keys".into(),
+                p("ingest-keys"),
+                "--create-keys".into(),
+            ],
+        ),
         ("unknown command", vec!["analyse".into()]),
     ];
     let mut report = String::new();
@@ -486,7 +538,12 @@ fn bad_invocations_and_inputs_snapshot() {
             .args(&args)
             .output()
             .unwrap();
-        let stderr = text(&run.stderr).replace(&tmp.display().to_string(), "<tmp>");
+        // Root gets "Operation not permitted" on /sys, others "Permission denied".
+        let stderr = text(&run.stderr)
+            .replace(&tmp.display().to_string(), "<tmp>")
+            .replace(&repo.display().to_string(), "<repo>")
+            .replace("Operation not permitted (os error 1)", "<denied>")
+            .replace("Permission denied (os error 13)", "<denied>");
         report += &format!(
             "## {name}\nexit {}\n{}\n",
             run.status.code().unwrap_or(-1),
