@@ -1,20 +1,40 @@
 //! Worklog Analyzer: PC operation logs in, tamper-evident evidence and
 //! compliance findings out.
 //!
-//! This facade re-exports the crates ([`schema`], [`ledger`], [`synth`]) and
+//! This facade re-exports the crates ([`schema`], [`ledger`], [`synth`],
+//! [`rules`], [`report`]) and
 //! offers the jobs the `worklog` CLI runs as plain library calls.
 //!
 //! # Example
+//! The demo writes a signed store, its keys and policy; `audit` then
+//! verifies, analyses and reports it, as `worklog audit` does.
 //! ```
-//! use worklog::{DemoConfig, run_demo};
+//! use worklog::{AuditConfig, DemoConfig, audit, run_demo};
 //!
 //! let out = tempfile::tempdir().unwrap();
 //! let config = DemoConfig { devices: 6, days: 7, events_per_device_day: 80, ..DemoConfig::default() };
 //! let demo = run_demo(out.path(), &config).unwrap();
 //! assert!(demo.verification.is_clean());
 //! assert_eq!(demo.verification.devices.len(), 5); // one simulated device is silent
-//! assert!(demo.labels > 0);
-//! assert!(out.path().join("store").is_dir());
+//!
+//! let result = audit(
+//!     &AuditConfig {
+//!         store: demo.store.clone(),
+//!         keys: demo.keys.clone(),
+//!         anchors: Some(demo.anchors.clone()),
+//!         policy: demo.policy.clone(),
+//!         rules: demo.rules.clone(),
+//!         first_day: "2026-10-01".parse().unwrap(),
+//!         last_day: "2026-10-07".parse().unwrap(),
+//!         out: out.path().join("audit"),
+//!         language: worklog::rules::Language::En,
+//!     },
+//!     &|stage| eprintln!("{stage}"),
+//! )
+//! .unwrap();
+//! assert!(result.verification.is_clean());
+//! assert_eq!(result.analysis.rollups.iter().filter(|r| r.department.is_none()).count(), 9);
+//! assert!(result.reports.excel.is_file() && result.reports.html.is_file());
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -174,3 +174,58 @@ fn generate_ingest_tamper_audit() {
     assert!(out.join("report/findings.csv").is_file());
     assert!(out.join("verification.json").is_file());
 }
+
+#[test]
+fn audit_reads_worklog_toml_and_flags_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path();
+    assert_eq!(crate::demo(&tmp.join("demo")).status.code(), Some(0));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::write(
+        tmp.join("worklog.toml"),
+        format!(
+            "store = \"demo/store\"\nkeys = \"demo/keys\"\nanchors = \"demo/anchors.jsonl\"\npolicy = \"demo/policy\"\n\
+             rules = {:?}\nfrom = \"2026-10-01\"\nto = \"2026-10-07\"\nout = \"audit-from-config\"\nlanguage = \"ja\"\n",
+            repo.join("rules/default").display().to_string()
+        ),
+    )
+    .unwrap();
+    let config = tmp.join("worklog.toml");
+    let run = worklog(&[
+        "audit",
+        "--config",
+        config.to_str().unwrap(),
+        "--lang",
+        "en",
+        "--json",
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert!(summary["anomalies"].as_array().unwrap().is_empty());
+    assert_eq!(summary["verdicts"].as_array().unwrap().len(), 9);
+    let html = std::fs::read_to_string(tmp.join("audit-from-config/report/report.html")).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+        "--lang overrides the file"
+    );
+    // --fail-on findings turns the demo fleet's findings into exit 1.
+    let run = worklog(&[
+        "audit",
+        "--config",
+        config.to_str().unwrap(),
+        "--fail-on",
+        "findings",
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    // An unknown key in the file is an input error naming the file.
+    std::fs::write(tmp.join("bad.toml"), "stor = \"x\"\n").unwrap();
+    let run = worklog(&["audit", "--config", tmp.join("bad.toml").to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stderr).contains("bad.toml is not valid"),
+        "{}",
+        text(&run.stderr)
+    );
+}
