@@ -512,16 +512,14 @@ fn run(cli: Cli) -> Result<u8> {
             let pack = worklog::rules::RulePack::load(&rules).context("loading the rule pack")?;
             let policy = worklog::load_policy(&policy)?;
             let problems = rules_checker(&pack, &policy)?.check()?;
-            let mut text = String::new();
             for p in pack.problems.iter().chain(&problems) {
-                text += &format!("{p}\n");
+                eprintln!("error: {p}");
             }
             let bad = pack.problems.len() + problems.len();
-            text += &format!(
+            print(&format!(
                 "{} rules, {bad} with problems\n",
                 pack.rules.len() + pack.problems.len()
-            );
-            print(&text)?;
+            ))?;
             Ok(if bad == 0 { EXIT_OK } else { EXIT_ERROR })
         }
         Command::Rules(RulesCommand::Show { id, rules, policy }) => {

@@ -196,7 +196,7 @@ impl<'a> Analyzer<'a> {
     /// tables and columns, bad SQL and results without the required columns
     /// before any data is read. Returns one problem per failing rule.
     pub fn check(&self) -> Result<Vec<RuleFileError>> {
-        let ctx = self.context(empty_events()?.lazy())?;
+        let ctx = self.context(self.events_frame(&[])?)?;
         let (_, problems) = self.plan_rules(ctx);
         Ok(problems)
     }

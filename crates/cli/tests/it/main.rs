@@ -351,6 +351,19 @@ fn bad_invocations_and_inputs_snapshot() {
     std::fs::create_dir_all(tmp.join("badpolicy")).unwrap();
     std::fs::write(tmp.join("badpolicy/policy.toml"), "organisation = 3\n").unwrap();
     std::fs::create_dir_all(tmp.join("emptypack/rules")).unwrap();
+    std::fs::create_dir_all(tmp.join("badpack/rules")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/default/catalog.toml"),
+        tmp.join("badpack/catalog.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.join("badpack/rules/typo.toml"),
+        "id = \"typo\"\nitems = [\"119\"]\nseverity = \"fail\"\ntitle_ja = \"t\"\ntitle_en = \"t\"\n\
+         rationale_ja = \"r\"\nrationale_en = \"r\"\nremediation_ja = \"m\"\nremediation_en = \"m\"\n\
+         kinds = [\"network\"]\ntables = []\nrequires_kinds = []\nsql = \"\"\"\nSELECT device_id, 'x' AS detail\nFROM events\nWHERE ssidd = 'x'\n\"\"\"\n",
+    )
+    .unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let sample_policy = repo.join("samples/policy").display().to_string();
     let pack = repo.join("rules/default").display().to_string();
@@ -463,6 +476,17 @@ fn bad_invocations_and_inputs_snapshot() {
                 "list".into(),
                 "--rules".into(),
                 p("emptypack"),
+            ],
+        ),
+        (
+            "bad rule",
+            vec![
+                "rules".into(),
+                "check".into(),
+                "--rules".into(),
+                p("badpack"),
+                "--policy".into(),
+                sample_policy.clone(),
             ],
         ),
         (

@@ -181,3 +181,28 @@ fn waivers_set_findings_apart_until_they_expire() {
         .unwrap();
     assert_eq!(v.verdict, worklog_rules::Verdict::Fail);
 }
+
+#[test]
+fn the_default_pack_checks_clean_against_the_schema() {
+    let pack = default_pack();
+    let policy = load_policy(&repo().join("samples/policy"));
+    let analyzer = worklog_rules::Analyzer::builder(&pack, &policy)
+        .period(october())
+        .build()
+        .unwrap();
+    assert_eq!(analyzer.check().unwrap(), Vec::new());
+    // And the check catches a broken rule before any data is read.
+    let (_tmp, broken) = pack_with(&[(
+        "broken.toml",
+        &format!(
+            "id = \"broken\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"SELECT device_id, 'x' AS detail FROM events WHERE nope = 1\"\n"
+        ),
+    )]);
+    let analyzer = worklog_rules::Analyzer::builder(&broken, &policy)
+        .period(october())
+        .build()
+        .unwrap();
+    let problems = analyzer.check().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].file.ends_with("broken.toml"));
+}
