@@ -65,7 +65,7 @@ fn main() {
             n
         })
         .collect();
-    let events: usize = written.iter().sum();
+    let written: usize = written.iter().sum();
     let policy_dir = work.path().join("policy");
     if fleet.write_policy(&policy_dir).is_err() {
         return;
@@ -94,7 +94,7 @@ fn main() {
         return;
     };
     println!(
-        "rules bench: {} devices × {} days, {events} events in the store, {} rules, {} threads",
+        "rules bench: {} devices × {} days, {} rules, {} threads (events: see the analysis below)",
         config.devices,
         config.days,
         pack.rules.len(),
@@ -121,11 +121,12 @@ fn main() {
         "  polars engine (full analysis: segment records, scan, {} rules, verdicts, manifest hashes): {:.2} s best of {runs}, {:.2} M events/s, peak RSS {:.0} MiB",
         pack.rules.len(),
         engine_time.as_secs_f64(),
-        events as f64 / engine_time.as_secs_f64() / 1e6,
+        analysis.events as f64 / engine_time.as_secs_f64() / 1e6,
         peak_rss_mib()
     );
+    let events = analysis.events as usize;
     println!(
-        "  findings {}, verdicts {}, problems {}",
+        "  {events} events analysed ({written} acknowledged by the writers' summed counts), findings {}, verdicts {}, problems {}",
         analysis.findings.len(),
         analysis.verdicts.len(),
         analysis.problems.len()
