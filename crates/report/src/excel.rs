@@ -9,11 +9,11 @@ use std::path::Path;
 use rust_xlsxwriter::{
     Chart, ChartType, Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
-use worklog_rules::{CheckStatus, Finding, Verdict};
+use worklog_rules::{Finding, Verdict};
 
 use crate::error::{Error, Result};
 use crate::messages::Messages;
-use crate::model::{ReportModel, evidence_text};
+use crate::model::{ReportModel, evidence_text, log_check_texts};
 use crate::text::clean_cell;
 
 /// Rows Excel allows on a sheet (header included).
@@ -375,15 +375,7 @@ fn build(
     let mut r = 0;
     for check in &a.log_checks {
         r += 1;
-        let (name, detail) = match model.language {
-            worklog_rules::Language::En => (&check.name_en, &check.detail_en),
-            _ => (&check.name_ja, &check.detail_ja),
-        };
-        let status = match check.status {
-            CheckStatus::Ok => "status_ok",
-            CheckStatus::Problem => "status_problem",
-            _ => "status_not_checked",
-        };
+        let (name, status, detail) = log_check_texts(check, model.language);
         log.write_string(r, 0, name)?;
         log.write_string(r, 1, m.get(status))?;
         log.write_string_with_format(r, 2, detail, &styles.wrap)?;

@@ -6,11 +6,11 @@ use std::path::Path;
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 use serde_json::json;
-use worklog_rules::{CheckStatus, Finding, Language};
+use worklog_rules::Finding;
 
 use crate::error::{Error, Result};
 use crate::messages::Messages;
-use crate::model::{ReportModel, evidence_text};
+use crate::model::{ReportModel, evidence_text, log_check_texts};
 
 const TEMPLATE: &str = include_str!("../../../templates/report.html");
 
@@ -160,15 +160,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         .log_checks
         .iter()
         .map(|c| {
-            let (name, detail) = match model.language {
-                Language::En => (c.name_en.as_str(), c.detail_en.as_str()),
-                _ => (c.name_ja.as_str(), c.detail_ja.as_str()),
-            };
-            let status = match c.status {
-                CheckStatus::Ok => "status_ok",
-                CheckStatus::Problem => "status_problem",
-                _ => "status_not_checked",
-            };
+            let (name, status, detail) = log_check_texts(c, model.language);
             json!({ "name": name, "status": m.get(status), "detail": detail, "devices": c.devices.join(", ") })
         })
         .collect();

@@ -33,7 +33,7 @@ pub use error::{Error, Result};
 pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
 pub use html::{HtmlOptions, render_html, write_html};
 pub use messages::Messages;
-pub use model::{Generation, ItemRow, ReportModel, WeeklyCounts, evidence_text};
+pub use model::{Generation, ItemRow, ReportModel, WeeklyCounts, evidence_text, log_check_texts};
 pub use text::{EXCEL_CELL_LIMIT, clean_cell, csv_field};
 use worklog_rules::{Analysis, Language};
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use worklog_rules::{Analysis, Category, CheckStatus, Finding, Language, Verdict};
+use worklog_rules::{Analysis, Category, CheckStatus, Finding, Language, LogCheck, Verdict};
 
 /// Generation details, the only part of a report that changes between two
 /// runs on the same input.
@@ -179,6 +179,19 @@ impl<'a> ReportModel<'a> {
                 _ => (r.title_ja.clone(), r.remediation_ja.clone()),
             })
             .unwrap_or_else(|| (rule_id.to_owned(), String::new()))
+    }
+}
+
+/// A log check's name, status (message key) and detail in `language`.
+pub fn log_check_texts(check: &LogCheck, language: Language) -> (&str, &'static str, &str) {
+    let status = match check.status {
+        CheckStatus::Ok => "status_ok",
+        CheckStatus::Problem => "status_problem",
+        _ => "status_not_checked",
+    };
+    match language {
+        Language::En => (&check.name_en, status, &check.detail_en),
+        _ => (&check.name_ja, status, &check.detail_ja),
     }
 }
 

@@ -554,6 +554,7 @@ impl<'a> Analyzer<'a> {
         for name in &planned.evidence {
             evidence_columns.push((name.clone(), evidence_values(df.column(name)?)?));
         }
+        let local_time = self.period.local_times();
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let device_id = device[i].clone().unwrap_or_default();
@@ -570,7 +571,7 @@ impl<'a> Analyzer<'a> {
                 department,
                 user_name: user[i].clone().unwrap_or_default(),
                 ts,
-                local_time: ts.map(|t| self.period.local_time(t)).unwrap_or_default(),
+                local_time: ts.map(&local_time).unwrap_or_default(),
                 seq: seq[i].and_then(|s| u64::try_from(s).ok()),
                 detail: detail[i].clone().unwrap_or_default(),
                 evidence: evidence_columns
@@ -803,7 +804,7 @@ pub fn empty_events() -> Result<DataFrame> {
     let schema = worklog_schema::event_schema();
     let mut columns = Vec::with_capacity(schema.fields().len());
     for field in schema.fields() {
-        use arrow_dtype::ArrowType as A;
+        use arrow_schema::DataType as A;
         let dtype = match field.data_type() {
             A::Utf8 | A::LargeUtf8 => DataType::String,
             A::UInt64 => DataType::UInt64,
@@ -817,10 +818,6 @@ pub fn empty_events() -> Result<DataFrame> {
         columns.push(Column::new_empty(field.name().as_str().into(), &dtype));
     }
     Ok(DataFrame::new(0, columns)?)
-}
-
-mod arrow_dtype {
-    pub use arrow_schema::DataType as ArrowType;
 }
 
 fn evidence_values(column: &Column) -> PolarsResult<Vec<String>> {
@@ -852,11 +849,7 @@ fn format_utc(us: i64) -> String {
 
 fn rule_problem(p: RuleFileError) -> Problem {
     Problem {
-        source: if p.file.ends_with(crate::waiver::WAIVER_FILE) {
-            "waiver".into()
-        } else {
-            "rule".into()
-        },
+        source: "rule".into(),
         file: p.file,
         line: p.line,
         reason: p.reason,
@@ -916,7 +909,6 @@ fn integrity_of(report: &VerifyReport, device_id: &str) -> Option<Integrity> {
         .iter()
         .map(|a| a.class.as_str().to_owned())
         .collect();
-    classes.dedup();
     classes.sort();
     classes.dedup();
     Some(Integrity {

@@ -61,8 +61,13 @@ impl Period {
 
     /// Local wall-clock time of a UTC instant (µs), as `YYYY-MM-DD HH:MM:SS`.
     pub fn local_time(&self, utc_us: i64) -> String {
+        (self.local_times())(utc_us)
+    }
+
+    /// [`Period::local_time`] for many instants: the zone is parsed once.
+    pub fn local_times(&self) -> impl Fn(i64) -> String + use<> {
         let tz: Tz = self.time_zone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
-        match chrono::DateTime::from_timestamp_micros(utc_us) {
+        move |utc_us| match chrono::DateTime::from_timestamp_micros(utc_us) {
             Some(t) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
             None => String::new(),
         }

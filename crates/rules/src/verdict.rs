@@ -313,14 +313,13 @@ pub(crate) fn log_checks(
         AnomalyClass::SegmentMissing,
     ];
     let devices_with = |pred: &dyn Fn(AnomalyClass) -> bool| -> Vec<String> {
-        let mut ids: Vec<String> = report
+        // One entry per device already: the report lists each once.
+        report
             .devices
             .iter()
             .filter(|d| d.anomalies.iter().any(|a| pred(a.class)))
             .map(|d| d.device_id.clone())
-            .collect();
-        ids.dedup();
-        ids
+            .collect()
     };
     let retention = devices_with(&|c| retention_classes.contains(&c));
     let pruned = report
