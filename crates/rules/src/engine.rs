@@ -201,6 +201,21 @@ impl<'a> Analyzer<'a> {
         Ok(problems)
     }
 
+    /// Every rule's lazy plan over `source`, by rule id, as
+    /// [`Self::analyze`] runs them: the period's events are read into
+    /// memory here (the columns the pack uses), the plans run over that
+    /// table. For developers: `explain` a plan, or time one rule on its own.
+    /// Rules that do not plan are left out; [`Self::check`] names them.
+    pub fn rule_plans(&self, source: &EventSource) -> Result<Vec<(String, LazyFrame)>> {
+        let (files, _, _) = self.event_files(source)?;
+        let ctx = self.context(self.load_events(&files)?)?;
+        let (planned, _) = self.plan_rules(ctx);
+        Ok(planned
+            .into_iter()
+            .map(|p| (p.rule.id.clone(), p.plan))
+            .collect())
+    }
+
     /// Runs the analysis.
     pub fn analyze(&self, source: &EventSource) -> Result<Analysis> {
         let (mut files, root, mut problems) = self.event_files(source)?;
@@ -208,15 +223,35 @@ impl<'a> Analyzer<'a> {
         problems.extend(self.pack.problems.iter().map(|p| rule_problem(p.clone())));
         let mut probed = false;
         let (planned, frames, failed) = loop {
-            let events = self.events_frame(&files)?;
+            // Read once, then every rule runs in memory: a shared scan that
+            // polars' plan-level caching did not give us (each rule's
+            // filters sat above its own scan of every file).
+            let events = match self.load_events(&files) {
+                Ok(frame) => frame,
+                Err(_) if !probed && !files.is_empty() => {
+                    probed = true;
+                    self.leave_out_unreadable(&mut files, &root, &mut problems);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let ctx = self.context(events.clone())?;
-            let (planned, plan_problems) = self.plan_rules(ctx);
+            let (mut planned, plan_problems) = self.plan_rules(ctx);
+            // A rule that does not plan is reported as `check` reports it,
+            // against every event column, not only those read into memory.
+            let mut checked = self.check()?;
+            for p in plan_problems {
+                if !checked.iter().any(|c| c.file == p.file) {
+                    checked.push(p);
+                }
+            }
             let mut failed: BTreeSet<String> = BTreeSet::new();
             let mut rule_problems = Vec::new();
-            for p in plan_problems {
+            for p in checked {
                 failed.insert(rule_id_of(&p.file));
                 rule_problems.push(rule_problem(p));
             }
+            planned.retain(|p| !failed.contains(&p.rule.id));
             // Device statistics ride along with the rules in one collect.
             let stats_plan = events.group_by([col("device_id"), col("kind")]).agg([
                 len().alias("events"),
@@ -238,19 +273,7 @@ impl<'a> Analyzer<'a> {
                 // every rule: find such files, leave them out, try again.
                 Err(_) if !probed && !files.is_empty() => {
                     probed = true;
-                    let bad = self.unreadable_files(&files);
-                    if bad.is_empty() {
-                        continue;
-                    }
-                    for (file, reason) in bad {
-                        files.retain(|f| f != &file);
-                        problems.push(Problem {
-                            source: "input".into(),
-                            file: relative(&file, &root),
-                            line: None,
-                            reason: format!("file skipped, its events are not analysed: {reason}"),
-                        });
-                    }
+                    self.leave_out_unreadable(&mut files, &root, &mut problems);
                 }
                 // One failing rule must not sink the others: one by one.
                 Err(_) => {
@@ -356,6 +379,52 @@ impl<'a> Analyzer<'a> {
             manifest,
             events: total_events,
         })
+    }
+
+    /// Leaves out, and reports, the files that cannot be read in full.
+    fn leave_out_unreadable(
+        &self,
+        files: &mut Vec<PathBuf>,
+        root: &Path,
+        problems: &mut Vec<Problem>,
+    ) {
+        for (file, reason) in self.unreadable_files(files) {
+            files.retain(|f| f != &file);
+            problems.push(Problem {
+                source: "input".into(),
+                file: relative(&file, root),
+                line: None,
+                reason: format!("file skipped, its events are not analysed: {reason}"),
+            });
+        }
+    }
+
+    /// The `events` columns any rule of the pack may read (every event
+    /// column whose name appears as a word in some rule's SQL), plus those
+    /// the statistics need. Reading only these keeps the in-memory table
+    /// small.
+    fn used_columns(&self) -> Vec<Expr> {
+        let words: BTreeSet<&str> = self
+            .pack
+            .rules
+            .iter()
+            .flat_map(|r| {
+                r.sql
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty())
+            })
+            .collect();
+        let schema = worklog_schema::event_schema();
+        schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .chain(std::iter::once("local_ts"))
+            .filter(|name| {
+                ["device_id", "kind", "ts", "seq"].contains(name) || words.contains(name)
+            })
+            .map(col)
+            .collect()
     }
 
     /// Files that cannot be read in full, with the reason.
@@ -479,6 +548,16 @@ impl<'a> Analyzer<'a> {
                 Ok((files, store.clone(), problems))
             }
         }
+    }
+
+    /// The period's events, read once into memory (only the columns the
+    /// pack uses), so that every rule runs over one table.
+    fn load_events(&self, files: &[PathBuf]) -> Result<LazyFrame> {
+        Ok(self
+            .events_frame(files)?
+            .select(self.used_columns())
+            .collect()?
+            .lazy())
     }
 
     /// `events`: the files, cut to the period, plus `local_ts`.
@@ -773,7 +852,9 @@ fn locate_error(rule: &Rule, message: &str) -> RuleFileError {
     }
 }
 
-fn collect_all(plans: Vec<LazyFrame>) -> PolarsResult<Vec<DataFrame>> {
+/// Collects plans together, as [`Analyzer::analyze`] runs the pack: one
+/// polars `collect_all`, so that work the plans share is done once.
+pub fn collect_all(plans: Vec<LazyFrame>) -> PolarsResult<Vec<DataFrame>> {
     let opt = plans
         .first()
         .map(LazyFrame::get_current_optimizations)

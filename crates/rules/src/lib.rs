@@ -47,7 +47,7 @@ mod waiver;
 
 pub use catalog::{Applicability, Catalog, CatalogError, Item, Level};
 pub use chrono::NaiveDate;
-pub use engine::{Analyzer, AnalyzerBuilder, EventSource, empty_events};
+pub use engine::{Analyzer, AnalyzerBuilder, EventSource, collect_all, empty_events};
 pub use error::{Error, Result, RuleFileError};
 pub use model::{
     Analysis, CheckStatus, DeviceSummary, DeviceVerdict, Finding, InputFile, Integrity, ItemInfo,
