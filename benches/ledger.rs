@@ -144,6 +144,11 @@ fn main() {
     };
     let (v1, r1) = verify_with(1);
     let (v2, r2) = verify_with(2);
+    // `WORKLOG_BENCH_VERIFY_LOOP=n` verifies n more times, untimed: a
+    // window for `perf record` to see the verifier alone.
+    for _ in 0..env_or("WORKLOG_BENCH_VERIFY_LOOP", 0) {
+        black_box(verify_with(1));
+    }
     let clean = r1
         .as_ref()
         .is_some_and(|r| r.is_clean() && r.rows as usize == events)
