@@ -401,9 +401,23 @@ impl<'a> Analyzer<'a> {
 
     /// The `events` columns any rule of the pack may read (every event
     /// column whose name appears as a word in some rule's SQL), plus those
-    /// the statistics need. Reading only these keeps the in-memory table
-    /// small.
+    /// the statistics need; every column when a rule may select `*`.
+    /// Reading only these keeps the in-memory table small.
     fn used_columns(&self) -> Vec<Expr> {
+        // `COUNT(*)` reads no column; any other `*` (`SELECT *`, `e.*`, or
+        // a product, conservatively) may read them all.
+        let star = self.pack.rules.iter().any(|r| {
+            let compact: String = r
+                .sql
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            compact.replace("count(*)", "").contains('*')
+        });
+        if star {
+            return vec![all().as_expr()];
+        }
         let words: BTreeSet<&str> = self
             .pack
             .rules

@@ -206,3 +206,44 @@ fn the_default_pack_checks_clean_against_the_schema() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].file.ends_with("broken.toml"));
 }
+
+/// Only the event columns the pack names are read into memory, unless a
+/// rule selects `*`: then it sees every column, as in any SQL engine.
+#[test]
+fn a_rule_selecting_star_sees_every_event_column() {
+    let star = format!(
+        "id = \"every_column\"\nitems = [\"120\"]\nseverity = \"review\"\ntables = []\n{META}sql = \"SELECT * FROM events WHERE kind = 'mail'\"\n"
+    );
+    let (_tmp, pack) = pack_with(&[("every_column.toml", &star)]);
+    let policy = load_policy(&fixture_dir().join("policy"));
+    let events = read_jsonl(&fixture_dir().join("unapproved_sender_domain.jsonl"));
+    let mails = events
+        .iter()
+        .filter(|e| e.kind == worklog_schema::EventKind::Mail)
+        .count();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("events.parquet");
+    write_parquet(&file, &events);
+    let analysis = analyze_files(&pack, &policy, vec![file]);
+    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
+    let found: Vec<_> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "every_column")
+        .collect();
+    assert_eq!(found.len(), mails);
+    // No default rule names `window_title` or `file_sha256`; `*` still
+    // brings them (and every other column) as evidence.
+    for name in [
+        "window_title",
+        "file_sha256",
+        "mail_client",
+        "sender_address",
+    ] {
+        assert!(
+            found[0].evidence.iter().any(|(column, _)| column == name),
+            "no `{name}` in {:?}",
+            found[0].evidence
+        );
+    }
+}
