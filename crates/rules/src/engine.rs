@@ -566,12 +566,128 @@ impl<'a> Analyzer<'a> {
 
     /// The period's events, read once into memory (only the columns the
     /// pack uses), so that every rule runs over one table.
+    ///
+    /// Held compactly: files are read a chunk at a time and each chunk is
+    /// split by kind, keeping for each kind only the columns with a value in
+    /// it (most columns belong to one kind). `events` is the union of the
+    /// per-kind tables, each widened back with typed null columns that
+    /// polars computes only when a query reads them: the same rows and
+    /// values as one wide table, in less memory.
     fn load_events(&self, files: &[PathBuf]) -> Result<LazyFrame> {
-        Ok(self
-            .events_frame(files)?
-            .select(self.used_columns())
-            .collect()?
-            .lazy())
+        /// Files read at once: bounds the transient wide table.
+        const FILES_PER_CHUNK: usize = 64;
+        let columns = self.used_columns();
+        let schema = self
+            .events_frame(&[])?
+            .select(columns.clone())
+            .collect_schema()?;
+        let mut by_kind: BTreeMap<Option<String>, Vec<DataFrame>> = BTreeMap::new();
+        for chunk in files.chunks(FILES_PER_CHUNK) {
+            let mut wide = self
+                .events_frame(chunk)?
+                .select(columns.clone())
+                .collect()?;
+            // One chunk per column: gathering from it is much faster.
+            wide.rechunk_mut_par();
+
+            // Which columns have a value in some row of each kind: one
+            // aggregation, so that only those columns are gathered.
+            let names: Vec<PlSmallStr> = wide
+                .get_column_names()
+                .into_iter()
+                .filter(|n| n.as_str() != "kind")
+                .cloned()
+                .collect();
+            let mut counts = vec![len().alias("__rows")];
+            counts.extend(
+                names
+                    .iter()
+                    .map(|n| col(n.clone()).null_count().alias(n.clone())),
+            );
+            let nulls = wide
+                .clone()
+                .lazy()
+                .group_by([col("kind")])
+                .agg(counts)
+                .collect()?;
+            let rows_of = nulls.column("__rows")?.cast(&DataType::Int64)?;
+            let rows_of = rows_of.i64()?;
+            let kinds_col = nulls.column("kind")?.str()?.clone();
+            let mut keep: BTreeMap<Option<String>, Vec<PlSmallStr>> = BTreeMap::new();
+            for g in 0..nulls.height() {
+                let total = rows_of.get(g).unwrap_or(0);
+                let mut kept = vec![PlSmallStr::from_static("kind")];
+                for name in &names {
+                    let null = nulls.column(name)?.cast(&DataType::Int64)?.i64()?.get(g);
+                    if null.unwrap_or(total) < total {
+                        kept.push(name.clone());
+                    }
+                }
+                keep.insert(kinds_col.get(g).map(str::to_owned), kept);
+            }
+            let mut rows: BTreeMap<Option<&str>, Vec<IdxSize>> = BTreeMap::new();
+            for (i, kind) in wide.column("kind")?.str()?.iter().enumerate() {
+                rows.entry(kind).or_default().push(i as IdxSize);
+            }
+            for (kind, idx) in rows {
+                let idx = IdxCa::from_vec("row".into(), idx);
+                let kind = kind.map(str::to_owned);
+                let wanted = keep.get(&kind).cloned().unwrap_or_default();
+                let kept: Vec<Column> = wanted
+                    .par_iter()
+                    .map(|name| wide.column(name)?.take(&idx))
+                    .collect::<PolarsResult<_>>()?;
+                let height = idx.len();
+                by_kind
+                    .entry(kind)
+                    .or_default()
+                    .push(DataFrame::new(height, kept)?);
+            }
+        }
+        let widen = |part: DataFrame, names: &dyn Fn(&str) -> bool| -> LazyFrame {
+            let exprs: Vec<Expr> = schema
+                .iter()
+                .filter(|(name, _)| names(name.as_str()))
+                .map(|(name, dtype)| {
+                    if part.schema().contains(name) {
+                        col(name.clone())
+                    } else {
+                        lit(NULL).cast(dtype.clone()).alias(name.clone())
+                    }
+                })
+                .collect();
+            part.lazy().select(exprs)
+        };
+        let mut tables = Vec::with_capacity(by_kind.len());
+        for parts in by_kind.into_values() {
+            // One table per kind, with the columns any of its parts kept.
+            let used: BTreeSet<String> = parts
+                .iter()
+                .flat_map(|p| p.get_column_names_owned())
+                .map(|n| n.to_string())
+                .collect();
+            let has = |name: &str| used.contains(name);
+            let parts: Vec<LazyFrame> = parts.into_iter().map(|p| widen(p, &has)).collect();
+            let table = concat(
+                parts,
+                UnionArgs {
+                    rechunk: true,
+                    ..Default::default()
+                },
+            )?
+            .collect()?;
+            tables.push(widen(table, &|_| true));
+        }
+        if tables.is_empty() {
+            return Ok(self.events_frame(&[])?.select(columns));
+        }
+        Ok(concat(
+            tables,
+            UnionArgs {
+                rechunk: false,
+                ..Default::default()
+            },
+        )?)
     }
 
     /// `events`: the files, cut to the period, plus `local_ts`.
