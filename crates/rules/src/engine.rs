@@ -236,18 +236,21 @@ impl<'a> Analyzer<'a> {
                 Err(e) => return Err(e),
             };
             let ctx = self.context(events.clone())?;
-            let (mut planned, plan_problems) = self.plan_rules(ctx);
+            let (mut planned, mut plan_problems) = self.plan_rules(ctx);
             // A rule that does not plan is reported as `check` reports it,
-            // against every event column, not only those read into memory.
-            let mut checked = self.check()?;
-            for p in plan_problems {
-                if !checked.iter().any(|c| c.file == p.file) {
-                    checked.push(p);
+            // against every event column, not only those read into memory
+            // (planned a second time only when something failed).
+            if !plan_problems.is_empty() {
+                let checked = self.check()?;
+                for p in &mut plan_problems {
+                    if let Some(full) = checked.iter().find(|c| c.file == p.file) {
+                        *p = full.clone();
+                    }
                 }
             }
             let mut failed: BTreeSet<String> = BTreeSet::new();
             let mut rule_problems = Vec::new();
-            for p in checked {
+            for p in plan_problems {
                 failed.insert(rule_id_of(&p.file));
                 rule_problems.push(rule_problem(p));
             }
@@ -610,16 +613,21 @@ impl<'a> Analyzer<'a> {
                 .group_by([col("kind")])
                 .agg(counts)
                 .collect()?;
-            let rows_of = nulls.column("__rows")?.cast(&DataType::Int64)?;
-            let rows_of = rows_of.i64()?;
+            let count_of = |name: &str| -> PolarsResult<Vec<i64>> {
+                let counts = nulls.column(name)?.cast(&DataType::Int64)?;
+                Ok(counts.i64()?.iter().map(|v| v.unwrap_or(0)).collect())
+            };
+            let rows_of = count_of("__rows")?;
+            let nulls_of = names
+                .iter()
+                .map(|name| count_of(name))
+                .collect::<PolarsResult<Vec<_>>>()?;
             let kinds_col = nulls.column("kind")?.str()?.clone();
             let mut keep: BTreeMap<Option<String>, Vec<PlSmallStr>> = BTreeMap::new();
-            for g in 0..nulls.height() {
-                let total = rows_of.get(g).unwrap_or(0);
+            for (g, total) in rows_of.iter().enumerate() {
                 let mut kept = vec![PlSmallStr::from_static("kind")];
-                for name in &names {
-                    let null = nulls.column(name)?.cast(&DataType::Int64)?.i64()?.get(g);
-                    if null.unwrap_or(total) < total {
+                for (name, nulls) in names.iter().zip(&nulls_of) {
+                    if nulls[g] < *total {
                         kept.push(name.clone());
                     }
                 }
