@@ -16,8 +16,6 @@ use arrow_buffer::bit_iterator::BitIndexIterator;
 use arrow_schema::DataType;
 use worklog_schema::{SCHEMA_VERSION, event_schema};
 
-use sha2::{Digest, Sha256};
-
 use crate::merkle::Hash;
 
 /// Prefix of every canonical row: domain tag and schema version.
@@ -263,16 +261,21 @@ impl<'a> RowEncoder<'a> {
         scratch.bytes.clear();
         scratch.offsets.clear();
         self.encode_rows_spaced(rows, &mut scratch.bytes, &mut scratch.offsets, 1);
-        leaves.reserve(scratch.offsets.len().saturating_sub(1));
         let mut canonical = 0;
-        for w in scratch.offsets.windows(2) {
-            // The gap byte before each row is the zeroed 0x00 leaf prefix;
-            // the next row's gap byte sits before its offset, so a row ends
-            // one byte earlier than the next offset.
-            let (start, end) = (w[0], w[1] - 1);
-            canonical += end - start;
-            leaves.push(Sha256::digest(&scratch.bytes[start - 1..end]).into());
-        }
+        let messages: Vec<&[u8]> = scratch
+            .offsets
+            .windows(2)
+            .map(|w| {
+                // The gap byte before each row is the zeroed 0x00 leaf
+                // prefix; the next row's gap byte sits before its offset,
+                // so a row ends one byte earlier than the next offset.
+                let (start, end) = (w[0], w[1] - 1);
+                canonical += end - start;
+                &scratch.bytes[start - 1..end]
+            })
+            .collect();
+        // Leaves are independent messages: hashed two at a time.
+        worklog_hash::digest_each(&messages, leaves);
         canonical as u64
     }
 }

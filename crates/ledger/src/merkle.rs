@@ -16,11 +16,16 @@ pub fn leaf_hash(data: &[u8]) -> Hash {
 
 /// `SHA-256(0x01 ‖ left ‖ right)`.
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+    Sha256::digest(node_input(left, right)).into()
+}
+
+/// `0x01 ‖ left ‖ right`.
+fn node_input(left: &Hash, right: &Hash) -> [u8; 65] {
     let mut buf = [0u8; 65];
     buf[0] = 1;
     buf[1..33].copy_from_slice(left);
     buf[33..].copy_from_slice(right);
-    Sha256::digest(buf).into()
+    buf
 }
 
 /// The root of the tree over `leaves` (RFC 6962 `MTH`); the empty tree's
@@ -33,16 +38,21 @@ pub fn root(leaves: &[Hash]) -> Hash {
         return Sha256::digest([]).into();
     }
     let mut level: Vec<Hash> = leaves.to_vec();
+    let mut inputs: Vec<[u8; 65]> = Vec::with_capacity(level.len() / 2);
     while level.len() > 1 {
-        let mut next = Vec::with_capacity(level.len().div_ceil(2));
-        for pair in level.chunks(2) {
-            match pair {
-                [l, r] => next.push(node_hash(l, r)),
-                [single] => next.push(*single),
-                _ => {}
-            }
-        }
-        level = next;
+        // The node inputs of a level are independent messages: hashed two
+        // at a time (`worklog_hash`), then an odd last node is carried up.
+        inputs.clear();
+        inputs.extend(
+            level
+                .chunks_exact(2)
+                .map(|pair| node_input(&pair[0], &pair[1])),
+        );
+        let carried = (level.len() % 2 == 1).then(|| level[level.len() - 1]);
+        let messages: Vec<&[u8]> = inputs.iter().map(|i| &i[..]).collect();
+        level.clear();
+        worklog_hash::digest_each(&messages, &mut level);
+        level.extend(carried);
     }
     level[0]
 }
