@@ -9,6 +9,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
 use worklog_benches::{best_of, env_or, peak_rss_mib};
 use worklog_ledger::{
@@ -173,6 +174,30 @@ fn main() {
                 .and_then(|p| p.install(|| Verifier::new(&keyring).verify(&sync_dir).ok()))
         })
     };
+    // Decoding alone, as the verifier reads a segment (every column, the
+    // same batch size), no encoding, no hashing: what the Parquet reader
+    // costs before the verifier does anything.
+    let segment_files = parquet_files(&sync_dir);
+    let (decode, decoded_rows) = best_of(runs, || {
+        segment_files
+            .iter()
+            .map(|path| {
+                std::fs::File::open(path)
+                    .ok()
+                    .and_then(|f| {
+                        ParquetRecordBatchReaderBuilder::try_new(f)
+                            .and_then(|b| b.with_batch_size(32 * 1024).build())
+                            .ok()
+                    })
+                    .map_or(0, |reader| {
+                        reader
+                            .map_while(Result::ok)
+                            .map(|b| b.num_rows())
+                            .sum::<usize>()
+                    })
+            })
+            .sum::<usize>()
+    });
     let (v1, r1) = verify_with(1);
     let (v2, r2) = verify_with(2);
     // `WORKLOG_BENCH_VERIFY_LOOP=n` verifies n more times, untimed: a
@@ -225,6 +250,14 @@ fn main() {
         write_sync.as_secs_f64()
     );
     println!(
+        "decode only, 1 thread           : {:>9.0} events/s, {:.1} MB/s canonical ({:.3} s; arrow-rs Parquet reader, every column, {} files, {decoded_rows} rows: {:.2} of raw)",
+        per_sec(events as f64, decode),
+        per_sec(canonical / 1e6, decode),
+        decode.as_secs_f64(),
+        segment_files.len(),
+        per_sec(canonical / 1e6, decode) / raw_mbs
+    );
+    println!(
         "verify, 1 thread                : {:>9.0} events/s, {v1_mbs:.1} MB/s canonical ({:.3} s)",
         per_sec(events as f64, v1),
         v1.as_secs_f64()
@@ -242,10 +275,21 @@ fn main() {
         "ratio verify(1 thread) / RFC 6962 tree floor  : {:.2}  (the rest is Parquet decoding, canonical encoding, checks)",
         v1_mbs / tree_mbs
     );
+    // One core must both decode and hash: even with free encoding and
+    // checks, a verifier on this reader cannot beat the two in sequence.
+    let ceiling = 1.0 / (decode.as_secs_f64() + tree.as_secs_f64());
+    println!(
+        "ceiling, decode then tree, 1 core: {:.2} of raw  (decode only + tree floor, nothing else; verify reaches {:.0}% of it)",
+        canonical / 1e6 * ceiling / raw_mbs,
+        100.0 * v1_mbs / (canonical / 1e6 * ceiling)
+    );
     println!(
         "scaling verify(2 threads) / verify(1 thread) : {:.2}  (ideal 2.00 on this 2-core machine)",
         v2_mbs / v1_mbs
     );
+    if !quick {
+        duckdb_comparison(&sync_dir, runs, events, v2);
+    }
     println!(
         "store verified clean with every row: {clean}; peak RSS {:.0} MiB",
         peak_rss_mib()
@@ -259,6 +303,67 @@ fn rand_suffix() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos())
+}
+
+/// DuckDB computing SHA-256 of every row of the same store with every
+/// core (`benches/duckdb/hash_rows.py`), against the 2-thread verifier.
+/// Skipped with a note when DuckDB is not installed
+/// (`benches/duckdb/setup.sh`).
+fn duckdb_comparison(store: &std::path::Path, runs: usize, events: usize, verify_all: Duration) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("duckdb/hash_rows.py");
+    let output = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(store)
+        .arg(runs.to_string())
+        .output();
+    let value: Option<serde_json::Value> = match &output {
+        Ok(out) if out.status.success() => serde_json::from_slice(&out.stdout).ok(),
+        _ => None,
+    };
+    let Some(value) = value else {
+        let why = match &output {
+            Ok(out) => String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("python3 failed")
+                .to_owned(),
+            Err(e) => format!("python3: {e}"),
+        };
+        println!(
+            "DuckDB row hashing: not measured ({why}); install it with benches/duckdb/setup.sh"
+        );
+        return;
+    };
+    let seconds = value["seconds"].as_f64().unwrap_or(f64::NAN);
+    println!(
+        "DuckDB, sha256 of every row     : {:>9.0} events/s ({seconds:.3} s; text form of each row, same {} files, {} threads, {} rows)",
+        events as f64 / seconds,
+        value["files"],
+        value["threads"],
+        value["rows"]
+    );
+    println!(
+        "ratio DuckDB / verify(2 threads): {:.1}  (above 1: the verifier is faster; it also decodes, checks signatures, chains and digests)",
+        seconds / verify_all.as_secs_f64()
+    );
+}
+
+/// Every `.parquet` file under `dir`, sorted.
+fn parquet_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "parquet") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 fn walk_size(dir: &std::path::Path) -> u64 {

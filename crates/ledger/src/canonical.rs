@@ -258,6 +258,26 @@ impl<'a> RowEncoder<'a> {
         leaves: &mut Vec<Hash>,
         scratch: &mut Scratch,
     ) -> u64 {
+        let rows = rows.start.min(self.rows)..rows.end.min(self.rows);
+        let mut canonical = 0;
+        // A few rows at a time: the encoder writes column by column, and
+        // 128 rows (~27 KB) stay in the L1 cache across the 56 columns;
+        // 1,024 rows took twice as long.
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = (start + ENCODE_ROWS).min(rows.end);
+            canonical += self.leaf_hashes_of_few(start..end, leaves, scratch);
+            start = end;
+        }
+        canonical
+    }
+
+    fn leaf_hashes_of_few(
+        &self,
+        rows: std::ops::Range<usize>,
+        leaves: &mut Vec<Hash>,
+        scratch: &mut Scratch,
+    ) -> u64 {
         scratch.bytes.clear();
         scratch.offsets.clear();
         self.encode_rows_spaced(rows, &mut scratch.bytes, &mut scratch.offsets, 1);
@@ -279,6 +299,9 @@ impl<'a> RowEncoder<'a> {
         canonical as u64
     }
 }
+
+/// Rows encoded and hashed at a time by [`RowEncoder::leaf_hashes_with`].
+const ENCODE_ROWS: usize = 128;
 
 /// Reusable buffers for encoding rows.
 #[derive(Debug, Default)]
