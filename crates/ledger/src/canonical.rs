@@ -262,7 +262,8 @@ impl<'a> RowEncoder<'a> {
         let mut canonical = 0;
         // A few rows at a time: the encoder writes column by column, and
         // 128 rows (~27 KB) stay in the L1 cache across the 56 columns;
-        // 1,024 rows took twice as long.
+        // encoding 1,024 rows at a time (215 KB) measured 1.3 to 3 times
+        // slower.
         let mut start = rows.start;
         while start < rows.end {
             let end = (start + ENCODE_ROWS).min(rows.end);
