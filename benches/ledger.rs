@@ -13,7 +13,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
 use worklog_benches::{best_of, env_or, peak_rss_mib};
 use worklog_ledger::{
-    Durability, Keyring, Role, RowEncoder, SecretKey, SegmentWriter, Verifier, merkle,
+    Durability, Keyring, Role, RowEncoder, SecretKey, SegmentWriter, Verifier, merkle, store,
 };
 use worklog_schema::{Event, events_to_batch};
 use worklog_synth::{Fleet, FleetConfig};
@@ -142,8 +142,8 @@ fn main() {
     for log in &logs {
         keyring.add(key(&log[0].device_id).public());
     }
-    let store = tempfile::tempdir().ok();
-    let Some(store) = store else { return };
+    let work = tempfile::tempdir().ok();
+    let Some(work) = work else { return };
     let write_once = |durability: Durability, dir: &std::path::Path| {
         for log in &logs {
             let Ok(mut writer) = SegmentWriter::builder(dir, key(&log[0].device_id))
@@ -159,13 +159,13 @@ fn main() {
         }
     };
     let (write, _) = best_of(write_runs, || {
-        let dir = store.path().join(format!("w{}", rand_suffix()));
+        let dir = work.path().join(format!("w{}", rand_suffix()));
         write_once(Durability::Process, &dir);
         // Removed at once: its unsynced pages would otherwise be written
         // back by the kernel during the next measurements.
         let _ = std::fs::remove_dir_all(&dir);
     });
-    let sync_dir = store.path().join("sync");
+    let sync_dir = work.path().join("sync");
     let (write_sync, _) = best_of(1, || write_once(Durability::Sync, &sync_dir));
     // Nothing left for the kernel to write back while reading is timed.
     let _ = std::process::Command::new("sync").status();
@@ -184,7 +184,12 @@ fn main() {
     // Decoding alone, as the verifier reads a segment (every column, the
     // same batch size), no encoding, no hashing: what the Parquet reader
     // costs before the verifier does anything.
-    let segment_files = parquet_files(&sync_dir);
+    // The verifier's own listing: every device's segments, in order.
+    let segment_files: Vec<std::path::PathBuf> = store::list_devices(&sync_dir)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|(_, dir)| store::list_segments(dir).unwrap_or_default())
+        .collect();
     let (decode, decoded_rows) = best_of(runs, || {
         segment_files
             .iter()
@@ -353,24 +358,6 @@ fn duckdb_comparison(store: &std::path::Path, runs: usize, events: usize, verify
         "ratio DuckDB / verify(2 threads): {:.1}  (above 1: the verifier is faster; it also decodes, checks signatures, chains and digests)",
         seconds / verify_all.as_secs_f64()
     );
-}
-
-/// Every `.parquet` file under `dir`, sorted.
-fn parquet_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "parquet") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 fn walk_size(dir: &std::path::Path) -> u64 {
