@@ -112,12 +112,12 @@ fn digest_each_x2(messages: &[&[u8]], slots: &mut [Digest]) {
     loop {
         match &mut lanes {
             [Some(a), Some(b)] => {
-                (a.state, b.state) = compress_x2(a.state, a.block(), b.state, b.block());
+                [a.state, b.state] = compress([a.state, b.state], [a.block(), b.block()]);
                 a.next += 1;
                 b.next += 1;
             }
             [Some(a), None] | [None, Some(a)] => {
-                a.state = compress(a.state, a.block());
+                [a.state] = compress([a.state], [a.block()]);
                 a.next += 1;
             }
             [None, None] => break,
@@ -152,111 +152,58 @@ fn constants(j: usize) -> __m128i {
     _mm_set_epi32(k(3), k(2), k(1), k(0))
 }
 
-/// Message schedule: the next four words from the last sixteen, in place
-/// of the oldest four (`w0`).
-macro_rules! schedule {
-    ($w0:ident, $w1:ident, $w2:ident, $w3:ident) => {
-        $w0 = _mm_sha256msg2_epu32(
-            _mm_add_epi32(_mm_sha256msg1_epu32($w0, $w1), _mm_alignr_epi8($w3, $w2, 4)),
-            $w3,
-        );
+/// `body` once for each listed value of `j`, written out.
+macro_rules! unroll {
+    ($j:ident in [$($value:literal),*] $body:block) => {
+        $({
+            let $j: usize = $value;
+            $body
+        })*
     };
 }
 
-/// Four rounds with words `w` and constants `4j..4j + 4`.
-macro_rules! four_rounds {
-    ($s:ident, $w:expr, $j:expr) => {
-        let wk = _mm_add_epi32($w, constants($j));
-        $s.cdgh = _mm_sha256rnds2_epu32($s.cdgh, $s.abef, wk);
-        // The first two rounds left the new ABEF in `cdgh`, and the old
-        // ABEF is the new CDGH: the next two rounds land back in place.
-        $s.abef = _mm_sha256rnds2_epu32($s.abef, $s.cdgh, _mm_shuffle_epi32(wk, 0x0E));
-    };
-}
-
+/// One 64-byte block into each of `N` independent states, the lanes'
+/// instructions interleaved so one lane's rounds run while another's wait
+/// on their latency. With `N` a constant the lane loops unroll away.
 #[inline]
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn compress(start: State, block: &[u8; 64]) -> State {
+fn compress<const N: usize>(start: [State; N], blocks: [&[u8; 64]; N]) -> [State; N] {
     let mut s = start;
-    let mut w0 = load_words(block, 0);
-    let mut w1 = load_words(block, 16);
-    let mut w2 = load_words(block, 32);
-    let mut w3 = load_words(block, 48);
-    four_rounds!(s, w0, 0);
-    four_rounds!(s, w1, 1);
-    four_rounds!(s, w2, 2);
-    four_rounds!(s, w3, 3);
-    for g in 1..4 {
-        schedule!(w0, w1, w2, w3);
-        four_rounds!(s, w0, 4 * g);
-        schedule!(w1, w2, w3, w0);
-        four_rounds!(s, w1, 4 * g + 1);
-        schedule!(w2, w3, w0, w1);
-        four_rounds!(s, w2, 4 * g + 2);
-        schedule!(w3, w0, w1, w2);
-        four_rounds!(s, w3, 4 * g + 3);
+    // Each lane's last sixteen message words, four to a vector.
+    let mut w: [[__m128i; 4]; N] = [[_mm_set_epi32(0, 0, 0, 0); 4]; N];
+    for lane in 0..N {
+        for (i, words) in w[lane].iter_mut().enumerate() {
+            *words = load_words(blocks[lane], 16 * i);
+        }
     }
-    State {
-        abef: _mm_add_epi32(s.abef, start.abef),
-        cdgh: _mm_add_epi32(s.cdgh, start.cdgh),
+    // Unrolled: with `j` a constant, `w[j % 4]` are registers.
+    unroll!(j in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] {
+        let k = constants(j);
+        for lane in 0..N {
+            let w = &mut w[lane];
+            if j >= 4 {
+                // The next four words replace the oldest four.
+                let (w0, w1, w2, w3) = (w[j % 4], w[(j + 1) % 4], w[(j + 2) % 4], w[(j + 3) % 4]);
+                w[j % 4] = _mm_sha256msg2_epu32(
+                    _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4)),
+                    w3,
+                );
+            }
+            let wk = _mm_add_epi32(w[j % 4], k);
+            let s = &mut s[lane];
+            s.cdgh = _mm_sha256rnds2_epu32(s.cdgh, s.abef, wk);
+            // The first two rounds left the new ABEF in `cdgh`, and the old
+            // ABEF is the new CDGH: the next two rounds land back in place.
+            s.abef = _mm_sha256rnds2_epu32(s.abef, s.cdgh, _mm_shuffle_epi32(wk, 0x0E));
+        }
+    });
+    for lane in 0..N {
+        s[lane] = State {
+            abef: _mm_add_epi32(s[lane].abef, start[lane].abef),
+            cdgh: _mm_add_epi32(s[lane].cdgh, start[lane].cdgh),
+        };
     }
-}
-
-/// [`compress`] of two independent states and blocks, interleaved so one
-/// lane's rounds run while the other's wait on their latency.
-#[inline]
-#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn compress_x2(
-    start_a: State,
-    block_a: &[u8; 64],
-    start_b: State,
-    block_b: &[u8; 64],
-) -> (State, State) {
-    let (mut a, mut b) = (start_a, start_b);
-    let mut p0 = load_words(block_a, 0);
-    let mut p1 = load_words(block_a, 16);
-    let mut p2 = load_words(block_a, 32);
-    let mut p3 = load_words(block_a, 48);
-    let mut q0 = load_words(block_b, 0);
-    let mut q1 = load_words(block_b, 16);
-    let mut q2 = load_words(block_b, 32);
-    let mut q3 = load_words(block_b, 48);
-    four_rounds!(a, p0, 0);
-    four_rounds!(b, q0, 0);
-    four_rounds!(a, p1, 1);
-    four_rounds!(b, q1, 1);
-    four_rounds!(a, p2, 2);
-    four_rounds!(b, q2, 2);
-    four_rounds!(a, p3, 3);
-    four_rounds!(b, q3, 3);
-    for g in 1..4 {
-        schedule!(p0, p1, p2, p3);
-        schedule!(q0, q1, q2, q3);
-        four_rounds!(a, p0, 4 * g);
-        four_rounds!(b, q0, 4 * g);
-        schedule!(p1, p2, p3, p0);
-        schedule!(q1, q2, q3, q0);
-        four_rounds!(a, p1, 4 * g + 1);
-        four_rounds!(b, q1, 4 * g + 1);
-        schedule!(p2, p3, p0, p1);
-        schedule!(q2, q3, q0, q1);
-        four_rounds!(a, p2, 4 * g + 2);
-        four_rounds!(b, q2, 4 * g + 2);
-        schedule!(p3, p0, p1, p2);
-        schedule!(q3, q0, q1, q2);
-        four_rounds!(a, p3, 4 * g + 3);
-        four_rounds!(b, q3, 4 * g + 3);
-    }
-    (
-        State {
-            abef: _mm_add_epi32(a.abef, start_a.abef),
-            cdgh: _mm_add_epi32(a.cdgh, start_a.cdgh),
-        },
-        State {
-            abef: _mm_add_epi32(b.abef, start_b.abef),
-            cdgh: _mm_add_epi32(b.cdgh, start_b.cdgh),
-        },
-    )
+    s
 }
 
 /// The state words A..H in the extensions' layout.
