@@ -13,12 +13,13 @@ use worklog_ledger::VerifyReport;
 use worklog_schema::policy::{Policy, Settings};
 
 use crate::RulePack;
+use crate::coverage::DeviceDays;
 use crate::error::{Error, Result, RuleFileError};
 use crate::model::*;
 use crate::params::Params;
 use crate::period::Period;
 use crate::rule::Rule;
-use crate::tables::{REFERENCE_TABLES, reference_tables};
+use crate::tables::{REFERENCE_TABLES, device_service_table, reference_tables, service_days_of};
 use crate::verdict;
 use crate::waiver::Waiver;
 
@@ -32,6 +33,9 @@ pub enum EventSource {
     /// Plain Parquet files of the event schema (fixtures, exports).
     Files(Vec<PathBuf>),
 }
+
+/// A day in microseconds.
+const DAY_US: i64 = 86_400_000_000;
 
 /// Columns every rule's result must have, and their accepted types.
 const REQUIRED_OUTPUT: &[&str] = &["device_id", "detail"];
@@ -179,6 +183,10 @@ impl<'a> Analyzer<'a> {
         }
         let mut tables = reference_tables(self.policy)?;
         tables.push(("period", period_table(&self.period)?));
+        tables.push((
+            "device_service",
+            device_service_table(self.policy, &self.period)?,
+        ));
         for (name, mut frame) in tables {
             let path = tables_dir.join(format!("{name}.parquet"));
             let file = std::fs::File::create(&path).map_err(io(&path))?;
@@ -256,7 +264,11 @@ impl<'a> Analyzer<'a> {
             }
             planned.retain(|p| !failed.contains(&p.rule.id));
             // Device statistics ride along with the rules in one collect.
-            let stats_plan = events.group_by([col("device_id"), col("kind")]).agg([
+            // Per day too, for the evidence-over-time rule.
+            let day = (col("ts").cast(DataType::Int64) - lit(self.period.start_utc_us))
+                .floor_div(lit(DAY_US))
+                .alias("day");
+            let stats_plan = events.group_by([col("device_id"), col("kind"), day]).agg([
                 len().alias("events"),
                 col("ts").min().alias("first_ts"),
                 col("ts").max().alias("last_ts"),
@@ -318,7 +330,7 @@ impl<'a> Analyzer<'a> {
             Some(frame) => frame?,
             None => return Err(Error::Engine(PolarsError::NoData("no statistics".into()))),
         };
-        let mut devices = self.device_summaries(&stats, &inventory)?;
+        let (mut devices, days) = self.device_summaries(&stats, &inventory)?;
         self.apply_waivers(&mut findings);
         verdict::sort_findings(&mut findings, &self.pack.catalog);
         for device in &mut devices {
@@ -330,7 +342,12 @@ impl<'a> Analyzer<'a> {
                 device.integrity = integrity_of(report, &device.device_id);
             }
         }
-        let verdicts = verdict::device_verdicts(self.pack, &devices, &findings, &failed);
+        let evidence = verdict::Evidence {
+            days: &days,
+            period_days: self.period.days(),
+            required_pct: self.settings.evidence_min_weekly_coverage_pct,
+        };
+        let verdicts = verdict::device_verdicts(self.pack, &devices, &findings, &failed, &evidence);
         let rollups = verdict::rollups(&self.pack.catalog, &verdicts);
         let log_checks = verdict::log_checks(self.pack, &devices, &findings, self.verification);
         let (waived, findings): (Vec<Finding>, Vec<Finding>) =
@@ -464,6 +481,10 @@ impl<'a> Analyzer<'a> {
             ctx.register(name, frame.lazy());
         }
         ctx.register("period", period_table(&self.period)?.lazy());
+        ctx.register(
+            "device_service",
+            device_service_table(self.policy, &self.period)?.lazy(),
+        );
         Ok(ctx)
     }
 
@@ -769,7 +790,7 @@ impl<'a> Analyzer<'a> {
         let ts = int("ts", DataType::Datetime(TimeUnit::Microseconds, None))?;
         let mut evidence_columns = Vec::with_capacity(planned.evidence.len());
         for name in &planned.evidence {
-            evidence_columns.push((name.clone(), evidence_values(df.column(name)?)?));
+            evidence_columns.push((name.clone(), evidence_values(df.column(name)?, &ts)?));
         }
         let local_time = self.period.local_times();
         let mut out = Vec::with_capacity(n);
@@ -806,11 +827,13 @@ impl<'a> Analyzer<'a> {
         &self,
         stats: &DataFrame,
         inventory: &BTreeMap<&str, &worklog_schema::policy::Device>,
-    ) -> Result<Vec<DeviceSummary>> {
+    ) -> Result<(Vec<DeviceSummary>, BTreeMap<String, DeviceDays>)> {
         let ids = stats.column("device_id")?.str()?.clone();
         let kinds = stats.column("kind")?.str()?.clone();
         let counts = stats.column("events")?.cast(&DataType::Int64)?;
         let counts = counts.i64()?;
+        let day_numbers = stats.column("day")?.cast(&DataType::Int64)?;
+        let day_numbers = day_numbers.i64()?;
         let ts_i64 = |name: &str| -> Result<Vec<Option<i64>>> {
             Ok(stats
                 .column(name)?
@@ -821,12 +844,15 @@ impl<'a> Analyzer<'a> {
         };
         let (firsts, lasts) = (ts_i64("first_ts")?, ts_i64("last_ts")?);
         let mut by_device: BTreeMap<String, DeviceSummary> = BTreeMap::new();
+        let mut days: BTreeMap<String, DeviceDays> = BTreeMap::new();
         // Inventory devices in service during the period, seen or not.
         for d in &self.policy.devices {
-            if in_service(d, &self.period) {
+            if let Some(service) = service_days_of(d, &self.period) {
                 by_device.insert(d.device_id.clone(), summary_of(&d.device_id, Some(d)));
+                days.entry(d.device_id.clone()).or_default().service = Some(service);
             }
         }
+        let last_day = self.period.days().saturating_sub(1);
         for i in 0..stats.height() {
             let (Some(id), Some(kind)) = (ids.get(i), kinds.get(i)) else {
                 continue;
@@ -839,8 +865,33 @@ impl<'a> Analyzer<'a> {
             *entry.kinds.entry(kind.to_owned()).or_default() += n;
             entry.first_ts = min_opt(entry.first_ts, firsts[i]);
             entry.last_ts = max_opt(entry.last_ts, lasts[i]);
+            // Days of 24 hours from the period's start (events are cut to
+            // the period, so the number is in range).
+            if let Some(day) = day_numbers
+                .get(i)
+                .and_then(|d| u32::try_from(d).ok())
+                .filter(|d| *d <= last_day)
+            {
+                days.entry(id.to_owned())
+                    .or_default()
+                    .by_kind
+                    .entry(kind.to_owned())
+                    .or_default()
+                    .insert(day);
+            }
         }
-        Ok(by_device.into_values().collect())
+        for (id, summary) in &mut by_device {
+            let Some(d) = days.get(id) else { continue };
+            let (first, last) = d.service.unwrap_or((0, last_day));
+            summary.in_service_days = last - first + 1;
+            summary.active_days = d
+                .active_days()
+                .range(first..=last)
+                .count()
+                .try_into()
+                .unwrap_or(u32::MAX);
+        }
+        Ok((by_device.into_values().collect(), days))
     }
 
     fn apply_waivers(&self, findings: &mut [Finding]) {
@@ -1039,16 +1090,27 @@ pub fn empty_events() -> Result<DataFrame> {
     Ok(DataFrame::new(0, columns)?)
 }
 
-fn evidence_values(column: &Column) -> PolarsResult<Vec<String>> {
+/// Evidence values as text. Times are UTC and say so, except a column named
+/// `local_ts` or `local_*` (a device's wall-clock time, `ts` shifted by its
+/// offset), which is shown with that offset, taken from the row's `ts`.
+fn evidence_values(column: &Column, ts: &[Option<i64>]) -> PolarsResult<Vec<String>> {
     let n = column.len();
     let values: Vec<String> = match column.dtype() {
-        DataType::Datetime(_, _) => column
-            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .map(|v| v.map(format_utc).unwrap_or_default())
-            .collect(),
+        DataType::Datetime(_, _) => {
+            let local = column.name().as_str() == "local_ts" || column.name().starts_with("local_");
+            column
+                .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?
+                .cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match (v, local) {
+                    (None, _) => String::new(),
+                    (Some(v), false) => format_utc(v),
+                    (Some(v), true) => format_local(v, ts.get(i).copied().flatten()),
+                })
+                .collect()
+        }
         _ => column
             .cast(&DataType::String)?
             .str()?
@@ -1060,10 +1122,33 @@ fn evidence_values(column: &Column) -> PolarsResult<Vec<String>> {
     Ok(values)
 }
 
+/// `2026-10-05 01:12:09 UTC`.
 fn format_utc(us: i64) -> String {
     chrono::DateTime::from_timestamp_micros(us)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_default()
+}
+
+/// A wall-clock time `local_us` (UTC shifted by the device's offset) with
+/// that offset, `2026-10-05 10:12:09+09:00`; without `utc_us` the offset is
+/// unknown and the text says so.
+fn format_local(local_us: i64, utc_us: Option<i64>) -> String {
+    let Some(t) = chrono::DateTime::from_timestamp_micros(local_us) else {
+        return String::new();
+    };
+    let offset = utc_us
+        .and_then(|u| local_us.checked_sub(u))
+        .and_then(|d| i32::try_from(d / 1_000_000).ok())
+        .and_then(chrono::FixedOffset::east_opt);
+    match offset {
+        Some(offset) => t
+            .naive_utc()
+            .and_local_timezone(offset)
+            .single()
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S%:z").to_string())
+            .unwrap_or_default(),
+        None => t.format("%Y-%m-%d %H:%M:%S (local)").to_string(),
+    }
 }
 
 fn rule_problem(p: RuleFileError) -> Problem {
@@ -1083,13 +1168,6 @@ fn rule_id_of(file: &str) -> String {
         .to_owned()
 }
 
-fn in_service(device: &worklog_schema::policy::Device, period: &Period) -> bool {
-    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-    let from_ok = day(&device.in_service_from).is_none_or(|from| from <= period.last_day);
-    let to_ok = day(&device.in_service_to).is_none_or(|to| to >= period.first_day);
-    from_ok && to_ok
-}
-
 fn summary_of(id: &str, device: Option<&worklog_schema::policy::Device>) -> DeviceSummary {
     DeviceSummary {
         device_id: id.to_owned(),
@@ -1103,6 +1181,8 @@ fn summary_of(id: &str, device: Option<&worklog_schema::policy::Device>) -> Devi
         last_ts: None,
         kinds: BTreeMap::new(),
         gaps: 0,
+        in_service_days: 0,
+        active_days: 0,
         integrity: None,
     }
 }

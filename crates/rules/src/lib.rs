@@ -33,6 +33,7 @@
 //! ```
 
 mod catalog;
+mod coverage;
 mod engine;
 mod error;
 mod model;
@@ -50,8 +51,9 @@ pub use chrono::NaiveDate;
 pub use engine::{Analyzer, AnalyzerBuilder, EventSource, collect_all, empty_events};
 pub use error::{Error, Result, RuleFileError};
 pub use model::{
-    Analysis, CheckStatus, DeviceSummary, DeviceVerdict, Finding, InputFile, Integrity, ItemInfo,
-    Language, LogCheck, Manifest, Problem, Rollup, RuleRun, Verdict, VerdictReason, WaivedBy,
+    Analysis, CheckStatus, Coverage, DeviceSummary, DeviceVerdict, Finding, InputFile, Integrity,
+    ItemInfo, Language, LogCheck, Manifest, Problem, Rollup, RuleRun, Verdict, VerdictReason,
+    WaivedBy,
 };
 pub use output::{ANALYSIS_JSON, FINDINGS_PARQUET, VERDICTS_PARQUET, write_analysis};
 pub use pack::RulePack;

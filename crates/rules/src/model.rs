@@ -141,6 +141,17 @@ pub enum VerdictReason {
         /// Rules of the item that could not run.
         failed_rules: Vec<String>,
     },
+    /// The device's hash chain has anomalies (missing, forged or changed
+    /// segments or rows, truncation): what is left cannot show compliance.
+    IntegrityAnomaly {
+        /// The anomaly classes found on the device.
+        classes: Vec<String>,
+    },
+    /// Evidence does not span enough of the device's in-service period.
+    InsufficientCoverage {
+        /// How much it spans.
+        coverage: Coverage,
+    },
     /// Evidence present, nothing found.
     NothingFound,
     /// Derived from the sub-items.
@@ -177,6 +188,23 @@ impl VerdictReason {
             (VerdictReason::NoUsableRule { failed_rules }, En) => {
                 format!("no usable rule (failed: {})", failed_rules.join(", "))
             }
+            (VerdictReason::IntegrityAnomaly { classes }, Ja) => format!(
+                "ログの完全性に異常があり({})、残るログでは適合を示せない",
+                classes.join(", ")
+            ),
+            (VerdictReason::IntegrityAnomaly { classes }, En) => format!(
+                "the log's integrity is broken ({}): what is left cannot show compliance",
+                classes.join(", ")
+            ),
+            (VerdictReason::InsufficientCoverage { coverage }, Ja) => {
+                format!("期間の一部にしか証跡がない: {}", coverage.text(Ja))
+            }
+            (VerdictReason::InsufficientCoverage { coverage }, En) => {
+                format!(
+                    "evidence covers too little of the period: {}",
+                    coverage.text(En)
+                )
+            }
             (VerdictReason::NothingFound, Ja) => "証跡あり、指摘なし".into(),
             (VerdictReason::NothingFound, En) => "evidence present, nothing found".into(),
             (VerdictReason::FromSubItems { items }, Ja) => {
@@ -185,6 +213,62 @@ impl VerdictReason {
             (VerdictReason::FromSubItems { items }, En) => {
                 format!("from sub-items {}", items.join(", "))
             }
+        }
+    }
+}
+
+/// How much of a device's in-service period the evidence of one item
+/// covers (see `docs/rules.md`, "Evidence over the period").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Days of the period the device was in service.
+    pub in_service_days: u32,
+    /// Of those, days with any event.
+    pub active_days: u32,
+    /// The required kind with the least coverage (it decides).
+    pub kind: String,
+    /// Days with events of that kind.
+    pub evidence_days: u32,
+    /// Weeks of the in-service period (7 days from its first day; a
+    /// shorter remainder joins the last week).
+    pub weeks: u32,
+    /// Weeks with an event of that kind.
+    pub weeks_with_evidence: u32,
+    /// The policy's threshold: percentage of weeks that must have evidence.
+    pub required_pct: u32,
+}
+
+impl Coverage {
+    /// Whether the evidence spans enough of the period for 適合.
+    pub fn holds(&self) -> bool {
+        u64::from(self.weeks_with_evidence) * 100
+            >= u64::from(self.required_pct) * u64::from(self.weeks)
+            && self.weeks > 0
+    }
+
+    /// A sentence in `language`.
+    pub fn text(&self, language: Language) -> String {
+        match language {
+            Language::Ja => format!(
+                "{kind} のログがある週 {w}/{n}(基準 {pct}% 以上)、{kind} のある日 {e} 日・ログのある日 {a} 日/在籍 {s} 日",
+                kind = self.kind,
+                w = self.weeks_with_evidence,
+                n = self.weeks,
+                pct = self.required_pct,
+                e = self.evidence_days,
+                a = self.active_days,
+                s = self.in_service_days,
+            ),
+            Language::En => format!(
+                "{w} of {n} weeks with {kind} events (at least {pct}% required); {e} day(s) with {kind} events, {a} day(s) with any events, of {s} in service",
+                kind = self.kind,
+                w = self.weeks_with_evidence,
+                n = self.weeks,
+                pct = self.required_pct,
+                e = self.evidence_days,
+                a = self.active_days,
+                s = self.in_service_days,
+            ),
         }
     }
 }
@@ -254,6 +338,9 @@ pub struct DeviceVerdict {
     pub waived: u64,
     /// Events of the kinds the item's rules need.
     pub evidence_events: u64,
+    /// How much of the in-service period that evidence covers (none for
+    /// 対象外 and parent items).
+    pub coverage: Option<Coverage>,
 }
 
 /// Verdict counts for one item over a department (or the organisation).
@@ -313,6 +400,13 @@ pub struct DeviceSummary {
     pub kinds: BTreeMap<String, u64>,
     /// Log gaps found (`log_gap` findings).
     pub gaps: u64,
+    /// Days of the period the device was in service (the whole period for
+    /// a device outside the inventory).
+    #[serde(default)]
+    pub in_service_days: u32,
+    /// Of those, days with any event.
+    #[serde(default)]
+    pub active_days: u32,
     /// The verifier's result, when one was given.
     pub integrity: Option<Integrity>,
 }
@@ -328,6 +422,9 @@ pub enum CheckStatus {
     Problem,
     /// Could not be checked (no verification result given).
     NotChecked,
+    /// Checked only in part: a person must look (no anchors, so truncation
+    /// and a rewrite by the key holder were not checked).
+    NeedsReview,
 }
 
 /// One requirement of the FSA guideline's log management (§2.3.4.2).

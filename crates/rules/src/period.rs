@@ -35,10 +35,7 @@ impl Period {
             ))
         })?;
         let midnight = |day: NaiveDate| -> Result<i64> {
-            let local = day.and_time(NaiveTime::MIN);
-            tz.from_local_datetime(&local)
-                .earliest()
-                .map(|t| t.timestamp_micros())
+            local_midnight(&tz, day)
                 .ok_or_else(|| Error::Period(format!("{day} has no local midnight in {time_zone}")))
         };
         let next = last_day
@@ -59,19 +56,81 @@ impl Period {
             .map_err(|_| Error::Period(format!("{what} {text:?} is not a date: use YYYY-MM-DD")))
     }
 
-    /// Local wall-clock time of a UTC instant (µs), as `YYYY-MM-DD HH:MM:SS`.
+    /// Local wall-clock time of a UTC instant (µs) with its UTC offset, as
+    /// `YYYY-MM-DD HH:MM:SS+09:00`.
     pub fn local_time(&self, utc_us: i64) -> String {
         (self.local_times())(utc_us)
     }
 
     /// [`Period::local_time`] for many instants: the zone is parsed once.
     pub fn local_times(&self) -> impl Fn(i64) -> String + use<> {
-        let tz: Tz = self.time_zone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
+        let tz = self.tz();
         move |utc_us| match chrono::DateTime::from_timestamp_micros(utc_us) {
-            Some(t) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
+            Some(t) => t
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M:%S%:z")
+                .to_string(),
             None => String::new(),
         }
     }
+
+    /// Number of days in the period.
+    pub fn days(&self) -> u32 {
+        let days = (self.last_day - self.first_day).num_days() + 1;
+        u32::try_from(days.max(0)).unwrap_or(u32::MAX)
+    }
+
+    /// The day of the period (0 = first day) of a UTC instant, in the
+    /// period's time zone; `None` outside the period.
+    pub fn day_of(&self, utc_us: i64) -> Option<u32> {
+        if utc_us < self.start_utc_us || utc_us >= self.end_utc_us {
+            return None;
+        }
+        let t = chrono::DateTime::from_timestamp_micros(utc_us)?;
+        let local = t.with_timezone(&self.tz()).date_naive();
+        u32::try_from((local - self.first_day).num_days()).ok()
+    }
+
+    /// The days of the period (0-based, both included) a device was in
+    /// service, from its inventory dates (`None`: open-ended); `None` when
+    /// it was not in service at all during the period.
+    pub fn service_days(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Option<(u32, u32)> {
+        let first = from.map_or(self.first_day, |d| d.max(self.first_day));
+        let last = to.map_or(self.last_day, |d| d.min(self.last_day));
+        if first > last {
+            return None;
+        }
+        let index = |d: NaiveDate| u32::try_from((d - self.first_day).num_days()).ok();
+        Some((index(first)?, index(last)?))
+    }
+
+    /// The UTC bounds (µs; start included, end excluded) of the period's
+    /// days `first..=last` (0-based).
+    pub fn utc_bounds_of_days(&self, first: u32, last: u32) -> Option<(i64, i64)> {
+        let tz = self.tz();
+        let day = |i: u32| {
+            self.first_day
+                .checked_add_days(chrono::Days::new(u64::from(i)))
+        };
+        let start = local_midnight(&tz, day(first)?)?;
+        let end = local_midnight(&tz, day(last)?.succ_opt()?)?;
+        Some((start, end))
+    }
+
+    fn tz(&self) -> Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Asia::Tokyo)
+    }
+}
+
+/// The UTC instant (µs) of local midnight starting `day` in `tz`.
+fn local_midnight(tz: &Tz, day: NaiveDate) -> Option<i64> {
+    tz.from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.timestamp_micros())
 }
 
 #[cfg(test)]
@@ -94,7 +153,17 @@ mod tests {
                 .to_rfc3339(),
             "2026-10-31T15:00:00+00:00"
         );
-        assert_eq!(p.local_time(p.start_utc_us), "2026-10-01 00:00:00");
+        assert_eq!(p.local_time(p.start_utc_us), "2026-10-01 00:00:00+09:00");
+        assert_eq!(p.days(), 31);
+        assert_eq!(p.day_of(p.start_utc_us), Some(0));
+        assert_eq!(p.day_of(p.end_utc_us - 1), Some(30));
+        assert_eq!(p.day_of(p.end_utc_us), None);
+        assert_eq!(p.service_days(Some(d("2026-10-05")), None), Some((4, 30)));
+        assert_eq!(p.service_days(None, Some(d("2026-09-30"))), None);
+        assert_eq!(
+            p.utc_bounds_of_days(0, 30),
+            Some((p.start_utc_us, p.end_utc_us))
+        );
         assert!(Period::new(d("2026-10-02"), d("2026-10-01"), "Asia/Tokyo").is_err());
         assert!(Period::new(d("2026-10-01"), d("2026-10-01"), "Mars/Olympus").is_err());
     }

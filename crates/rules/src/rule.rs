@@ -200,6 +200,15 @@ impl Rule {
                 "`items` is empty: an item rule must name the catalog items it serves".into(),
             ));
         }
+        // An item rule that names no evidence would let a device with no
+        // relevant events at all come out 適合: the verdict needs to know
+        // which events show that the control was watched.
+        if category == Category::Item && raw.requires_kinds.get_ref().is_empty() {
+            return Err(error(
+                Some(raw.requires_kinds.span().start),
+                "`requires_kinds` is empty: an item rule must name the event kinds that show the control was monitored (e.g. [\"network\"]), so that a device without them is 証跡不足, not 適合".into(),
+            ));
+        }
         if category != Category::Item && !raw.items.is_empty() {
             return Err(error(
                 None,

@@ -5,6 +5,7 @@ use worklog_schema::policy::Policy;
 use worklog_schema::{Date, Timestamp};
 
 use crate::error::{Error, Result};
+use crate::period::Period;
 
 /// A column's SQL type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +120,16 @@ pub const REFERENCE_TABLES: &[TableSpec] = &[
             ("time_zone", T),
         ],
     },
+    TableSpec {
+        name: "device_service",
+        file: "(derived from devices.csv and the period)",
+        columns: &[("device_id", T), ("start_utc", TS), ("end_utc", TS)],
+    },
 ];
+
+/// Tables the engine derives for each analysis rather than reading them
+/// from the policy files.
+pub(crate) const DERIVED_TABLES: &[&str] = &["period", "device_service"];
 
 /// One cell as read from the policy.
 enum Cell<'a> {
@@ -203,11 +213,12 @@ fn rows_of<'p>(policy: &'p Policy, table: &str) -> Vec<Vec<Cell<'p>>> {
     }
 }
 
-/// Builds every policy table from a validated policy (all but `period`).
+/// Builds every policy table from a validated policy (all but the derived
+/// `period` and `device_service`).
 pub fn reference_tables(policy: &Policy) -> Result<Vec<(&'static str, DataFrame)>> {
     REFERENCE_TABLES
         .iter()
-        .filter(|spec| spec.name != "period")
+        .filter(|spec| !DERIVED_TABLES.contains(&spec.name))
         .map(|spec| Ok((spec.name, build_table(spec, &rows_of(policy, spec.name))?)))
         .collect()
 }
@@ -274,4 +285,44 @@ fn build_table(spec: &TableSpec, rows: &[Vec<Cell<'_>>]) -> Result<DataFrame> {
         columns.push(column);
     }
     Ok(DataFrame::new(rows.len(), columns)?)
+}
+
+/// `device_service`: one row per inventory device in service during the
+/// period, with the UTC bounds of the part of the period it was in service
+/// (start included, end excluded). Rules that judge silence at the edges of
+/// the period (`log_gap`) measure it against these bounds.
+pub(crate) fn device_service_table(policy: &Policy, period: &Period) -> Result<DataFrame> {
+    let mut ids = Vec::new();
+    let mut starts = Vec::new();
+    let mut ends = Vec::new();
+    for device in &policy.devices {
+        let Some((first, last)) = service_days_of(device, period) else {
+            continue;
+        };
+        let Some((start, end)) = period.utc_bounds_of_days(first, last) else {
+            continue;
+        };
+        ids.push(device.device_id.clone());
+        starts.push(start);
+        ends.push(end);
+    }
+    let ts = DataType::Datetime(TimeUnit::Microseconds, None);
+    Ok(DataFrame::new(
+        ids.len(),
+        vec![
+            Column::new("device_id".into(), ids),
+            Column::new("start_utc".into(), starts).cast(&ts)?,
+            Column::new("end_utc".into(), ends).cast(&ts)?,
+        ],
+    )?)
+}
+
+/// The period's days (0-based, both included) `device` was in service, from
+/// its inventory dates; `None` when not in service during the period.
+pub(crate) fn service_days_of(
+    device: &worklog_schema::policy::Device,
+    period: &Period,
+) -> Option<(u32, u32)> {
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    period.service_days(day(&device.in_service_from), day(&device.in_service_to))
 }

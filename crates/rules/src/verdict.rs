@@ -6,6 +6,7 @@ use worklog_ledger::{AnomalyClass, VerifyReport};
 
 use crate::RulePack;
 use crate::catalog::{Applicability, Catalog};
+use crate::coverage::{self, DeviceDays};
 use crate::model::*;
 use crate::rule::{Category, Severity};
 
@@ -35,18 +36,31 @@ pub(crate) fn sort_findings(findings: &mut [Finding], catalog: &Catalog) {
     });
 }
 
+/// What the verdicts are judged against besides the findings.
+pub(crate) struct Evidence<'a> {
+    /// Days with events per device and kind.
+    pub days: &'a BTreeMap<String, DeviceDays>,
+    /// Days in the period.
+    pub period_days: u32,
+    /// The policy's weekly-coverage threshold (percent).
+    pub required_pct: u32,
+}
+
 /// The verdict of every catalog item for every device.
 ///
 /// Order of precedence: 対象外 (item not applicable to the device), then
 /// 不適合 (a `fail` finding: evidence of non-compliance is enough), then
-/// 証跡不足 (no events, or no events of a kind the item's rules need), then
-/// 要確認 (a `review` finding), else 適合. A parent item takes the worst
-/// verdict of its sub-items.
+/// 証跡不足 for no events, 要確認 when no rule of the item could run, then
+/// 証跡不足 for an integrity anomaly on the device, for a kind the item's
+/// rules need that is absent, or for evidence that does not span enough of
+/// the in-service period; then 要確認 (a `review` finding), else 適合. A
+/// parent item takes the worst verdict of its sub-items.
 pub(crate) fn device_verdicts(
     pack: &RulePack,
     devices: &[DeviceSummary],
     findings: &[Finding],
     failed_rules: &BTreeSet<String>,
+    evidence: &Evidence<'_>,
 ) -> Vec<DeviceVerdict> {
     // (item, device) -> (fail, review, waived)
     let mut counts: BTreeMap<(&str, &str), (u64, u64, u64)> = BTreeMap::new();
@@ -96,9 +110,25 @@ pub(crate) fn device_verdicts(
                     .iter()
                     .map(|k| device.kinds.get(*k).copied().unwrap_or(0))
                     .sum();
-                let (verdict, reason) = if item.applies_to == Applicability::Portable
-                    && !device.portable
-                {
+                let applicable = !(item.applies_to == Applicability::Portable && !device.portable);
+                let coverage = if applicable && children.is_empty() {
+                    let days = evidence.days.get(&device.device_id);
+                    let fallback = DeviceDays::default();
+                    coverage::coverage(
+                        days.unwrap_or(&fallback),
+                        evidence.period_days,
+                        &required,
+                        evidence.required_pct,
+                    )
+                } else {
+                    None
+                };
+                let anomalies: Vec<String> = device
+                    .integrity
+                    .as_ref()
+                    .map(|i| i.classes.clone())
+                    .unwrap_or_default();
+                let (verdict, reason) = if !applicable {
                     (Verdict::NotApplicable, VerdictReason::NotPortable)
                 } else if !children.is_empty() {
                     let worst = out
@@ -127,6 +157,11 @@ pub(crate) fn device_verdicts(
                             failed_rules: failed.clone(),
                         },
                     )
+                } else if !anomalies.is_empty() {
+                    (
+                        Verdict::InsufficientEvidence,
+                        VerdictReason::IntegrityAnomaly { classes: anomalies },
+                    )
                 } else if let missing @ [_, ..] = required
                     .iter()
                     .filter(|k| device.kinds.get(**k).copied().unwrap_or(0) == 0)
@@ -138,6 +173,13 @@ pub(crate) fn device_verdicts(
                         Verdict::InsufficientEvidence,
                         VerdictReason::MissingKinds {
                             kinds: missing.to_vec(),
+                        },
+                    )
+                } else if let Some(c) = coverage.as_ref().filter(|c| !c.holds()) {
+                    (
+                        Verdict::InsufficientEvidence,
+                        VerdictReason::InsufficientCoverage {
+                            coverage: c.clone(),
                         },
                     )
                 } else if review > 0 {
@@ -168,6 +210,7 @@ pub(crate) fn device_verdicts(
                     findings: fail + review,
                     waived,
                     evidence_events,
+                    coverage,
                 });
             }
         }
@@ -221,41 +264,74 @@ pub(crate) fn log_checks(
 ) -> Vec<LogCheck> {
     let mut checks = Vec::with_capacity(4);
 
-    // ログの記録: every device recorded the kinds the item rules need.
-    let needed: BTreeSet<&str> = pack
-        .rules
-        .iter()
-        .filter(|r| {
-            r.category == Category::Item
-                && r.items.iter().all(|i| {
-                    pack.catalog
-                        .item(i)
-                        .is_some_and(|c| c.applies_to == Applicability::All)
-                })
-        })
-        .flat_map(|r| r.requires_kinds.iter().map(String::as_str))
-        .collect();
-    let lacking: Vec<String> = devices
-        .iter()
-        .filter(|d| d.events > 0 && needed.iter().any(|k| !d.kinds.contains_key(*k)))
-        .map(|d| d.device_id.clone())
-        .collect();
-    let needed_list = needed.iter().copied().collect::<Vec<_>>().join(", ");
+    // ログの記録: every device recorded the kinds the items that apply to
+    // it need (the portable-only items' kinds only on portable devices).
+    let needed_by = |portable: bool| -> BTreeSet<&str> {
+        pack.rules
+            .iter()
+            .filter(|r| {
+                r.category == Category::Item
+                    && r.items.iter().any(|i| {
+                        pack.catalog
+                            .item(i)
+                            .is_some_and(|c| c.applies_to == Applicability::All || portable)
+                    })
+            })
+            .flat_map(|r| r.requires_kinds.iter().map(String::as_str))
+            .collect()
+    };
+    let (needed_desktop, needed_portable) = (needed_by(false), needed_by(true));
+    let mut lacking = Vec::new();
+    let mut lacking_text = Vec::new();
+    for d in devices.iter().filter(|d| d.events > 0) {
+        let needed = if d.portable {
+            &needed_portable
+        } else {
+            &needed_desktop
+        };
+        let missing: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|k| !d.kinds.contains_key(*k))
+            .collect();
+        if !missing.is_empty() {
+            lacking_text.push(format!("{} ({})", d.device_id, missing.join(", ")));
+            lacking.push(d.device_id.clone());
+        }
+    }
+    let join = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
+    let shown = lacking_text.join("; ");
     checks.push(LogCheck {
         id: "recorded".into(),
         name_ja: "ログの記録".into(),
         name_en: "What is recorded".into(),
         status: status(lacking.is_empty()),
-        detail_en: format!(
-            "{} of {} devices lack at least one of the kinds the items need ({needed_list})",
-            lacking.len(),
-            devices.len()
-        ),
-        detail_ja: format!(
-            "{} 台中 {} 台で判定に必要な種類({needed_list})のログが欠けている",
-            devices.len(),
-            lacking.len()
-        ),
+        detail_en: if lacking.is_empty() {
+            format!(
+                "every device with events recorded the kinds its items need ({}; portable PCs also {})",
+                join(&needed_desktop),
+                join(&needed_portable.difference(&needed_desktop).copied().collect())
+            )
+        } else {
+            format!(
+                "{} of {} devices lack kinds their items need: {shown}",
+                lacking.len(),
+                devices.len()
+            )
+        },
+        detail_ja: if lacking.is_empty() {
+            format!(
+                "ログのある全端末で判定に必要な種類({}、持ち出し端末はさらに {})を記録",
+                join(&needed_desktop),
+                join(&needed_portable.difference(&needed_desktop).copied().collect())
+            )
+        } else {
+            format!(
+                "{} 台中 {} 台で判定に必要な種類のログが欠けている: {shown}",
+                devices.len(),
+                lacking.len()
+            )
+        },
         devices: lacking,
     });
 
@@ -308,9 +384,14 @@ pub(crate) fn log_checks(
         }
         return checks;
     };
+    // Records missing: a chain cut at either end or in the middle, or a
+    // file that could not be read.
     let retention_classes = [
         AnomalyClass::PruneWithoutCheckpoint,
         AnomalyClass::SegmentMissing,
+        AnomalyClass::TailTruncated,
+        AnomalyClass::RowDeleted,
+        AnomalyClass::FileUnreadable,
     ];
     let devices_with = |pred: &dyn Fn(AnomalyClass) -> bool| -> Vec<String> {
         // One entry per device already: the report lists each once.
@@ -333,33 +414,61 @@ pub(crate) fn log_checks(
         name_en: "Retention".into(),
         status: status(retention.is_empty()),
         detail_en: format!(
-            "{} device(s) with records missing without a prune checkpoint; {pruned} pruned under a signed checkpoint",
+            "{} device(s) with records missing (segments, rows or the end of the chain) without a prune checkpoint; {pruned} pruned under a signed checkpoint",
             retention.len()
         ),
         detail_ja: format!(
-            "正規の削除記録なしに欠落がある端末 {} 台、署名付きチェックポイントで削除済み {pruned} 台",
+            "正規の削除記録なしにログ(セグメント・行・チェーン末尾)が欠落している端末 {} 台、署名付きチェックポイントで削除済み {pruned} 台",
             retention.len()
         ),
         devices: retention,
     });
     let tampered = devices_with(&|_| true);
     let store_level = report.store_anomalies.len();
+    // Without an anchor, a chain cut at its end, or rewritten whole by the
+    // holder of the device key, still verifies: that part is not checked.
+    let unanchored: Vec<String> = report
+        .devices
+        .iter()
+        .filter(|d| d.anchors_matched == 0)
+        .map(|d| d.device_id.clone())
+        .collect();
+    let (tamper_status, devices_concerned) = if !tampered.is_empty() || store_level > 0 {
+        (CheckStatus::Problem, tampered.clone())
+    } else if !unanchored.is_empty() {
+        (CheckStatus::NeedsReview, unanchored.clone())
+    } else {
+        (CheckStatus::Ok, Vec::new())
+    };
+    let anchored = report.devices.len() - unanchored.len();
+    let mut detail_en = format!(
+        "hash chain and signatures verified for {} device(s), anchors matched for {anchored}; {} with anomalies; {store_level} store-level anomaly(ies)",
+        report.devices.len(),
+        tampered.len()
+    );
+    let mut detail_ja = format!(
+        "{} 台のハッシュチェーン・署名を検証、アンカー照合済み {anchored} 台、異常のある端末 {} 台、ストア全体の異常 {store_level} 件",
+        report.devices.len(),
+        tampered.len()
+    );
+    if !unanchored.is_empty() {
+        detail_en += &format!(
+            "; truncation and rewrite by the key holder not checked for {} device(s) with no anchor",
+            unanchored.len()
+        );
+        detail_ja += &format!(
+            "。アンカーのない端末 {} 台は、末尾の切り詰めと鍵保有者による書き換えを検証できていない(要確認)",
+            unanchored.len()
+        );
+    }
     checks.push(LogCheck {
         id: "tamper".into(),
         name_ja: "ログの改ざん防止".into(),
         name_en: "Protection from alteration".into(),
-        status: status(tampered.is_empty() && store_level == 0),
-        detail_en: format!(
-            "hash chain, signatures and anchors verified for {} device(s); {} with anomalies; {store_level} store-level anomaly(ies)",
-            report.devices.len(),
-            tampered.len()
-        ),
-        detail_ja: format!(
-            "{} 台のハッシュチェーン・署名・アンカーを検証、異常のある端末 {} 台、ストア全体の異常 {store_level} 件",
-            report.devices.len(),
-            tampered.len()
-        ),
-        devices: tampered,
+        status: tamper_status,
+        detail_en,
+        detail_ja,
+        devices: devices_concerned,
     });
     checks
 }

@@ -91,6 +91,19 @@ pub struct Settings {
     pub customer_burst_minutes: u32,
     /// Path prefix of customer files.
     pub customer_path_prefix: String,
+    /// Evidence over the period: an item is 適合 for a device only when, of
+    /// the weeks (7-day windows from the period's first day) the device was
+    /// in service, at least this percentage hold events of each kind the
+    /// item needs. 1–100; default 80.
+    #[serde(default = "default_weekly_coverage")]
+    pub evidence_min_weekly_coverage_pct: u32,
+}
+
+/// The default of [`Settings::evidence_min_weekly_coverage_pct`].
+pub const DEFAULT_WEEKLY_COVERAGE_PCT: u32 = 80;
+
+fn default_weekly_coverage() -> u32 {
+    DEFAULT_WEEKLY_COVERAGE_PCT
 }
 
 /// A registered (company) network (`networks.csv`).
@@ -560,6 +573,15 @@ fn load_settings(path: &Path, errors: &mut Vec<PolicyError>) -> Option<Settings>
         if value == 0 {
             bad(key, "must be at least 1".into());
         }
+    }
+    if !(1..=100).contains(&settings.evidence_min_weekly_coverage_pct) {
+        bad(
+            "evidence_min_weekly_coverage_pct",
+            format!(
+                "{} is not a percentage 1-100",
+                settings.evidence_min_weekly_coverage_pct
+            ),
+        );
     }
     if settings.time_zone.trim().is_empty() {
         bad(

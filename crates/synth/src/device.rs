@@ -350,6 +350,11 @@ impl Fleet {
         b.push(at(off, 20), EventKind::Network, "disconnect", false, |e| {
             e.if_type = Some(if laptop { "wifi" } else { "ethernet" }.into());
         });
+        // An orderly shutdown: the silence until the next start is the PC
+        // being off, not a log gap.
+        b.push(at(off, 30), EventKind::Agent, "shutdown", false, |e| {
+            e.agent_version = Some(AGENT_VERSION.into());
+        });
     }
 
     fn connect_office(&self, b: &mut LogBuilder<'_>, rng: &mut Rng, ts: Timestamp, laptop: bool) {

@@ -208,10 +208,10 @@ impl Signal {
         use Signal::*;
         match self {
             MediaAllowedOutsideWindow | RemovableIoOutsideWindow => "108",
-            ShutterDisabledWithoutApproval
-            | MediaUseAfterWindow
-            | WindowNotClosed
-            | UnmonitoredWindow => "109",
+            // A shutter left off outside an approved window lets media be
+            // read and written (108) and is an unmonitored permission (109).
+            ShutterDisabledWithoutApproval | WindowNotClosed => "108,109",
+            MediaUseAfterWindow | UnmonitoredWindow => "109",
             UnregisteredNetwork | WeakNetworkSecurity => "119",
             UnapprovedSenderDomain | PersonalWebmail => "120",
             UnapprovedInstall => "123",
@@ -612,6 +612,7 @@ fn build_policy(profiles: &[Profile], media_approvals: Vec<MediaApproval>) -> Po
         customer_burst_files: 100,
         customer_burst_minutes: 10,
         customer_path_prefix: CUSTOMER_PREFIX.into(),
+        evidence_min_weekly_coverage_pct: worklog_schema::policy::DEFAULT_WEEKLY_COVERAGE_PCT,
     };
     let networks = vec![
         Network {
@@ -646,8 +647,11 @@ fn build_policy(profiles: &[Profile], media_approvals: Vec<MediaApproval>) -> Po
             category: c.into(),
         })
         .collect();
+    // Flash Player was approved years ago and is still on the list: it is
+    // an end-of-support finding (124), not an unapproved one (123).
     let approved_software = APPROVED_SOFTWARE
         .iter()
+        .chain(std::iter::once(&SOFTWARE_EOS))
         .map(|(name, publisher, _)| ApprovedSoftware {
             product_name: (*name).into(),
             publisher: (*publisher).into(),

@@ -85,6 +85,10 @@ pub const DEFAULT_PACK: &[(&str, &str)] = &[
         include_str!("../../../rules/default/rules/unapproved_install.toml"),
     ),
     (
+        "rules/unapproved_software_present.toml",
+        include_str!("../../../rules/default/rules/unapproved_software_present.toml"),
+    ),
+    (
         "rules/unapproved_sender_domain.toml",
         include_str!("../../../rules/default/rules/unapproved_sender_domain.toml"),
     ),

@@ -34,7 +34,7 @@ rationale_en = "r"
 remediation_ja = "m"
 remediation_en = "m"
 kinds = ["mail"]
-requires_kinds = []
+requires_kinds = ["mail"]
 "#;
 
 #[test]
@@ -54,12 +54,18 @@ fn bad_rules_are_reported_with_file_and_line_and_the_rest_still_run() {
     let bad_param = format!(
         "id = \"bad_param\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"\"\"\nSELECT device_id, 'x' AS detail\nFROM events WHERE seq > ${{no_such_setting}}\n\"\"\"\n"
     );
+    // An item rule must say which events show the control was watched.
+    let no_evidence = format!(
+        "id = \"no_evidence\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{}sql = \"SELECT device_id, 'x' AS detail FROM events\"\n",
+        META.replace("requires_kinds = [\"mail\"]", "requires_kinds = []")
+    );
     let (_tmp, pack) = pack_with(&[
         ("bad_column.toml", &unknown_column),
         ("bad_table.toml", &unknown_table),
         ("undeclared.toml", &undeclared),
         ("no_detail.toml", &no_detail),
         ("bad_param.toml", &bad_param),
+        ("no_evidence.toml", &no_evidence),
         (
             "bad_severity.toml",
             "id = \"bad_severity\"\nitems = [\"120\"]\nseverity = \"fatal\"\n",
@@ -122,7 +128,16 @@ fn bad_rules_are_reported_with_file_and_line_and_the_rest_still_run() {
 fn waivers_set_findings_apart_until_they_expire() {
     let pack = default_pack();
     let policy = load_policy(&fixture_dir().join("policy"));
-    let events = read_jsonl(&fixture_dir().join("unapproved_sender_domain.jsonl"));
+    let mut events = read_jsonl(&fixture_dir().join("unapproved_sender_domain.jsonl"));
+    // Item 120 also needs web evidence: one harmless visit the same day.
+    let visit: worklog_schema::Event = serde_json::from_str(
+        r#"{"seq":5,"ts":"2026-10-06T02:00:00Z","utc_offset_min":540,"device_id":"PC-0001","user_name":"user001","kind":"web","op":"visit","url":"https://intra.example-agency.co.jp/","web_domain":"intra.example-agency.co.jp"}"#,
+    )
+    .unwrap();
+    events.push(visit);
+    // One day: the evidence spans the whole period.
+    let day = worklog_rules::Period::parse_day("2026-10-06", "day").unwrap();
+    let period = worklog_rules::Period::new(day, day, "Asia/Tokyo").unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("events.parquet");
     write_parquet(&file, &events);
@@ -147,7 +162,7 @@ fn waivers_set_findings_apart_until_they_expire() {
 
     let analyze = |waivers: Vec<worklog_rules::Waiver>| {
         worklog_rules::Analyzer::builder(&pack, &policy)
-            .period(october())
+            .period(period.clone())
             .waivers(waivers)
             .build()
             .unwrap()
