@@ -110,9 +110,10 @@ Example:\n  worklog analyze --store worklog-out/store --policy worklog-out/polic
         /// The policy folder.
         #[arg(long)]
         policy: PathBuf,
-        /// The rule pack folder.
-        #[arg(long, default_value = "rules/default")]
-        rules: PathBuf,
+        /// The rule pack folder (default: the pack built into this program,
+        /// written to <out>/rules).
+        #[arg(long)]
+        rules: Option<PathBuf>,
         /// First day (YYYY-MM-DD, local).
         #[arg(long)]
         from: String,
@@ -166,7 +167,8 @@ worklog audit --config worklog.toml --fail-on findings"
         /// Device id, or the authority's name.
         #[arg(long)]
         id: String,
-        /// Folder to write <id>.pub and <id>.key into.
+        /// The keys folder: writes <out>/<id>.pub and <out>/secret/<id>.key,
+        /// the layout `ingest`, `verify` and `audit` read.
         #[arg(long)]
         out: PathBuf,
     },
@@ -212,15 +214,15 @@ worklog audit --config worklog.toml --fail-on findings"
 enum RulesCommand {
     /// List the pack's rules (id, category, items, severity, title).
     List {
-        /// The rule pack folder.
-        #[arg(long, default_value = "rules/default")]
-        rules: PathBuf,
+        /// The rule pack folder (default: the pack built into this program).
+        #[arg(long)]
+        rules: Option<PathBuf>,
     },
     /// Check every rule file: metadata, parameters, SQL planned against the schema.
     Check {
-        /// The rule pack folder.
-        #[arg(long, default_value = "rules/default")]
-        rules: PathBuf,
+        /// The rule pack folder (default: the pack built into this program).
+        #[arg(long)]
+        rules: Option<PathBuf>,
         /// The policy folder whose settings fill the parameters.
         #[arg(long)]
         policy: PathBuf,
@@ -229,9 +231,9 @@ enum RulesCommand {
     Show {
         /// The rule id.
         id: String,
-        /// The rule pack folder.
-        #[arg(long, default_value = "rules/default")]
-        rules: PathBuf,
+        /// The rule pack folder (default: the pack built into this program).
+        #[arg(long)]
+        rules: Option<PathBuf>,
         /// The policy folder whose settings fill the parameters.
         #[arg(long)]
         policy: PathBuf,
@@ -286,7 +288,8 @@ struct AuditArgs {
     /// The policy folder.
     #[arg(long, env = "WORKLOG_POLICY")]
     policy: Option<PathBuf>,
-    /// The rule pack folder (default: rules/default).
+    /// The rule pack folder (default: the pack built into this program,
+    /// written to <out>/rules).
     #[arg(long, env = "WORKLOG_RULES")]
     rules: Option<PathBuf>,
     /// First day (YYYY-MM-DD, local).
@@ -438,6 +441,16 @@ fn run(cli: Cli) -> Result<u8> {
             let day = |text: &str, what: &str| {
                 worklog::rules::Period::parse_day(text, what).context("bad period")
             };
+            let rules = match rules {
+                Some(dir) => dir,
+                None => {
+                    let dir = out.join("rules");
+                    worklog::write_default_pack(&dir).with_context(|| {
+                        format!("writing the default rule pack into {}", dir.display())
+                    })?;
+                    dir
+                }
+            };
             let config = AnalyzeConfig {
                 store,
                 policy,
@@ -486,7 +499,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(EXIT_OK)
         }
         Command::Rules(RulesCommand::List { rules }) => {
-            let pack = worklog::rules::RulePack::load(&rules).context("loading the rule pack")?;
+            let (pack, _embedded) = load_pack(rules.as_deref())?;
             let mut text = format!("{} ({} rules)\n", pack.catalog.edition, pack.rules.len());
             for r in &pack.rules {
                 text += &format!(
@@ -509,7 +522,7 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
         Command::Rules(RulesCommand::Check { rules, policy }) => {
-            let pack = worklog::rules::RulePack::load(&rules).context("loading the rule pack")?;
+            let (pack, _embedded) = load_pack(rules.as_deref())?;
             let policy = worklog::load_policy(&policy)?;
             let problems = rules_checker(&pack, &policy)?.check()?;
             for p in pack.problems.iter().chain(&problems) {
@@ -523,12 +536,12 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(if bad == 0 { EXIT_OK } else { EXIT_ERROR })
         }
         Command::Rules(RulesCommand::Show { id, rules, policy }) => {
-            let pack = worklog::rules::RulePack::load(&rules).context("loading the rule pack")?;
+            let (pack, _embedded) = load_pack(rules.as_deref())?;
             let policy = worklog::load_policy(&policy)?;
             let Some(rule) = pack.rule(&id) else {
                 bail!(
                     "no rule {id:?} in {}: see `worklog rules list`",
-                    rules.display()
+                    rules.map_or("the default pack".into(), |r| r.display().to_string())
                 );
             };
             let params = rules_checker(&pack, &policy)?.params().clone();
@@ -640,9 +653,14 @@ fn run(cli: Cli) -> Result<u8> {
                 KeyRole::Device => Role::Device,
                 KeyRole::Authority => Role::Authority,
             };
-            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let secret_dir = out.join("secret");
+            std::fs::create_dir_all(&secret_dir)
+                .with_context(|| format!("creating {}", secret_dir.display()))?;
             let key = SecretKey::generate(role, &id)?;
-            let (secret, public) = (out.join(format!("{id}.key")), out.join(format!("{id}.pub")));
+            let (secret, public) = (
+                secret_dir.join(format!("{id}.key")),
+                out.join(format!("{id}.pub")),
+            );
             key.write(&secret)
                 .context("writing the secret key (it must not exist yet)")?;
             key.public().write(&public)?;
@@ -836,10 +854,7 @@ fn run_audit(args: AuditArgs) -> Result<u8> {
     let keys = need(args.keys.or(from_file(config.keys)), "--keys")?;
     let policy = need(args.policy.or(from_file(config.policy)), "--policy")?;
     let anchors = args.anchors.or(from_file(config.anchors));
-    let rules = args
-        .rules
-        .or(from_file(config.rules))
-        .unwrap_or_else(|| PathBuf::from("rules/default"));
+    let rules = args.rules.or(from_file(config.rules));
     let out = args
         .out
         .or(from_file(config.out))
@@ -1037,4 +1052,24 @@ fn summary(report: &VerifyReport) -> String {
         }
     }
     text
+}
+
+/// The pack at `dir`, or the one built into the program (written to a
+/// temporary folder that lives as long as the returned guard).
+fn load_pack(
+    dir: Option<&Path>,
+) -> Result<(worklog::rules::RulePack, Option<worklog::EmbeddedPack>)> {
+    match dir {
+        Some(dir) => Ok((
+            worklog::rules::RulePack::load(dir)
+                .with_context(|| format!("loading the rule pack {}", dir.display()))?,
+            None,
+        )),
+        None => {
+            let embedded = worklog::EmbeddedPack::write()?;
+            let pack = worklog::rules::RulePack::load(embedded.dir())
+                .context("loading the default rule pack")?;
+            Ok((pack, Some(embedded)))
+        }
+    }
 }

@@ -176,6 +176,10 @@ fn build(
         row += 1;
     }
     row += 1;
+    summary.write_string_with_format(row, 0, m.get("verdict_basis_title"), &styles.label)?;
+    summary.merge_range(row, 1, row, 7, m.get("verdict_basis"), &styles.wrap)?;
+    summary.set_row_height(row, 90)?;
+    row += 2;
     summary.write_string_with_format(row, 0, m.get("items"), &styles.title)?;
     row += 1;
     for (col, key) in [

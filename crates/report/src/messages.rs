@@ -38,7 +38,14 @@ impl Messages {
     }
 
     /// A local date-time `YYYY-MM-DD HH:MM:SS` as the language writes it.
+    /// Keeps the UTC offset when the time has one (`+09:00`).
     pub fn date_time(&self, local: &str) -> String {
+        if let Ok(t) = chrono::DateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S%:z") {
+            return match self.language {
+                Language::En => t.format("%-d %b %Y %H:%M:%S (UTC%:z)").to_string(),
+                _ => t.format("%Y年%-m月%-d日 %H:%M:%S(UTC%:z)").to_string(),
+            };
+        }
         let Ok(t) = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S") else {
             return local.to_owned();
         };

@@ -187,6 +187,7 @@ pub fn log_check_texts(check: &LogCheck, language: Language) -> (&str, &'static 
     let status = match check.status {
         CheckStatus::Ok => "status_ok",
         CheckStatus::Problem => "status_problem",
+        CheckStatus::NeedsReview => "status_review",
         _ => "status_not_checked",
     };
     match language {

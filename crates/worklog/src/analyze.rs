@@ -79,6 +79,42 @@ pub fn load_policy(dir: &Path) -> Result<Policy> {
     })
 }
 
+/// The default rule pack built into this library, written to a private
+/// temporary folder (removed when this is dropped), for commands that read
+/// a pack but write nothing of their own (`worklog rules list`).
+#[derive(Debug)]
+pub struct EmbeddedPack {
+    dir: PathBuf,
+}
+
+impl EmbeddedPack {
+    /// Writes the embedded pack to a new temporary folder.
+    pub fn write() -> Result<EmbeddedPack> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "worklog-default-pack-{}-{nanos}",
+            std::process::id()
+        ));
+        let pack = EmbeddedPack { dir };
+        write_default_pack(&pack.dir)?;
+        Ok(pack)
+    }
+
+    /// The folder it was written to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for EmbeddedPack {
+    fn drop(&mut self) {
+        // Best effort: a temporary copy left behind harms nothing.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Writes the embedded default rule pack into `dir`.
 pub fn write_default_pack(dir: &Path) -> Result<()> {
     for (path, text) in crate::DEFAULT_PACK {
@@ -120,13 +156,16 @@ pub struct AuditConfig {
     pub anchors: Option<PathBuf>,
     /// The policy folder.
     pub policy: PathBuf,
-    /// The rule pack folder.
-    pub rules: PathBuf,
+    /// The rule pack folder; `None`: the default pack built into this
+    /// library, written to `<out>/rules` so that the audit keeps the exact
+    /// rules it ran.
+    pub rules: Option<PathBuf>,
     /// First local day.
     pub first_day: NaiveDate,
     /// Last local day (included).
     pub last_day: NaiveDate,
-    /// Output folder: `verification.json`, `analysis/`, `report/`.
+    /// Output folder: `verification.json`, `rules/` (when the default pack
+    /// is used), `analysis/`, `report/`.
     pub out: PathBuf,
     /// Report language.
     pub language: worklog_rules::Language,
@@ -151,6 +190,18 @@ pub struct AuditOutput {
 /// `progress` is told each stage as it starts.
 pub fn audit(config: &AuditConfig, progress: &dyn Fn(&str)) -> Result<AuditOutput> {
     std::fs::create_dir_all(&config.out).map_err(io(&config.out))?;
+    // Inputs are checked before anything is written, so that a bad path
+    // fails the job with nothing half-done.
+    let rules = match &config.rules {
+        Some(dir) => dir.clone(),
+        None => {
+            let dir = config.out.join("rules");
+            write_default_pack(&dir)?;
+            dir
+        }
+    };
+    RulePack::load(&rules)?;
+    load_policy(&config.policy)?;
     progress("verifying the hash chains, signatures and anchors");
     let keyring = worklog_ledger::Keyring::load_dir(&config.keys)?;
     let anchor_log = match &config.anchors {
@@ -170,7 +221,7 @@ pub fn audit(config: &AuditConfig, progress: &dyn Fn(&str)) -> Result<AuditOutpu
     let analysis = analyze(&AnalyzeConfig {
         store: config.store.clone(),
         policy: config.policy.clone(),
-        rules: config.rules.clone(),
+        rules,
         first_day: config.first_day,
         last_day: config.last_day,
         verification: Some(verification.clone()),

@@ -23,7 +23,7 @@
 //!         keys: demo.keys.clone(),
 //!         anchors: Some(demo.anchors.clone()),
 //!         policy: demo.policy.clone(),
-//!         rules: demo.rules.clone(),
+//!         rules: Some(demo.rules.clone()),
 //!         first_day: "2026-10-01".parse().unwrap(),
 //!         last_day: "2026-10-07".parse().unwrap(),
 //!         out: out.path().join("audit"),
@@ -43,8 +43,8 @@ mod analyze;
 mod default_pack;
 mod ingest;
 pub use analyze::{
-    AnalyzeConfig, AuditConfig, AuditOutput, analyze, audit, load_analysis, load_policy,
-    write_default_pack,
+    AnalyzeConfig, AuditConfig, AuditOutput, EmbeddedPack, analyze, audit, load_analysis,
+    load_policy, write_default_pack,
 };
 pub use default_pack::DEFAULT_PACK;
 pub use ingest::{IngestReport, InputFormat, ingest};

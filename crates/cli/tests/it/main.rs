@@ -172,7 +172,9 @@ fn keygen_prove_and_check_round_trip() {
         keys.to_str().unwrap(),
     ]);
     assert_eq!(run.status.code(), Some(0));
-    assert!(keys.join("hq.key").exists() && keys.join("hq.pub").exists());
+    // One layout everywhere: public keys in the folder, secrets below it.
+    assert!(keys.join("secret/hq.key").exists() && keys.join("hq.pub").exists());
+    assert!(!keys.join("hq.key").exists());
     let again = worklog(&[
         "keygen",
         "--role",
@@ -361,7 +363,7 @@ fn bad_invocations_and_inputs_snapshot() {
         tmp.join("badpack/rules/typo.toml"),
         "id = \"typo\"\nitems = [\"119\"]\nseverity = \"fail\"\ntitle_ja = \"t\"\ntitle_en = \"t\"\n\
          rationale_ja = \"r\"\nrationale_en = \"r\"\nremediation_ja = \"m\"\nremediation_en = \"m\"\n\
-         kinds = [\"network\"]\ntables = []\nrequires_kinds = []\nsql = \"\"\"\nSELECT device_id, 'x' AS detail\nFROM events\nWHERE ssidd = 'x'\n\"\"\"\n",
+         kinds = [\"network\"]\ntables = []\nrequires_kinds = [\"network\"]\nsql = \"\"\"\nSELECT device_id, 'x' AS detail\nFROM events\nWHERE ssidd = 'x'\n\"\"\"\n",
     )
     .unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -412,7 +414,7 @@ fn bad_invocations_and_inputs_snapshot() {
                 "--keys".into(),
                 p("keys"),
                 "--authority-key".into(),
-                p("keys/hq.key"),
+                p("keys/secret/hq.key"),
             ],
         ),
         (
