@@ -294,7 +294,7 @@ impl Sink {
             return Ok(Err(format!(
                 "no secret key for device {device:?} in {}; create it with `worklog keygen --role device --id {device} --out {}` or ingest with --create-keys",
                 secret_dir.display(),
-                secret_dir.display()
+                self.keys.display()
             )));
         };
         Ok(SegmentWriter::builder(&self.store, key)
