@@ -110,7 +110,7 @@ pub(crate) fn device_verdicts(
                     .iter()
                     .map(|k| device.kinds.get(*k).copied().unwrap_or(0))
                     .sum();
-                let applicable = !(item.applies_to == Applicability::Portable && !device.portable);
+                let applicable = item.applies_to != Applicability::Portable || device.portable;
                 let coverage = if applicable && children.is_empty() {
                     let days = evidence.days.get(&device.device_id);
                     let fallback = DeviceDays::default();
