@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod e2e;
+mod getting_started;
 
 fn worklog(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_worklog"))
