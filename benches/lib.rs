@@ -39,3 +39,10 @@ pub fn peak_rss_mib() -> f64 {
         })
         .map_or(0.0, |kb| kb / 1024.0)
 }
+
+/// Resets this process's peak resident memory to its current size, so that
+/// [`peak_rss_mib`] measures from here (Linux; `/proc/self/clear_refs`).
+/// Returns whether it was reset.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}

@@ -52,7 +52,7 @@ fn main() {
     let Ok(period) = Period::new(first, last, "Asia/Tokyo") else {
         return;
     };
-    let analysis = Analyzer::builder(&pack, fleet.policy())
+    let analysis = Analyzer::builder(&pack, fleet.policy(), &worklog_polars::PolarsEngine)
         .period(period)
         .build()
         .and_then(|a| a.analyze(&EventSource::Files(files)));

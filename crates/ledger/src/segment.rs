@@ -103,12 +103,22 @@ pub(crate) fn write_file(path: &Path, batch: &RecordBatch, record: &SegmentRecor
 
 /// Reads only the segment record from a file's footer.
 pub fn read_record(path: &Path) -> Result<SegmentRecord> {
+    read_footer(path).map(|(record, _)| record)
+}
+
+/// Reads a file's footer: its segment record and the number of rows the
+/// file actually holds (the Parquet metadata's count, not the record's
+/// claim).
+pub(crate) fn read_footer(path: &Path) -> Result<(SegmentRecord, u64)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let reader = SerializedFileReader::new(file).map_err(|e| Error::Parquet {
         path: path.to_owned(),
         source: e,
     })?;
-    record_from_metadata(path, reader.metadata().file_metadata().key_value_metadata())
+    let meta = reader.metadata().file_metadata();
+    let rows = u64::try_from(meta.num_rows()).unwrap_or(0);
+    let record = record_from_metadata(path, meta.key_value_metadata())?;
+    Ok((record, rows))
 }
 
 /// The segment record in a file's key-value metadata.

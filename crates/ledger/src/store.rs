@@ -10,6 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 
 /// Folder-name prefix of a device partition.
@@ -66,6 +68,92 @@ pub fn list_segments(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// A segment file as its footer describes it, read without its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentFile {
+    /// The device, from the partition folder's name.
+    pub device_id: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Rows the file holds (its Parquet footer's count: what a reader
+    /// finds, whatever the signed record claims).
+    pub rows: u64,
+    /// Time of the first row, µs UTC, as the segment record says.
+    pub first_ts: i64,
+    /// Time of the last row, µs UTC, as the segment record says.
+    pub last_ts: i64,
+}
+
+/// The segments of a store that may hold events of a time range, and the
+/// files whose footer could not be read.
+#[derive(Debug, Default)]
+pub struct SegmentListing {
+    /// Segments whose record overlaps the range, sorted by device, then
+    /// file name (= first sequence number).
+    pub segments: Vec<SegmentFile>,
+    /// Segment files whose footer or record could not be read, with why;
+    /// sorted by path. Their events are unknown: report them.
+    pub unreadable: Vec<(PathBuf, Error)>,
+    /// Every device partition of the store, sorted, with or without events
+    /// in the range.
+    pub devices: Vec<String>,
+}
+
+/// Lists the segments of `store` whose signed record says they hold events
+/// in `[start_utc_us, end_utc_us)`, reading only footers (in parallel).
+/// Segments wholly outside the range are skipped without reading rows; a
+/// record that lies about its times is the verifier's to find.
+pub fn segments_between(
+    store: &Path,
+    start_utc_us: i64,
+    end_utc_us: i64,
+) -> Result<SegmentListing> {
+    if !store.is_dir() {
+        return Err(Error::format(
+            store,
+            "not a folder: give the store written by `worklog ingest` or the agent",
+        ));
+    }
+    let mut files = Vec::new();
+    let mut devices = Vec::new();
+    for (device, dir) in list_devices(store)? {
+        for path in list_segments(&dir)? {
+            files.push((device.clone(), path));
+        }
+        devices.push(device);
+    }
+    type Footer = Result<(crate::SegmentRecord, u64)>;
+    let read: Vec<(String, PathBuf, Footer)> = files
+        .into_par_iter()
+        .map(|(device, path)| {
+            let footer = crate::segment::read_footer(&path);
+            (device, path, footer)
+        })
+        .collect();
+    let mut listing = SegmentListing {
+        devices,
+        ..SegmentListing::default()
+    };
+    for (device_id, path, footer) in read {
+        match footer {
+            Ok((record, rows)) => {
+                if record.last_ts >= start_utc_us && record.first_ts < end_utc_us {
+                    listing.segments.push(SegmentFile {
+                        device_id,
+                        path,
+                        rows,
+                        first_ts: record.first_ts,
+                        last_ts: record.last_ts,
+                    });
+                }
+            }
+            Err(e) => listing.unreadable.push((path, e)),
+        }
+    }
+    listing.unreadable.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(listing)
 }
 
 /// Fsyncs a folder so a rename in it is durable.

@@ -9,7 +9,7 @@ use std::path::Path;
 use rust_xlsxwriter::{
     Chart, ChartType, Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
-use worklog_rules::{Finding, Verdict};
+use worklog_model::{Finding, Verdict};
 
 use crate::error::{Error, Result};
 use crate::messages::Messages;

@@ -6,7 +6,7 @@ use std::path::Path;
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 use serde_json::json;
-use worklog_rules::Finding;
+use worklog_model::Finding;
 
 use crate::error::{Error, Result};
 use crate::messages::Messages;

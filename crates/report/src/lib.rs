@@ -12,9 +12,9 @@
 //!
 //! # Example
 //! ```no_run
-//! # fn run(analysis: &worklog_rules::Analysis) -> Result<(), worklog_report::Error> {
+//! # fn run(analysis: &worklog_model::Analysis) -> Result<(), worklog_report::Error> {
 //! use worklog_report::{Generation, ReportOptions, write_reports};
-//! let options = ReportOptions { language: worklog_rules::Language::En, ..ReportOptions::default() };
+//! let options = ReportOptions { language: worklog_model::Language::En, ..ReportOptions::default() };
 //! let files = write_reports(analysis, std::path::Path::new("report"), &options, Generation::now())?;
 //! println!("{}", files.excel.display());
 //! # Ok(()) }
@@ -35,7 +35,7 @@ pub use html::{HtmlOptions, render_html, write_html};
 pub use messages::Messages;
 pub use model::{Generation, ItemRow, ReportModel, WeeklyCounts, evidence_text, log_check_texts};
 pub use text::{EXCEL_CELL_LIMIT, clean_cell, csv_field};
-use worklog_rules::{Analysis, Language};
+use worklog_model::{Analysis, Language};
 
 /// What to write.
 #[derive(Debug, Clone, Copy, Default)]

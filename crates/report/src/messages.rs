@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use worklog_rules::Language;
+use worklog_model::Language;
 
 const CATALOG: &str = include_str!("../../../templates/messages.toml");
 

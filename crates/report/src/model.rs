@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use worklog_rules::{Analysis, Category, CheckStatus, Finding, Language, LogCheck, Verdict};
+use worklog_model::{Analysis, Category, CheckStatus, Finding, Language, LogCheck, Verdict};
 
 /// Generation details, the only part of a report that changes between two
 /// runs on the same input.

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::Coverage;
+use worklog_model::Coverage;
 
 /// Days of the period (0-based) on which one device logged, per kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use polars::error::PolarsError;
+use worklog_model::PeriodError;
+
+use crate::engine::EngineError;
 
 /// A rule file, waiver file or catalog that cannot be used: names the file,
 /// the line when there is one, and what to do.
@@ -43,7 +45,7 @@ pub enum Error {
     Pack(#[from] RuleFileError),
     /// The period is not valid.
     #[error("period: {0}")]
-    Period(String),
+    Period(PeriodError),
     /// The event store could not be read.
     #[error("event store {}: {detail}", path.display())]
     Store {
@@ -53,8 +55,8 @@ pub enum Error {
         detail: String,
     },
     /// The query engine failed outside any one rule.
-    #[error("query engine: {0}")]
-    Engine(#[from] PolarsError),
+    #[error("query engine")]
+    Engine(#[from] EngineError),
     /// Writing the analysis failed.
     #[error("writing {}: {detail}", path.display())]
     Output {
@@ -63,6 +65,12 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+}
+
+impl From<PeriodError> for Error {
+    fn from(e: PeriodError) -> Error {
+        Error::Period(e)
+    }
 }
 
 /// `Result` with this crate's [`Error`].

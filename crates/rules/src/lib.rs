@@ -10,58 +10,77 @@
 //! keeps to a subset that DuckDB and Spark SQL also run (see
 //! `docs/rules.md`), so the same rules can move to a distributed engine.
 //!
+//! Rules run on any SQL engine behind the [`Engine`] trait: it reads one
+//! partition's events and the reference tables, runs the rendered SQL and
+//! returns Arrow record batches. `worklog-polars` is the engine the tools
+//! use. The analysis cuts the devices into partitions that fit a memory
+//! budget and runs them one after another, a loader thread reading the
+//! next while the rules run over the current one; verdicts, waivers,
+//! rollups and log checks are pure logic over what the engine returned.
+//!
 //! # Example
 //! ```no_run
 //! use std::path::Path;
-//! use worklog_rules::{Analyzer, EventSource, Period, RulePack};
+//! use worklog_rules::{Analyzer, Engine, EventSource, Period, RulePack};
 //! use worklog_schema::policy::Policy;
 //!
+//! # fn run(engine: &dyn Engine) -> Result<(), Box<dyn std::error::Error>> {
 //! let pack = RulePack::load(Path::new("rules/default"))?;
 //! let policy = Policy::load(Path::new("samples/policy")).map_err(|problems| {
 //!     problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
 //! })?;
 //! let day = |s| Period::parse_day(s, "day");
 //! let period = Period::new(day("2026-10-01")?, day("2026-10-31")?, "Asia/Tokyo")?;
-//! let analysis = Analyzer::builder(&pack, &policy)
+//! let analysis = Analyzer::builder(&pack, &policy, engine)
 //!     .period(period)
+//!     .memory(1 << 30)
 //!     .build()?
 //!     .analyze(&EventSource::Store("store".into()))?;
 //! for v in analysis.rollups.iter().filter(|r| r.department.is_none()) {
 //!     println!("{}: {}", v.item, v.verdict);
 //! }
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
 //! ```
+//! (`worklog_polars::PolarsEngine` is such an engine; the `worklog` facade
+//! crate runs this with it.)
 
+mod analyzer;
+mod assemble;
 mod catalog;
+mod checks;
+mod columns;
 mod coverage;
 mod engine;
 mod error;
-mod model;
+mod findings;
+mod manifest;
 mod output;
 mod pack;
 mod params;
-mod period;
+mod partition;
 mod rule;
+mod sources;
+mod statistics;
 mod tables;
+mod values;
 mod verdict;
 mod waiver;
 
+pub use analyzer::{Analyzer, AnalyzerBuilder, Progress};
 pub use catalog::{Applicability, Catalog, CatalogError, Item, Level};
-pub use chrono::NaiveDate;
-pub use engine::{Analyzer, AnalyzerBuilder, EventSource, collect_all, empty_events};
+pub use engine::{Columns, Engine, EngineError, EventsSpec, QueryResult, Session, Table};
 pub use error::{Error, Result, RuleFileError};
-pub use model::{
-    Analysis, CheckStatus, Coverage, DeviceSummary, DeviceVerdict, Finding, InputFile, Integrity,
-    ItemInfo, Language, LogCheck, Manifest, Problem, Rollup, RuleRun, Verdict, VerdictReason,
-    WaivedBy,
-};
 pub use output::{ANALYSIS_JSON, FINDINGS_PARQUET, VERDICTS_PARQUET, write_analysis};
 pub use pack::RulePack;
 pub use params::{ParamValue, Params};
-pub use period::Period;
-pub use rule::{Category, Rule, Severity};
+pub use partition::{BYTES_PER_EVENT, DEFAULT_MEMORY_BYTES, PARTITIONS_IN_FLIGHT};
+pub use rule::Rule;
+pub use sources::EventSource;
 pub use tables::{ColumnType, REFERENCE_TABLES, TableSpec, reference_tables};
 pub use waiver::{WAIVER_FILE, Waiver, load_waivers, parse_waivers};
-
-/// Re-exported so that callers need not depend on polars themselves.
-pub use polars;
+pub use worklog_model::{
+    Analysis, Category, CheckStatus, Coverage, DeviceSummary, DeviceVerdict, Finding, InputFile,
+    Integrity, ItemInfo, Language, LogCheck, Manifest, NaiveDate, Period, PeriodError, Problem,
+    Rollup, RuleRun, Severity, Verdict, VerdictReason, WaivedBy,
+};

@@ -1,12 +1,16 @@
 //! Writes an analysis for pipelines: the whole model as JSON, findings and
-//! verdicts as Parquet tables.
+//! verdicts as Parquet tables. Every file is written whole under a
+//! temporary name and renamed, so that a failed job leaves no half file.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use polars::prelude::*;
+use arrow_array::{ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array};
+use arrow_schema::{Field, Schema};
+use parquet::arrow::ArrowWriter;
+use worklog_model::{Analysis, Finding, Language};
 
 use crate::error::{Error, Result};
-use crate::model::{Analysis, Finding};
 
 /// File names written by [`write_analysis`].
 pub const ANALYSIS_JSON: &str = "analysis.json";
@@ -23,140 +27,135 @@ pub fn write_analysis(analysis: &Analysis, dir: &Path) -> Result<Vec<PathBuf>> {
         source,
     })?;
     let json_path = dir.join(ANALYSIS_JSON);
-    let json = serde_json::to_vec_pretty(analysis).map_err(|e| Error::Output {
-        path: json_path.clone(),
-        detail: e.to_string(),
-    })?;
-    std::fs::write(&json_path, json).map_err(|source| Error::Io {
-        path: json_path.clone(),
-        source,
+    write_whole(&json_path, |file| {
+        let mut out = std::io::BufWriter::new(file);
+        serde_json::to_writer_pretty(&mut out, analysis).map_err(|e| e.to_string())?;
+        std::io::Write::flush(&mut out).map_err(|e| e.to_string())
     })?;
     let findings_path = dir.join(FINDINGS_PARQUET);
     let all: Vec<&Finding> = analysis.findings.iter().chain(&analysis.waived).collect();
-    write_parquet(&findings_path, &mut findings_frame(&all)?)?;
+    write_batch(&findings_path, &findings_batch(&all)?)?;
     let verdicts_path = dir.join(VERDICTS_PARQUET);
     let v = &analysis.verdicts;
-    let mut verdicts = DataFrame::new(
-        v.len(),
-        vec![
-            Column::new(
-                "item".into(),
-                v.iter().map(|v| v.item.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "device_id".into(),
-                v.iter().map(|v| v.device_id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "department".into(),
-                v.iter().map(|v| v.department.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "verdict".into(),
-                v.iter().map(|v| v.verdict.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "verdict_ja".into(),
-                v.iter().map(|v| v.verdict.name_ja()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "reason".into(),
-                v.iter()
-                    .map(|v| v.reason.text(crate::Language::En))
-                    .collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "findings".into(),
-                v.iter().map(|v| v.findings).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "waived".into(),
-                v.iter().map(|v| v.waived).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "evidence_events".into(),
-                v.iter().map(|v| v.evidence_events).collect::<Vec<_>>(),
-            ),
-        ],
-    )?;
-    write_parquet(&verdicts_path, &mut verdicts)?;
+    let text = |f: &dyn Fn(usize) -> String| -> ArrayRef {
+        Arc::new((0..v.len()).map(|i| Some(f(i))).collect::<StringArray>())
+    };
+    let count = |f: &dyn Fn(usize) -> u64| -> ArrayRef {
+        Arc::new(UInt64Array::from((0..v.len()).map(f).collect::<Vec<_>>()))
+    };
+    let verdicts = batch(vec![
+        ("item", text(&|i| v[i].item.clone())),
+        ("device_id", text(&|i| v[i].device_id.clone())),
+        ("department", text(&|i| v[i].department.clone())),
+        ("verdict", text(&|i| v[i].verdict.as_str().to_owned())),
+        ("verdict_ja", text(&|i| v[i].verdict.name_ja().to_owned())),
+        ("reason", text(&|i| v[i].reason.text(Language::En))),
+        ("findings", count(&|i| v[i].findings)),
+        ("waived", count(&|i| v[i].waived)),
+        ("evidence_events", count(&|i| v[i].evidence_events)),
+    ])?;
+    write_batch(&verdicts_path, &verdicts)?;
     Ok(vec![json_path, findings_path, verdicts_path])
 }
 
-fn findings_frame(f: &[&Finding]) -> Result<DataFrame> {
-    let ts = DataType::Datetime(TimeUnit::Microseconds, None);
-    let evidence: Vec<String> = f
-        .iter()
-        .map(|f| {
-            f.evidence
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .collect();
-    Ok(DataFrame::new(
-        f.len(),
-        vec![
-            Column::new(
-                "rule_id".into(),
-                f.iter().map(|f| f.rule_id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "category".into(),
-                f.iter().map(|f| f.category.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "items".into(),
-                f.iter().map(|f| f.items.join(",")).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "severity".into(),
-                f.iter().map(|f| f.severity.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "device_id".into(),
-                f.iter().map(|f| f.device_id.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "department".into(),
-                f.iter().map(|f| f.department.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "user_name".into(),
-                f.iter().map(|f| f.user_name.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new("ts".into(), f.iter().map(|f| f.ts).collect::<Vec<_>>()).cast(&ts)?,
-            Column::new(
-                "local_time".into(),
-                f.iter().map(|f| f.local_time.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new("seq".into(), f.iter().map(|f| f.seq).collect::<Vec<_>>()),
-            Column::new(
-                "detail".into(),
-                f.iter().map(|f| f.detail.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new("evidence".into(), evidence),
-            Column::new(
-                "waived_by_line".into(),
+fn findings_batch(f: &[&Finding]) -> Result<RecordBatch> {
+    let text = |get: &dyn Fn(&Finding) -> String| -> ArrayRef {
+        Arc::new(f.iter().map(|f| Some(get(f))).collect::<StringArray>())
+    };
+    batch(vec![
+        ("rule_id", text(&|f| f.rule_id.clone())),
+        ("category", text(&|f| f.category.as_str().to_owned())),
+        ("items", text(&|f| f.items.join(","))),
+        ("severity", text(&|f| f.severity.as_str().to_owned())),
+        ("device_id", text(&|f| f.device_id.clone())),
+        ("department", text(&|f| f.department.clone())),
+        ("user_name", text(&|f| f.user_name.clone())),
+        (
+            "ts",
+            Arc::new(TimestampMicrosecondArray::from(
+                f.iter().map(|f| f.ts).collect::<Vec<_>>(),
+            )),
+        ),
+        ("local_time", text(&|f| f.local_time.clone())),
+        (
+            "seq",
+            Arc::new(UInt64Array::from(
+                f.iter().map(|f| f.seq).collect::<Vec<_>>(),
+            )),
+        ),
+        ("detail", text(&|f| f.detail.clone())),
+        (
+            "evidence",
+            text(&|f| {
+                f.evidence
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }),
+        ),
+        (
+            "waived_by_line",
+            Arc::new(UInt64Array::from(
                 f.iter()
                     .map(|f| f.waived_by.as_ref().map(|w| w.line as u64))
                     .collect::<Vec<_>>(),
-            ),
-        ],
-    )?)
+            )),
+        ),
+    ])
 }
 
-fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|source| Error::Io {
+fn batch(columns: Vec<(&str, ArrayRef)>) -> Result<RecordBatch> {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(name, c)| Field::new(*name, c.data_type().clone(), true))
+        .collect();
+    let arrays = columns.into_iter().map(|(_, c)| c).collect();
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| {
+        Error::Engine(crate::EngineError::with_source(
+            "building an output table",
+            e,
+        ))
+    })
+}
+
+/// Writes one batch as a Parquet file (zstd), whole or not at all.
+pub(crate) fn write_batch(path: &Path, batch: &RecordBatch) -> Result<()> {
+    write_whole(path, |file| {
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+            .build();
+        let mut writer =
+            ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(|e| e.to_string())?;
+        writer.write(batch).map_err(|e| e.to_string())?;
+        writer.close().map(|_| ()).map_err(|e| e.to_string())
+    })
+}
+
+/// Writes `path` through `write` into a temporary file beside it, synced
+/// and renamed over `path` only when everything was written.
+fn write_whole(
+    path: &Path,
+    write: impl FnOnce(&std::fs::File) -> std::result::Result<(), String>,
+) -> Result<()> {
+    let io = |source| Error::Io {
         path: path.to_owned(),
         source,
-    })?;
-    ParquetWriter::new(file)
-        .finish(frame)
-        .map(|_| ())
-        .map_err(|e| Error::Output {
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let written = write(&file).and_then(|()| file.sync_all().map_err(|e| e.to_string()));
+    drop(file);
+    if let Err(detail) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::Output {
             path: path.to_owned(),
-            detail: e.to_string(),
-        })
+            detail,
+        });
+    }
+    std::fs::rename(&tmp, path).map_err(io)
 }

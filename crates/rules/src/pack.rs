@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result, RuleFileError};
-use crate::rule::{Category, Rule};
+use crate::rule::Rule;
+use worklog_model::Category;
 
 /// A loaded rule pack. Rule files that could not be used are kept in
 /// [`RulePack::problems`] and left out; the others still run.

@@ -1,75 +1,15 @@
 //! One rule file: metadata plus a SQL query over `events` and the
 //! reference tables.
 
-use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
 
+use worklog_model::{Category, Severity};
+
 use crate::error::RuleFileError;
 use crate::params::{Params, render_template};
 use crate::tables::REFERENCE_TABLES;
-
-/// What a rule reports on.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Category {
-    /// An evaluation item of the catalog (its findings decide verdicts).
-    Item,
-    /// A leak-prevention signal (reported, no verdict).
-    Leak,
-    /// A log-management check (coverage of the log itself).
-    Log,
-}
-
-impl Category {
-    /// The snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Item => "item",
-            Category::Leak => "leak",
-            Category::Log => "log",
-        }
-    }
-}
-
-/// How a finding weighs.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Severity {
-    /// Non-compliance: the item fails (不適合).
-    Fail,
-    /// Needs a person to look (要確認).
-    Review,
-    /// A leak-prevention signal.
-    Signal,
-    /// A hole in the evidence (log management).
-    Gap,
-}
-
-impl Severity {
-    /// The snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Fail => "fail",
-            Severity::Review => "review",
-            Severity::Signal => "signal",
-            Severity::Gap => "gap",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A rule, checked and ready to render.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -184,6 +124,7 @@ impl Rule {
                     Category::Item => "fail or review",
                     Category::Leak => "signal",
                     Category::Log => "gap",
+                    _ => "fail, review, signal or gap",
                 };
                 return Err(error(
                     Some(raw.severity.span().start),
@@ -287,16 +228,16 @@ impl Rule {
     /// The title in `language` (`ja` or `en`).
     pub fn title(&self, language: crate::Language) -> &str {
         match language {
-            crate::Language::Ja => &self.title_ja,
             crate::Language::En => &self.title_en,
+            _ => &self.title_ja,
         }
     }
 
     /// The remediation text in `language`.
     pub fn remediation(&self, language: crate::Language) -> &str {
         match language {
-            crate::Language::Ja => &self.remediation_ja,
             crate::Language::En => &self.remediation_en,
+            _ => &self.remediation_ja,
         }
     }
 

@@ -1,11 +1,19 @@
 //! The policy as SQL tables: the reference data rules join against.
 
-use polars::prelude::*;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
+use arrow_schema::{Field, Schema};
+use arrow_select::filter::filter_record_batch;
+use worklog_model::Period;
 use worklog_schema::policy::Policy;
 use worklog_schema::{Date, Timestamp};
 
+use crate::engine::{EngineError, Table};
 use crate::error::{Error, Result};
-use crate::period::Period;
 
 /// A column's SQL type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,15 +223,67 @@ fn rows_of<'p>(policy: &'p Policy, table: &str) -> Vec<Vec<Cell<'p>>> {
 
 /// Builds every policy table from a validated policy (all but the derived
 /// `period` and `device_service`).
-pub fn reference_tables(policy: &Policy) -> Result<Vec<(&'static str, DataFrame)>> {
+pub fn reference_tables(policy: &Policy) -> Result<Vec<Table>> {
     REFERENCE_TABLES
         .iter()
         .filter(|spec| !DERIVED_TABLES.contains(&spec.name))
-        .map(|spec| Ok((spec.name, build_table(spec, &rows_of(policy, spec.name))?)))
+        .map(|spec| {
+            Ok(Table {
+                name: spec.name.to_owned(),
+                batch: build_table(spec, &rows_of(policy, spec.name))?,
+            })
+        })
         .collect()
 }
 
-fn build_table(spec: &TableSpec, rows: &[Vec<Cell<'_>>]) -> Result<DataFrame> {
+/// Every table the rules may read: the policy's, `period` and
+/// `device_service`.
+pub(crate) fn all_tables(policy: &Policy, period: &Period) -> Result<Vec<Table>> {
+    let mut tables = reference_tables(policy)?;
+    tables.push(Table {
+        name: "period".into(),
+        batch: period_table(period)?,
+    });
+    tables.push(Table {
+        name: "device_service".into(),
+        batch: device_service_table(policy, period)?,
+    });
+    Ok(tables)
+}
+
+/// `tables` with the rows of per-device tables (those with a `device_id`
+/// column) cut to `devices`: what one partition of the analysis sees, so
+/// that a rule over `devices` (say, which inventory devices logged
+/// nothing) judges the partition's devices only.
+pub(crate) fn cut_to_devices(tables: &[Table], devices: &BTreeSet<String>) -> Result<Vec<Table>> {
+    tables
+        .iter()
+        .map(|table| {
+            let Some(column) = table.batch.column_by_name("device_id") else {
+                return Ok(table.clone());
+            };
+            let Some(ids) = column.as_any().downcast_ref::<StringArray>() else {
+                return Ok(table.clone());
+            };
+            let keep: BooleanArray = ids
+                .iter()
+                .map(|id| Some(id.is_some_and(|id| devices.contains(id))))
+                .collect();
+            let batch = filter_record_batch(&table.batch, &keep).map_err(|e| {
+                Error::Engine(EngineError::with_source(
+                    format!("cutting table `{}` to a partition's devices", table.name),
+                    e,
+                ))
+            })?;
+            Ok(Table {
+                name: table.name.clone(),
+                batch,
+            })
+        })
+        .collect()
+}
+
+fn build_table(spec: &TableSpec, rows: &[Vec<Cell<'_>>]) -> Result<RecordBatch> {
     let bad = |row: usize, column: &str, value: &str| Error::Policy {
         file: spec.file.into(),
         detail: format!(
@@ -235,27 +295,23 @@ fn build_table(spec: &TableSpec, rows: &[Vec<Cell<'_>>]) -> Result<DataFrame> {
                 .map_or("value", |(_, t)| t.sql_name())
         ),
     };
-    let mut columns = Vec::with_capacity(spec.columns.len());
+    let mut fields = Vec::with_capacity(spec.columns.len());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(spec.columns.len());
     for (index, (name, kind)) in spec.columns.iter().enumerate() {
         let text = |row: &Vec<Cell<'_>>| match row.get(index) {
             Some(Cell::Text(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
             _ => None,
         };
-        let column = match kind {
-            ColumnType::Text => {
-                let values: Vec<Option<String>> = rows.iter().map(text).collect();
-                Column::new((*name).into(), values)
-            }
-            ColumnType::Boolean => {
-                let values: Vec<Option<bool>> = rows
-                    .iter()
+        let column: ArrayRef = match kind {
+            ColumnType::Text => Arc::new(rows.iter().map(text).collect::<StringArray>()),
+            ColumnType::Boolean => Arc::new(
+                rows.iter()
                     .map(|row| match row.get(index) {
                         Some(Cell::Bool(b)) => Some(*b),
                         _ => None,
                     })
-                    .collect();
-                Column::new((*name).into(), values)
-            }
+                    .collect::<BooleanArray>(),
+            ),
             ColumnType::Date => {
                 let mut values = Vec::with_capacity(rows.len());
                 for (i, row) in rows.iter().enumerate() {
@@ -264,7 +320,7 @@ fn build_table(spec: &TableSpec, rows: &[Vec<Cell<'_>>]) -> Result<DataFrame> {
                         Some(s) => Some(Date::parse(&s).ok_or_else(|| bad(i, name, &s))?.0),
                     });
                 }
-                Column::new((*name).into(), values).cast(&DataType::Date)?
+                Arc::new(Date32Array::from(values))
             }
             ColumnType::Timestamp => {
                 let mut values = Vec::with_capacity(rows.len());
@@ -278,20 +334,47 @@ fn build_table(spec: &TableSpec, rows: &[Vec<Cell<'_>>]) -> Result<DataFrame> {
                         ),
                     });
                 }
-                Column::new((*name).into(), values)
-                    .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?
+                Arc::new(TimestampMicrosecondArray::from(values))
             }
         };
+        fields.push(Field::new(*name, column.data_type().clone(), true));
         columns.push(column);
     }
-    Ok(DataFrame::new(rows.len(), columns)?)
+    batch_of(fields, columns)
+}
+
+fn batch_of(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch> {
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| {
+        Error::Engine(EngineError::with_source(
+            "building a reference table".to_owned(),
+            e,
+        ))
+    })
+}
+
+/// The `period` table: one row with the analysis period.
+pub(crate) fn period_table(period: &Period) -> Result<RecordBatch> {
+    let days = |d: chrono::NaiveDate| Date::from_naive(d).0;
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Date32Array::from(vec![days(period.first_day)])),
+        Arc::new(Date32Array::from(vec![days(period.last_day)])),
+        Arc::new(TimestampMicrosecondArray::from(vec![period.start_utc_us])),
+        Arc::new(TimestampMicrosecondArray::from(vec![period.end_utc_us])),
+        Arc::new(StringArray::from(vec![period.time_zone.as_str()])),
+    ];
+    let fields = ["first_day", "last_day", "start_utc", "end_utc", "time_zone"]
+        .iter()
+        .zip(&columns)
+        .map(|(name, c)| Field::new(*name, c.data_type().clone(), false))
+        .collect();
+    batch_of(fields, columns)
 }
 
 /// `device_service`: one row per inventory device in service during the
 /// period, with the UTC bounds of the part of the period it was in service
 /// (start included, end excluded). Rules that judge silence at the edges of
 /// the period (`log_gap`) measure it against these bounds.
-pub(crate) fn device_service_table(policy: &Policy, period: &Period) -> Result<DataFrame> {
+pub(crate) fn device_service_table(policy: &Policy, period: &Period) -> Result<RecordBatch> {
     let mut ids = Vec::new();
     let mut starts = Vec::new();
     let mut ends = Vec::new();
@@ -306,15 +389,17 @@ pub(crate) fn device_service_table(policy: &Policy, period: &Period) -> Result<D
         starts.push(start);
         ends.push(end);
     }
-    let ts = DataType::Datetime(TimeUnit::Microseconds, None);
-    Ok(DataFrame::new(
-        ids.len(),
-        vec![
-            Column::new("device_id".into(), ids),
-            Column::new("start_utc".into(), starts).cast(&ts)?,
-            Column::new("end_utc".into(), ends).cast(&ts)?,
-        ],
-    )?)
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(ids)),
+        Arc::new(TimestampMicrosecondArray::from(starts)),
+        Arc::new(TimestampMicrosecondArray::from(ends)),
+    ];
+    let fields = ["device_id", "start_utc", "end_utc"]
+        .iter()
+        .zip(&columns)
+        .map(|(name, c)| Field::new(*name, c.data_type().clone(), true))
+        .collect();
+    batch_of(fields, columns)
 }
 
 /// The period's days (0-based, both included) `device` was in service, from

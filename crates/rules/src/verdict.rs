@@ -7,8 +7,7 @@ use worklog_ledger::{AnomalyClass, VerifyReport};
 use crate::RulePack;
 use crate::catalog::{Applicability, Catalog};
 use crate::coverage::{self, DeviceDays};
-use crate::model::*;
-use crate::rule::{Category, Severity};
+use worklog_model::*;
 
 /// Sorts findings deterministically: catalog item order (leak and log
 /// after the items), rule, device, time, sequence number.
@@ -21,18 +20,26 @@ pub(crate) fn sort_findings(findings: &mut [Finding], catalog: &Catalog) {
                 .and_then(|i| catalog.items.iter().position(|c| &c.number == i))
                 .unwrap_or(usize::MAX - 2),
             Category::Leak => usize::MAX - 1,
-            Category::Log => usize::MAX,
+            _ => usize::MAX,
         }
     };
+    // Every field takes part, so that the order does not depend on the
+    // order the engine or the partitions returned rows in.
     findings.sort_by(|a, b| {
-        (rank(a), &a.rule_id, &a.device_id, a.ts, a.seq, &a.detail).cmp(&(
-            rank(b),
-            &b.rule_id,
-            &b.device_id,
-            b.ts,
-            b.seq,
-            &b.detail,
-        ))
+        (rank(a), &a.rule_id, &a.device_id, a.ts, a.seq, &a.detail)
+            .cmp(&(rank(b), &b.rule_id, &b.device_id, b.ts, b.seq, &b.detail))
+            .then_with(|| {
+                (&a.user_name, &a.evidence, &a.local_time, &a.department).cmp(&(
+                    &b.user_name,
+                    &b.evidence,
+                    &b.local_time,
+                    &b.department,
+                ))
+            })
+            .then_with(|| {
+                let waiver = |f: &Finding| f.waived_by.as_ref().map(|w| w.line);
+                waiver(a).cmp(&waiver(b))
+            })
     });
 }
 

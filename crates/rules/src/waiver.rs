@@ -11,6 +11,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
+use worklog_model::{Finding, WaivedBy};
 
 use crate::error::RuleFileError;
 
@@ -44,6 +45,37 @@ impl Waiver {
             && self.device_id.as_deref().is_none_or(|d| d == device_id)
             && self.user_name.as_deref().is_none_or(|u| u == user_name)
             && day <= self.expires
+    }
+}
+
+/// Marks every finding a waiver covers with that waiver (the first that
+/// does, in file order). A finding's day is its local date; one without a
+/// time counts as on `last_day` (the period's last day).
+pub(crate) fn apply_waivers(waivers: &[Waiver], findings: &mut [Finding], last_day: NaiveDate) {
+    if waivers.is_empty() {
+        return;
+    }
+    for finding in findings.iter_mut() {
+        let day = finding
+            .local_time
+            .get(..10)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .unwrap_or(last_day);
+        if let Some(w) = waivers.iter().find(|w| {
+            w.covers(
+                &finding.rule_id,
+                &finding.device_id,
+                &finding.user_name,
+                day,
+            )
+        }) {
+            finding.waived_by = Some(WaivedBy {
+                line: w.line,
+                reason: w.reason.clone(),
+                approver: w.approver.clone(),
+                expires: w.expires.format("%Y-%m-%d").to_string(),
+            });
+        }
     }
 }
 

@@ -5,11 +5,34 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use worklog_ledger::VerifyReport;
-use worklog_rules::{Analysis, Analyzer, EventSource, Period, Problem, RulePack, load_waivers};
-
+use worklog_polars::PolarsEngine;
+use worklog_rules::{
+    Analysis, Analyzer, EventSource, Period, Problem, Progress, RulePack, load_waivers,
+};
 use worklog_schema::policy::Policy;
 
 use crate::{Error, Result, io};
+
+/// How the analysis runs: its memory budget and how devices are grouped.
+/// Results do not depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Execution {
+    /// Bytes the period's events may take in memory (two partitions in
+    /// flight, [`worklog_rules::BYTES_PER_EVENT`] bytes an event).
+    pub memory_bytes: u64,
+    /// At most this many devices per partition (`None`: as the budget
+    /// allows).
+    pub devices_per_partition: Option<usize>,
+}
+
+impl Default for Execution {
+    fn default() -> Self {
+        Execution {
+            memory_bytes: worklog_rules::DEFAULT_MEMORY_BYTES,
+            devices_per_partition: None,
+        }
+    }
+}
 
 /// What to analyse.
 #[derive(Debug, Clone)]
@@ -26,11 +49,21 @@ pub struct AnalyzeConfig {
     pub last_day: NaiveDate,
     /// The ledger verifier's result, for the integrity and retention checks.
     pub verification: Option<VerifyReport>,
+    /// Memory budget and partitioning.
+    pub execution: Execution,
 }
 
-/// Loads the pack, the policy and its waivers, and runs the analysis. The
-/// time zone of the period is the policy's.
+/// Loads the pack, the policy and its waivers, and runs the analysis with
+/// the polars engine. The time zone of the period is the policy's.
 pub fn analyze(config: &AnalyzeConfig) -> Result<Analysis> {
+    analyze_with_progress(config, &|_| {})
+}
+
+/// [`analyze`], telling `progress` how the partitions go.
+pub fn analyze_with_progress(
+    config: &AnalyzeConfig,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Analysis> {
     let pack = RulePack::load(&config.rules)?;
     let policy = load_policy(&config.policy)?;
     let time_zone = policy
@@ -38,11 +71,14 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Analysis> {
         .as_ref()
         .map_or("Asia/Tokyo", |s| s.time_zone.as_str())
         .to_owned();
-    let period = Period::new(config.first_day, config.last_day, &time_zone)?;
+    let period = Period::new(config.first_day, config.last_day, &time_zone)
+        .map_err(worklog_rules::Error::from)?;
     let rule_ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
     let (waivers, waiver_problems) = load_waivers(&config.policy, &rule_ids);
-    let mut builder = Analyzer::builder(&pack, &policy)
+    let engine = PolarsEngine::new();
+    let mut builder = Analyzer::builder(&pack, &policy, &engine)
         .period(period)
+        .memory(config.execution.memory_bytes)
         .waivers(waivers)
         .policy_dir(&config.policy)
         .problems(waiver_problems.into_iter().map(|p| Problem {
@@ -54,9 +90,12 @@ pub fn analyze(config: &AnalyzeConfig) -> Result<Analysis> {
     if let Some(report) = &config.verification {
         builder = builder.verification(report);
     }
+    if let Some(devices) = config.execution.devices_per_partition {
+        builder = builder.devices_per_partition(devices);
+    }
     let analysis = builder
         .build()?
-        .analyze(&EventSource::Store(config.store.clone()))?;
+        .analyze_with_progress(&EventSource::Store(config.store.clone()), progress)?;
     if analysis.events == 0 {
         return Err(Error::NoEvents {
             store: config.store.clone(),
@@ -141,107 +180,5 @@ pub fn load_analysis(path: &Path) -> Result<Analysis> {
         reason: format!(
             "not an analysis written by `worklog analyze` ({e}); run `worklog analyze` again"
         ),
-    })
-}
-
-/// Everything one audit needs: the store and its keys, the policy and
-/// rules, the period, where to write, and the report language.
-#[derive(Debug, Clone)]
-pub struct AuditConfig {
-    /// The event store.
-    pub store: PathBuf,
-    /// Folder of trusted public keys.
-    pub keys: PathBuf,
-    /// The anchor log, when there is one.
-    pub anchors: Option<PathBuf>,
-    /// The policy folder.
-    pub policy: PathBuf,
-    /// The rule pack folder; `None`: the default pack built into this
-    /// library, written to `<out>/rules` so that the audit keeps the exact
-    /// rules it ran.
-    pub rules: Option<PathBuf>,
-    /// First local day.
-    pub first_day: NaiveDate,
-    /// Last local day (included).
-    pub last_day: NaiveDate,
-    /// Output folder: `verification.json`, `rules/` (when the default pack
-    /// is used), `analysis/`, `report/`.
-    pub out: PathBuf,
-    /// Report language.
-    pub language: worklog_rules::Language,
-}
-
-/// What an audit produced.
-#[derive(Debug)]
-pub struct AuditOutput {
-    /// The verifier's report.
-    pub verification: VerifyReport,
-    /// The analysis.
-    pub analysis: Analysis,
-    /// `analysis.json`, `findings.parquet`, `verdicts.parquet`.
-    pub analysis_files: Vec<PathBuf>,
-    /// The reports.
-    pub reports: worklog_report::ReportFiles,
-}
-
-/// Verify, analyse and report in one call: what `worklog audit` runs. The
-/// analysis carries the verification result (integrity and retention), and
-/// segments the verifier could not read are left out of it and reported.
-/// `progress` is told each stage as it starts.
-pub fn audit(config: &AuditConfig, progress: &dyn Fn(&str)) -> Result<AuditOutput> {
-    std::fs::create_dir_all(&config.out).map_err(io(&config.out))?;
-    // Inputs are checked before anything is written, so that a bad path
-    // fails the job with nothing half-done.
-    let rules = match &config.rules {
-        Some(dir) => dir.clone(),
-        None => {
-            let dir = config.out.join("rules");
-            write_default_pack(&dir)?;
-            dir
-        }
-    };
-    RulePack::load(&rules)?;
-    load_policy(&config.policy)?;
-    progress("verifying the hash chains, signatures and anchors");
-    let keyring = worklog_ledger::Keyring::load_dir(&config.keys)?;
-    let anchor_log = match &config.anchors {
-        Some(path) => Some(worklog_ledger::AnchorLog::open(path)?.0),
-        None => None,
-    };
-    let mut verifier = worklog_ledger::Verifier::new(&keyring);
-    if let (Some(log), Some(path)) = (&anchor_log, &config.anchors) {
-        verifier = verifier.anchors(log, path.display().to_string());
-    }
-    let verification = verifier.verify(&config.store)?;
-    let verification_json = config.out.join("verification.json");
-    let json = serde_json::to_string_pretty(&verification).unwrap_or_default();
-    std::fs::write(&verification_json, json).map_err(io(&verification_json))?;
-
-    progress("analysing events against the rules");
-    let analysis = analyze(&AnalyzeConfig {
-        store: config.store.clone(),
-        policy: config.policy.clone(),
-        rules,
-        first_day: config.first_day,
-        last_day: config.last_day,
-        verification: Some(verification.clone()),
-    })?;
-    let analysis_files = worklog_rules::write_analysis(&analysis, &config.out.join("analysis"))?;
-
-    progress("writing the reports");
-    let reports = worklog_report::write_reports(
-        &analysis,
-        &config.out.join("report"),
-        &worklog_report::ReportOptions {
-            language: config.language,
-            ..Default::default()
-        },
-        worklog_report::Generation::now(),
-    )?;
-    Ok(AuditOutput {
-        verification,
-        analysis,
-        analysis_files,
-        reports,
     })
 }

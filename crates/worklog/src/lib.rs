@@ -2,7 +2,7 @@
 //! compliance findings out.
 //!
 //! This facade re-exports the crates ([`schema`], [`ledger`], [`synth`],
-//! [`rules`], [`report`]) and
+//! [`model`], [`rules`], [`polars_engine`], [`report`]) and
 //! offers the jobs the `worklog` CLI runs as plain library calls.
 //!
 //! # Example
@@ -28,8 +28,9 @@
 //!         last_day: "2026-10-07".parse().unwrap(),
 //!         out: out.path().join("audit"),
 //!         language: worklog::rules::Language::En,
+//!         execution: worklog::Execution::default(),
 //!     },
-//!     &|stage| eprintln!("{stage}"),
+//!     &|step| eprintln!("{step:?}"),
 //! )
 //! .unwrap();
 //! assert!(result.verification.is_clean());
@@ -40,14 +41,18 @@
 use std::path::{Path, PathBuf};
 
 mod analyze;
+mod audit;
 mod default_pack;
 mod ingest;
 pub use analyze::{
-    AnalyzeConfig, AuditConfig, AuditOutput, EmbeddedPack, analyze, audit, load_analysis,
+    AnalyzeConfig, EmbeddedPack, Execution, analyze, analyze_with_progress, load_analysis,
     load_policy, write_default_pack,
 };
+pub use audit::{AuditConfig, AuditOutput, Step, audit};
 pub use default_pack::DEFAULT_PACK;
 pub use ingest::{IngestReport, InputFormat, ingest};
+pub use worklog_model as model;
+pub use worklog_polars as polars_engine;
 pub use worklog_report as report;
 pub use worklog_rules as rules;
 
@@ -122,6 +127,19 @@ pub enum Error {
         /// The folder.
         path: PathBuf,
     },
+}
+
+/// Writes `value` as pretty JSON, whole: into a temporary file beside
+/// `path`, renamed over it once written.
+fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    let json = serde_json::to_vec_pretty(value).map_err(|e| io(path)(std::io::Error::other(e)))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, json).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -270,8 +288,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
         .anchors(&log, "anchors.jsonl")
         .verify(&store)?;
     let verification_json = out.join("verification.json");
-    let json = serde_json::to_string_pretty(&verification).unwrap_or_default();
-    std::fs::write(&verification_json, json).map_err(io(&verification_json))?;
+    write_json(&verification_json, &verification)?;
 
     let rules = out.join("rules");
     write_default_pack(&rules)?;
@@ -287,6 +304,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
         first_day: fleet.config().start,
         last_day,
         verification: Some(verification.clone()),
+        execution: Execution::default(),
     })?;
     let analysis_dir = out.join("analysis");
     worklog_rules::write_analysis(&analysis, &analysis_dir)?;

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use worklog_model::Language;
 use worklog_report::HtmlOptions;
-use worklog_rules::Language;
 
 use crate::html::html;
 use crate::{HOSTILE_SCRIPT, analysis};

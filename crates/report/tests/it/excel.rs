@@ -1,8 +1,8 @@
 //! The workbook read back with calamine.
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
+use worklog_model::{Category, Language};
 use worklog_report::{ExcelOptions, ReportModel, write_excel};
-use worklog_rules::{Category, Language};
 
 use crate::{HOSTILE_FORMULA, analysis, generation};
 

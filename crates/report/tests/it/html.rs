@@ -1,7 +1,7 @@
 //! The HTML report: escaping, capping, text in both languages.
 
+use worklog_model::Language;
 use worklog_report::{HtmlOptions, ReportModel, render_html};
-use worklog_rules::Language;
 
 use crate::{HOSTILE_SCRIPT, analysis, generation};
 

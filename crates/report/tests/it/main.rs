@@ -11,11 +11,8 @@ mod html;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use worklog_model::{Analysis, Category, Finding, Severity};
 use worklog_report::Generation;
-use worklog_rules::{
-    Analysis, Analyzer, Category, EventSource, Finding, Period, RulePack, Severity,
-};
-use worklog_synth::{Fleet, FleetConfig};
 
 /// Markup in a log value.
 pub const HOSTILE_SCRIPT: &str = "<script>alert(1)</script>";
@@ -30,41 +27,15 @@ pub fn generation() -> Generation {
     }
 }
 
-/// The default pack over a small simulated fleet, plus one hostile finding.
+/// The default pack's analysis of a small simulated fleet (written by the
+/// `worklog` crate's `report_fixture` test, which runs the real pipeline),
+/// plus one hostile finding.
 pub fn analysis() -> &'static Analysis {
     static ANALYSIS: OnceLock<Analysis> = OnceLock::new();
     ANALYSIS.get_or_init(|| {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let config = FleetConfig {
-            devices: 30,
-            days: 14,
-            events_per_device_day: 120,
-            ..FleetConfig::default()
-        };
-        let fleet = Fleet::new(config).unwrap();
-        let tmp = tempfile::tempdir().unwrap();
-        let mut files = Vec::new();
-        for log in fleet.generate() {
-            if log.events.is_empty() {
-                continue;
-            }
-            let path = tmp.path().join(format!("{}.parquet", log.device_id));
-            let batch = worklog_schema::events_to_batch(&log.events).unwrap();
-            let file = std::fs::File::create(&path).unwrap();
-            let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-            w.write(&batch).unwrap();
-            w.close().unwrap();
-            files.push(path);
-        }
-        let pack = RulePack::load(&repo.join("rules/default")).unwrap();
-        let day = |s| Period::parse_day(s, "day").unwrap();
-        let period = Period::new(day("2026-10-01"), day("2026-10-14"), "Asia/Tokyo").unwrap();
-        let mut analysis = Analyzer::builder(&pack, fleet.policy())
-            .period(period)
-            .build()
-            .unwrap()
-            .analyze(&EventSource::Files(files))
-            .unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/analysis.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut analysis: Analysis = serde_json::from_str(&text).unwrap();
         let template = analysis
             .findings
             .iter()

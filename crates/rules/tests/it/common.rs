@@ -63,10 +63,43 @@ pub fn read_jsonl(path: &Path) -> Vec<Event> {
 }
 
 pub fn analyze_files(pack: &RulePack, policy: &Policy, files: Vec<PathBuf>) -> Analysis {
-    Analyzer::builder(pack, policy)
+    Analyzer::builder(pack, policy, &worklog_polars::PolarsEngine)
         .period(october())
         .build()
         .unwrap()
         .analyze(&EventSource::Files(files))
         .unwrap()
 }
+
+/// The default pack plus `extra` rule files, in a temporary folder.
+pub fn pack_with(extra: &[(&str, &str)]) -> (tempfile::TempDir, RulePack) {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = repo().join("rules/default");
+    std::fs::create_dir_all(tmp.path().join("rules")).unwrap();
+    std::fs::copy(src.join("catalog.toml"), tmp.path().join("catalog.toml")).unwrap();
+    for entry in std::fs::read_dir(src.join("rules")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            tmp.path().join("rules").join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    for (name, text) in extra {
+        std::fs::write(tmp.path().join("rules").join(name), text).unwrap();
+    }
+    let pack = RulePack::load(tmp.path()).unwrap();
+    (tmp, pack)
+}
+
+/// A rule file's required texts and kinds, for test rules.
+pub const META: &str = r#"
+title_ja = "t"
+title_en = "t"
+rationale_ja = "r"
+rationale_en = "r"
+remediation_ja = "m"
+remediation_en = "m"
+kinds = ["mail"]
+requires_kinds = ["mail"]
+"#;

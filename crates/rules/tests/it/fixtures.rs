@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 
 use crate::common::*;
 
-fn expected(rule: &str) -> BTreeSet<(String, Option<u64>)> {
+/// The `device_id,seq` pairs a rule must find in its fixture.
+pub fn expected(rule: &str) -> BTreeSet<(String, Option<u64>)> {
     let path = fixture_dir().join(format!("{rule}.expected"));
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("rule {rule} has no expected result {}: {e}", path.display()));

@@ -8,6 +8,7 @@ mod common;
 mod fixtures;
 mod ground_truth;
 mod pack_and_waivers;
+mod partitions;
 
 use worklog_rules::{Applicability, Catalog, Level};
 

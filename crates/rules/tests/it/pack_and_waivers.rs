@@ -1,41 +1,9 @@
 //! A broken rule file is reported with its file and line and the other
 //! rules still run; waivers set findings apart until they expire.
 
-use worklog_rules::{RulePack, parse_waivers};
+use worklog_rules::parse_waivers;
 
 use crate::common::*;
-
-/// A copy of the default pack with `extra` rule files added.
-fn pack_with(extra: &[(&str, &str)]) -> (tempfile::TempDir, RulePack) {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = repo().join("rules/default");
-    std::fs::create_dir_all(tmp.path().join("rules")).unwrap();
-    std::fs::copy(src.join("catalog.toml"), tmp.path().join("catalog.toml")).unwrap();
-    for entry in std::fs::read_dir(src.join("rules")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(
-            &path,
-            tmp.path().join("rules").join(path.file_name().unwrap()),
-        )
-        .unwrap();
-    }
-    for (name, text) in extra {
-        std::fs::write(tmp.path().join("rules").join(name), text).unwrap();
-    }
-    let pack = RulePack::load(tmp.path()).unwrap();
-    (tmp, pack)
-}
-
-const META: &str = r#"
-title_ja = "t"
-title_en = "t"
-rationale_ja = "r"
-rationale_en = "r"
-remediation_ja = "m"
-remediation_en = "m"
-kinds = ["mail"]
-requires_kinds = ["mail"]
-"#;
 
 #[test]
 fn bad_rules_are_reported_with_file_and_line_and_the_rest_still_run() {
@@ -161,7 +129,7 @@ fn waivers_set_findings_apart_until_they_expire() {
     assert!(lines[2].1.contains("`expires`"), "{lines:?}");
 
     let analyze = |waivers: Vec<worklog_rules::Waiver>| {
-        worklog_rules::Analyzer::builder(&pack, &policy)
+        worklog_rules::Analyzer::builder(&pack, &policy, &worklog_polars::PolarsEngine)
             .period(period.clone())
             .waivers(waivers)
             .build()
@@ -201,7 +169,7 @@ fn waivers_set_findings_apart_until_they_expire() {
 fn the_default_pack_checks_clean_against_the_schema() {
     let pack = default_pack();
     let policy = load_policy(&repo().join("samples/policy"));
-    let analyzer = worklog_rules::Analyzer::builder(&pack, &policy)
+    let analyzer = worklog_rules::Analyzer::builder(&pack, &policy, &worklog_polars::PolarsEngine)
         .period(october())
         .build()
         .unwrap();
@@ -213,10 +181,11 @@ fn the_default_pack_checks_clean_against_the_schema() {
             "id = \"broken\"\nitems = [\"120\"]\nseverity = \"fail\"\ntables = []\n{META}sql = \"SELECT device_id, 'x' AS detail FROM events WHERE nope = 1\"\n"
         ),
     )]);
-    let analyzer = worklog_rules::Analyzer::builder(&broken, &policy)
-        .period(october())
-        .build()
-        .unwrap();
+    let analyzer =
+        worklog_rules::Analyzer::builder(&broken, &policy, &worklog_polars::PolarsEngine)
+            .period(october())
+            .build()
+            .unwrap();
     let problems = analyzer.check().unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].file.ends_with("broken.toml"));

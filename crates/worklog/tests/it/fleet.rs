@@ -351,6 +351,7 @@ pub fn audit(
             last_day: day(LAST_DAY),
             out: out.to_owned(),
             language: worklog::rules::Language::Ja,
+            execution: worklog::Execution::default(),
         },
         &|_| {},
     )

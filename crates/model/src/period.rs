@@ -3,7 +3,12 @@
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
-use crate::error::{Error, Result};
+/// A period that cannot be used: the text says why and what to give.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PeriodError(pub String);
+
+type Result<T> = std::result::Result<T, PeriodError>;
 
 /// From the first to the last day (both included), with day boundaries at
 /// local midnight in `time_zone`.
@@ -25,22 +30,22 @@ impl Period {
     /// The period of whole local days `first_day..=last_day` in `time_zone`.
     pub fn new(first_day: NaiveDate, last_day: NaiveDate, time_zone: &str) -> Result<Period> {
         if last_day < first_day {
-            return Err(Error::Period(format!(
+            return Err(PeriodError(format!(
                 "the last day {last_day} is before the first day {first_day}"
             )));
         }
         let tz: Tz = time_zone.parse().map_err(|_| {
-            Error::Period(format!(
+            PeriodError(format!(
                 "unknown time zone {time_zone:?}: use an IANA name such as Asia/Tokyo"
             ))
         })?;
         let midnight = |day: NaiveDate| -> Result<i64> {
             local_midnight(&tz, day)
-                .ok_or_else(|| Error::Period(format!("{day} has no local midnight in {time_zone}")))
+                .ok_or_else(|| PeriodError(format!("{day} has no local midnight in {time_zone}")))
         };
         let next = last_day
             .succ_opt()
-            .ok_or_else(|| Error::Period(format!("{last_day} is out of range")))?;
+            .ok_or_else(|| PeriodError(format!("{last_day} is out of range")))?;
         Ok(Period {
             first_day,
             last_day,
@@ -53,7 +58,7 @@ impl Period {
     /// Parses `YYYY-MM-DD` for [`Period::new`], naming `what` in errors.
     pub fn parse_day(text: &str, what: &str) -> Result<NaiveDate> {
         NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-            .map_err(|_| Error::Period(format!("{what} {text:?} is not a date: use YYYY-MM-DD")))
+            .map_err(|_| PeriodError(format!("{what} {text:?} is not a date: use YYYY-MM-DD")))
     }
 
     /// Local wall-clock time of a UTC instant (µs) with its UTC offset, as

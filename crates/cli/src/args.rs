@@ -1,0 +1,409 @@
+//! The command line's arguments: clap structs only, no command logic.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use worklog::DemoConfig;
+
+/// The command line.
+#[derive(Parser)]
+#[command(
+    name = "worklog",
+    version,
+    about = "Tamper-evident PC operation logs and compliance evidence for 業務品質評価基準 items 108-125",
+    after_help = "Exit codes: 0 done, 1 integrity anomalies found, 2 usage or input error."
+)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Simulate a fleet, write it to a signed store, anchor it and verify it.
+    #[command(
+        after_help = "Example:\n  worklog demo --out worklog-out\n  worklog demo --out big --devices 100 --days 30 --events-per-day 2000"
+    )]
+    Demo(DemoArgs),
+    /// Import events from JSON Lines or CSV into a store through the ledger writer.
+    #[command(
+        after_help = "Rejected lines go to the reject file (JSON Lines: line, reason, raw) and the rest is ingested; \
+the exit code is 2 when any line was rejected.\n\nFormat: one event per line with the schema's field names \
+(docs/ingest-format.md, docs/field-reference.md); `seq` is assigned by the ledger.\n\nExample:\n  \
+worklog ingest --input events.jsonl --store store --keys keys --create-keys"
+    )]
+    Ingest(IngestArgs),
+    /// Verify a store's hash chains, signatures and (optionally) anchors.
+    #[command(
+        after_help = "Example:\n  worklog verify --store worklog-out/store --keys worklog-out/keys --anchors worklog-out/anchors.jsonl"
+    )]
+    Verify(VerifyArgs),
+    /// Run the rule pack over a store and a policy for a period: findings and verdicts.
+    #[command(
+        after_help = "Writes analysis.json (the whole model), findings.parquet and verdicts.parquet into --out.\n\
+Days are local dates in the policy's time zone (default Asia/Tokyo), both included.\n\n\
+Example:\n  worklog analyze --store worklog-out/store --policy worklog-out/policy --from 2026-10-01 --to 2026-10-14 --out analysis"
+    )]
+    Analyze(AnalyzeArgs),
+    /// Verify, analyze and report in one job: the auditor's batch job.
+    #[command(
+        after_help = "Writes verification.json, analysis/ (analysis.json, findings.parquet, verdicts.parquet) and \
+report/ (report.xlsx, report.html, report.json, findings.csv) into --out.\n\n\
+Settings come from flags, then WORKLOG_* environment variables, then the configuration file \
+(--config, or ./worklog.toml when present; paths in it are relative to it).\n\n\
+Exit codes: 0 done, 1 integrity anomalies (or, with --fail-on findings, any finding), 2 usage or input error.\n\n\
+Examples:\n  worklog audit --demo --out worklog-out\n  \
+worklog audit --store store --keys keys --anchors anchors.jsonl --policy policy --from 2026-10-01 --to 2026-10-31 --out audit-2026-10\n  \
+worklog audit --config worklog.toml --fail-on findings"
+    )]
+    Audit(AuditArgs),
+    /// Write the Excel, HTML and JSON reports of an analysis.
+    #[command(after_help = "Example:\n  worklog report --analysis analysis --out report --lang en")]
+    Report(ReportArgs),
+    /// List, check or show the rules of a pack.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Generate an Ed25519 key pair (device or authority).
+    #[command(after_help = "Example:\n  worklog keygen --role device --id PC-0001 --out keys")]
+    Keygen(KeygenArgs),
+    /// Export heads for anchoring, or countersign them into an anchor log.
+    #[command(subcommand)]
+    Anchor(AnchorCommand),
+    /// Produce (and check) the inclusion proof of one event.
+    #[command(
+        after_help = "Example:\n  worklog prove --store worklog-out/store --device PC-0002 --seq 120 --keys worklog-out/keys"
+    )]
+    Prove(ProveArgs),
+    /// Remove segments older than a date under a signed prune checkpoint.
+    Prune(PruneArgs),
+}
+
+// `worklog demo`: Simulate a fleet, write it to a signed store, anchor it and verify it.
+#[derive(clap::Args)]
+pub(crate) struct DemoArgs {
+    /// Output folder (must not hold a store yet).
+    #[arg(long, default_value = "worklog-out")]
+    pub out: PathBuf,
+    /// Simulated devices.
+    #[arg(long, default_value_t = DemoConfig::default().devices)]
+    pub devices: usize,
+    /// Simulated days.
+    #[arg(long, default_value_t = DemoConfig::default().days)]
+    pub days: u32,
+    /// Events per device per working day.
+    #[arg(long, default_value_t = DemoConfig::default().events_per_device_day)]
+    pub events_per_day: u32,
+    /// Simulator seed (same seed, same events).
+    #[arg(long, default_value_t = DemoConfig::default().seed)]
+    pub seed: u64,
+}
+
+// `worklog ingest`: Import events from JSON Lines or CSV into a store through the ledger writer.
+#[derive(clap::Args)]
+pub(crate) struct IngestArgs {
+    /// The input file (.jsonl/.json: JSON Lines; .csv: CSV with a header).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The store folder (created if missing).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Keys folder: public keys, secrets in <keys>/secret/<device>.key.
+    #[arg(long)]
+    pub keys: PathBuf,
+    /// Where rejected lines go (default: <input>.rejects.jsonl).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Generate a key for a device that has none (otherwise its lines are rejected).
+    #[arg(long)]
+    pub create_keys: bool,
+}
+
+// `worklog verify`: Verify a store's hash chains, signatures and (optionally) anchors.
+#[derive(clap::Args)]
+pub(crate) struct VerifyArgs {
+    /// The store folder.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Folder of trusted public keys (*.pub).
+    #[arg(long)]
+    pub keys: PathBuf,
+    /// Anchor log to check heads against.
+    #[arg(long)]
+    pub anchors: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+// `worklog analyze`: Run the rule pack over a store and a policy for a period: findings and verdicts.
+#[derive(clap::Args)]
+pub(crate) struct AnalyzeArgs {
+    /// The store folder.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The policy folder.
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// The rule pack folder (default: the pack built into this program,
+    /// written to <out>/rules).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// First day (YYYY-MM-DD, local).
+    #[arg(long)]
+    pub from: String,
+    /// Last day (YYYY-MM-DD, local, included).
+    #[arg(long)]
+    pub to: String,
+    /// Output folder.
+    #[arg(long, default_value = "analysis")]
+    pub out: PathBuf,
+    /// Print the verdict summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when any finding (not waived) remains: for pipelines that gate on it.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Memory for the period's events (e.g. 2GiB, 512MiB): devices are
+    /// analysed in groups that fit it.
+    #[arg(long, env = "WORKLOG_MEMORY", value_parser = parse_size)]
+    pub memory: Option<u64>,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+// `worklog report`: Write the Excel, HTML and JSON reports of an analysis.
+#[derive(clap::Args)]
+pub(crate) struct ReportArgs {
+    /// `analysis.json` written by `worklog analyze`, or its folder.
+    #[arg(long)]
+    pub analysis: PathBuf,
+    /// Output folder.
+    #[arg(long, default_value = "report")]
+    pub out: PathBuf,
+    /// Report language.
+    #[arg(long, value_enum, default_value = "ja")]
+    pub lang: Lang,
+}
+
+// `worklog keygen`: Generate an Ed25519 key pair (device or authority).
+#[derive(clap::Args)]
+pub(crate) struct KeygenArgs {
+    /// device or authority.
+    #[arg(long, value_enum)]
+    pub role: KeyRole,
+    /// Device id, or the authority's name.
+    #[arg(long)]
+    pub id: String,
+    /// The keys folder: writes <out>/<id>.pub and <out>/secret/<id>.key,
+    /// the layout `ingest`, `verify` and `audit` read.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+// `worklog prove`: Produce (and check) the inclusion proof of one event.
+#[derive(clap::Args)]
+pub(crate) struct ProveArgs {
+    /// The store folder.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The device.
+    #[arg(long)]
+    pub device: String,
+    /// The event's sequence number.
+    #[arg(long)]
+    pub seq: u64,
+    /// Check the proof against these public keys as well.
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
+}
+
+// `worklog prune`: Remove segments older than a date under a signed prune checkpoint.
+#[derive(clap::Args)]
+pub(crate) struct PruneArgs {
+    /// The store folder.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The device.
+    #[arg(long)]
+    pub device: String,
+    /// Remove segments whose every event is before this date (UTC, YYYY-MM-DD).
+    #[arg(long)]
+    pub before: String,
+    /// The authority's secret key file.
+    #[arg(long)]
+    pub authority_key: PathBuf,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum RulesCommand {
+    /// List the pack's rules (id, category, items, severity, title).
+    List {
+        /// The rule pack folder (default: the pack built into this program).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Check every rule file: metadata, parameters, SQL planned against the schema.
+    Check {
+        /// The rule pack folder (default: the pack built into this program).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// The policy folder whose settings fill the parameters.
+        #[arg(long)]
+        policy: PathBuf,
+    },
+    /// Show one rule: its texts and its SQL with parameters filled in.
+    Show {
+        /// The rule id.
+        id: String,
+        /// The rule pack folder (default: the pack built into this program).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// The policy folder whose settings fill the parameters.
+        #[arg(long)]
+        policy: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AnchorCommand {
+    /// Write every device's latest head claim (JSON Lines).
+    Export {
+        /// The store folder.
+        #[arg(long)]
+        store: PathBuf,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check head claims and countersign them into the anchor log.
+    Import {
+        /// Head claims from `anchor export`.
+        #[arg(long)]
+        claims: PathBuf,
+        /// The anchor log (appended to).
+        #[arg(long)]
+        anchors: PathBuf,
+        /// Folder of device public keys.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The authority's secret key file.
+        #[arg(long)]
+        authority_key: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+pub(crate) struct AuditArgs {
+    /// Simulate the demo fleet into --out and audit it: no other input needed.
+    #[arg(long)]
+    pub demo: bool,
+    /// Configuration file (default: ./worklog.toml when present).
+    #[arg(long, env = "WORKLOG_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The store folder.
+    #[arg(long, env = "WORKLOG_STORE")]
+    pub store: Option<PathBuf>,
+    /// Folder of trusted public keys.
+    #[arg(long, env = "WORKLOG_KEYS")]
+    pub keys: Option<PathBuf>,
+    /// The anchor log.
+    #[arg(long, env = "WORKLOG_ANCHORS")]
+    pub anchors: Option<PathBuf>,
+    /// The policy folder.
+    #[arg(long, env = "WORKLOG_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// The rule pack folder (default: the pack built into this program,
+    /// written to <out>/rules).
+    #[arg(long, env = "WORKLOG_RULES")]
+    pub rules: Option<PathBuf>,
+    /// First day (YYYY-MM-DD, local).
+    #[arg(long, env = "WORKLOG_FROM")]
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD, local, included).
+    #[arg(long, env = "WORKLOG_TO")]
+    pub to: Option<String>,
+    /// Output folder (default: worklog-out).
+    #[arg(long, env = "WORKLOG_OUT")]
+    pub out: Option<PathBuf>,
+    /// Report language (default: ja).
+    #[arg(long, env = "WORKLOG_LANG", value_enum)]
+    pub lang: Option<Lang>,
+    /// Print the result (verdicts, anomalies, files) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when any finding (not waived) remains.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Memory for the period's events (e.g. 2GiB, 512MiB; default 2GiB):
+    /// devices are analysed in groups that fit it.
+    #[arg(long, env = "WORKLOG_MEMORY", value_parser = parse_size)]
+    pub memory: Option<u64>,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// A size in bytes: a number with an optional unit (`B`, `KiB`, `MiB`,
+/// `GiB`, `TiB`; `K`, `M`, `G`, `T` and `KB`… mean the same powers of
+/// 1024).
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?}: give a size such as 2GiB or 512MiB"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size: give one such as 2GiB or 512MiB"))?;
+    let bytes = value * f64::from(1u32 << (shift / 2)) * f64::from(1u32 << (shift - shift / 2));
+    if !bytes.is_finite() || !(1.0..=1e18).contains(&bytes) {
+        return Err(format!(
+            "{text:?} is out of range: give a size such as 2GiB"
+        ));
+    }
+    Ok(bytes as u64)
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Lang {
+    /// 日本語
+    Ja,
+    /// English
+    En,
+}
+
+impl Lang {
+    pub fn language(self) -> worklog::rules::Language {
+        match self {
+            Lang::Ja => worklog::rules::Language::Ja,
+            Lang::En => worklog::rules::Language::En,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum FailOn {
+    /// Any finding that is not waived.
+    Findings,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum KeyRole {
+    Device,
+    Authority,
+}

@@ -1,0 +1,242 @@
+//! The analysis's commands: demo, analyze, report, rules.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use worklog::polars_engine::PolarsEngine;
+use worklog::{AnalyzeConfig, DemoConfig, run_demo};
+
+use crate::args::{AnalyzeArgs, DemoArgs, ReportArgs};
+use crate::commands::ledger::exit_for;
+use crate::progress::{show_analysis, spinner};
+use crate::text::{report_paths, summary, verdict_summary};
+use crate::{EXIT_ANOMALIES, EXIT_ERROR, EXIT_OK, print};
+
+/// `worklog demo`.
+pub(crate) fn demo(args: DemoArgs) -> Result<u8> {
+    let DemoArgs {
+        out,
+        devices,
+        days,
+        events_per_day,
+        seed,
+    } = args;
+    let config = DemoConfig {
+        seed,
+        devices,
+        days,
+        events_per_device_day: events_per_day,
+        language: worklog::rules::Language::Ja,
+    };
+    let demo = run_demo(&out, &config).with_context(|| format!("demo job in {}", out.display()))?;
+    let mut text = format!(
+        "Simulated {} devices × {} days: {} events written to a signed store, {} ground-truth labels.\n",
+        devices, days, demo.events, demo.labels
+    );
+    text += &summary(&demo.verification);
+    text += &verdict_summary(&demo.analysis);
+    text += &report_paths(&demo.reports);
+    text += &format!(
+        "\nanalysis:      {}\nstore:         {}\nkeys:          {}\nanchors:       {}\npolicy:        {}\nground truth:  {}\nverification:  {}\n",
+        demo.analysis_dir.display(),
+        demo.store.display(),
+        demo.keys.display(),
+        demo.anchors.display(),
+        demo.policy.display(),
+        demo.ground_truth.display(),
+        demo.verification_json.display()
+    );
+    print(&text)?;
+    Ok(exit_for(&demo.verification))
+}
+
+/// `worklog analyze`.
+pub(crate) fn analyze(args: AnalyzeArgs) -> Result<u8> {
+    let AnalyzeArgs {
+        store,
+        policy,
+        rules,
+        from,
+        to,
+        out,
+        json,
+        fail_on,
+        memory,
+        quiet,
+    } = args;
+    let day = |text: &str, what: &str| {
+        worklog::rules::Period::parse_day(text, what).context("bad period")
+    };
+    let rules = match rules {
+        Some(dir) => dir,
+        None => {
+            let dir = out.join("rules");
+            worklog::write_default_pack(&dir)
+                .with_context(|| format!("writing the default rule pack into {}", dir.display()))?;
+            dir
+        }
+    };
+    let config = AnalyzeConfig {
+        store,
+        policy,
+        rules,
+        first_day: day(&from, "--from")?,
+        last_day: day(&to, "--to")?,
+        verification: None,
+        execution: worklog::Execution {
+            memory_bytes: memory.unwrap_or(worklog::rules::DEFAULT_MEMORY_BYTES),
+            ..worklog::Execution::default()
+        },
+    };
+    let bar = spinner(quiet);
+    let analysis =
+        worklog::analyze_with_progress(&config, &|p| show_analysis(&bar, p)).context("analysis")?;
+    bar.finish_and_clear();
+    worklog::rules::write_analysis(&analysis, &out)
+        .with_context(|| format!("writing the analysis into {}", out.display()))?;
+    if json {
+        let rollups: Vec<_> = analysis
+            .rollups
+            .iter()
+            .filter(|r| r.department.is_none())
+            .collect();
+        print(&(serde_json::to_string_pretty(&rollups)? + "\n"))?;
+    } else {
+        print(&(verdict_summary(&analysis) + &format!("\nanalysis:      {}\n", out.display())))?;
+    }
+    let gate = fail_on.is_some() && !analysis.findings.is_empty();
+    Ok(if gate { EXIT_ANOMALIES } else { EXIT_OK })
+}
+
+/// `worklog report`.
+pub(crate) fn report(args: ReportArgs) -> Result<u8> {
+    let ReportArgs {
+        analysis,
+        out,
+        lang,
+    } = args;
+    let analysis = worklog::load_analysis(&analysis)?;
+    let files = worklog::report::write_reports(
+        &analysis,
+        &out,
+        &worklog::report::ReportOptions {
+            language: lang.language(),
+            ..Default::default()
+        },
+        worklog::report::Generation::now(),
+    )
+    .with_context(|| format!("writing the reports into {}", out.display()))?;
+    print(&report_paths(&files))?;
+    Ok(EXIT_OK)
+}
+
+/// `worklog rules list`.
+pub(crate) fn rules_list(rules: Option<PathBuf>) -> Result<u8> {
+    let (pack, _embedded) = load_pack(rules.as_deref())?;
+    let mut text = format!("{} ({} rules)\n", pack.catalog.edition, pack.rules.len());
+    for r in &pack.rules {
+        text += &format!(
+            "{:<36} {:<5} {:<8} {:<7} {}\n",
+            r.id,
+            r.category.as_str(),
+            r.items.join(","),
+            r.severity.as_str(),
+            r.title_ja
+        );
+    }
+    for p in &pack.problems {
+        text += &format!("unusable: {p}\n");
+    }
+    print(&text)?;
+    Ok(if pack.problems.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
+}
+
+/// `worklog rules check`.
+pub(crate) fn rules_check(rules: Option<PathBuf>, policy: &Path) -> Result<u8> {
+    let (pack, _embedded) = load_pack(rules.as_deref())?;
+    let policy = worklog::load_policy(policy)?;
+    let problems = rules_checker(&pack, &policy, &PolarsEngine::new())?.check()?;
+    for p in pack.problems.iter().chain(&problems) {
+        eprintln!("error: {p}");
+    }
+    let bad = pack.problems.len() + problems.len();
+    print(&format!(
+        "{} rules, {bad} with problems\n",
+        pack.rules.len() + pack.problems.len()
+    ))?;
+    Ok(if bad == 0 { EXIT_OK } else { EXIT_ERROR })
+}
+
+/// `worklog rules show`.
+pub(crate) fn rules_show(id: &str, rules: Option<PathBuf>, policy: &Path) -> Result<u8> {
+    let (pack, _embedded) = load_pack(rules.as_deref())?;
+    let policy = worklog::load_policy(policy)?;
+    let Some(rule) = pack.rule(id) else {
+        bail!(
+            "no rule {id:?} in {}: see `worklog rules list`",
+            rules.map_or("the default pack".into(), |r| r.display().to_string())
+        );
+    };
+    let params = rules_checker(&pack, &policy, &PolarsEngine::new())?
+        .params()
+        .clone();
+    let sql = rule.render_sql(&params)?;
+    print(&format!(
+        "{}  [{} {} {}]\n{}\n{}\n\n{}\n{}\n\n対処 / remediation:\n{}\n{}\n\nSQL ({} line {}):\n{}\n",
+        rule.id,
+        rule.category.as_str(),
+        rule.items.join(","),
+        rule.severity,
+        rule.title_ja,
+        rule.title_en,
+        rule.rationale_ja,
+        rule.rationale_en,
+        rule.remediation_ja,
+        rule.remediation_en,
+        rule.file,
+        rule.sql_line,
+        sql.trim()
+    ))?;
+    Ok(EXIT_OK)
+}
+
+/// An analyzer over a one-day period, for checking and rendering rules.
+fn rules_checker<'a>(
+    pack: &'a worklog::rules::RulePack,
+    policy: &'a worklog::schema::policy::Policy,
+    engine: &'a PolarsEngine,
+) -> Result<worklog::rules::Analyzer<'a>> {
+    let day = worklog::rules::Period::parse_day("2026-01-01", "day")?;
+    let zone = policy
+        .settings
+        .as_ref()
+        .map_or("Asia/Tokyo", |s| s.time_zone.as_str());
+    let period = worklog::rules::Period::new(day, day, zone)?;
+    Ok(worklog::rules::Analyzer::builder(pack, policy, engine)
+        .period(period)
+        .build()?)
+}
+
+/// The pack at `dir`, or the one built into the program (written to a
+/// temporary folder that lives as long as the returned guard).
+fn load_pack(
+    dir: Option<&Path>,
+) -> Result<(worklog::rules::RulePack, Option<worklog::EmbeddedPack>)> {
+    match dir {
+        Some(dir) => Ok((
+            worklog::rules::RulePack::load(dir)
+                .with_context(|| format!("loading the rule pack {}", dir.display()))?,
+            None,
+        )),
+        None => {
+            let embedded = worklog::EmbeddedPack::write()?;
+            let pack = worklog::rules::RulePack::load(embedded.dir())
+                .context("loading the default rule pack")?;
+            Ok((pack, Some(embedded)))
+        }
+    }
+}

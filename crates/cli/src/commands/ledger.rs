@@ -1,0 +1,255 @@
+//! The ledger's commands: ingest, verify, keys, anchors, proofs, pruning.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use worklog::ledger::{
+    AnchorLog, HeadClaim, InclusionProof, Keyring, Role, SecretKey, Verifier, VerifyReport,
+    export_heads,
+};
+use worklog::schema::{Date, Timestamp};
+
+use crate::args::{IngestArgs, KeyRole, KeygenArgs, ProveArgs, PruneArgs, VerifyArgs};
+use crate::text::summary;
+use crate::{EXIT_ANOMALIES, EXIT_ERROR, EXIT_OK, print};
+
+/// `worklog ingest`.
+pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
+    let IngestArgs {
+        input,
+        store,
+        keys,
+        rejects,
+        create_keys,
+    } = args;
+    let rejects = rejects.unwrap_or_else(|| {
+        let mut name = input.file_name().unwrap_or_default().to_os_string();
+        name.push(".rejects.jsonl");
+        input.with_file_name(name)
+    });
+    let format = worklog::InputFormat::from_path(&input);
+    let report = worklog::ingest(&input, format, &store, &keys, &rejects, create_keys)
+        .with_context(|| format!("ingesting {}", input.display()))?;
+    print(&format!(
+        "{} events ingested for {} devices into {}; {} lines rejected{}\n",
+        report.accepted,
+        report.devices.len(),
+        store.display(),
+        report.rejected,
+        if report.rejected > 0 {
+            format!(" (see {})", rejects.display())
+        } else {
+            String::new()
+        }
+    ))?;
+    if report.rejected > 0 {
+        // The reject file holds every line with its reason; name
+        // the first here so a batch log shows what went wrong.
+        let first = std::fs::read_to_string(&rejects)
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_owned))
+            .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+            .map(|v| {
+                format!(
+                    "; first: line {} — {}",
+                    v["line"],
+                    v["reason"].as_str().unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "error: {} line(s) of {} rejected, see {}{first}",
+            report.rejected,
+            input.display(),
+            rejects.display()
+        );
+        return Ok(EXIT_ERROR);
+    }
+    Ok(EXIT_OK)
+}
+
+/// `worklog verify`.
+pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
+    let VerifyArgs {
+        store,
+        keys,
+        anchors,
+        json,
+    } = args;
+    let keyring = load_keys(&keys)?;
+    let log = match &anchors {
+        Some(path) => Some(open_anchor_log(path)?),
+        None => None,
+    };
+    let verifier = Verifier::new(&keyring);
+    let verifier = match (&log, &anchors) {
+        (Some(log), Some(path)) => verifier.anchors(log, path.display().to_string()),
+        _ => verifier,
+    };
+    if !store.is_dir() {
+        bail!(
+            "store {} is not a folder; pass the folder that holds device_id=… partitions",
+            store.display()
+        );
+    }
+    let report = verifier
+        .verify(&store)
+        .with_context(|| format!("verifying {}", store.display()))?;
+    if json {
+        print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+    } else {
+        print(&summary(&report))?;
+    }
+    Ok(exit_for(&report))
+}
+
+/// `worklog keygen`.
+pub(crate) fn keygen(args: KeygenArgs) -> Result<u8> {
+    let KeygenArgs { role, id, out } = args;
+    let role = match role {
+        KeyRole::Device => Role::Device,
+        KeyRole::Authority => Role::Authority,
+    };
+    let secret_dir = out.join("secret");
+    std::fs::create_dir_all(&secret_dir)
+        .with_context(|| format!("creating {}", secret_dir.display()))?;
+    let key = SecretKey::generate(role, &id)?;
+    let (secret, public) = (
+        secret_dir.join(format!("{id}.key")),
+        out.join(format!("{id}.pub")),
+    );
+    key.write(&secret)
+        .context("writing the secret key (it must not exist yet)")?;
+    key.public().write(&public)?;
+    print(&format!(
+        "{role} key {} (id {})\nsecret: {}\npublic: {}\n",
+        id,
+        key.public().key_id(),
+        secret.display(),
+        public.display()
+    ))?;
+    Ok(EXIT_OK)
+}
+
+/// `worklog anchor export`.
+pub(crate) fn anchor_export(store: &Path, out: &Path) -> Result<u8> {
+    let claims =
+        export_heads(store).with_context(|| format!("reading heads of {}", store.display()))?;
+    let mut text = String::new();
+    for claim in &claims {
+        text += &serde_json::to_string(claim)?;
+        text.push('\n');
+    }
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
+    print(&format!(
+        "{} head claims written to {}\n",
+        claims.len(),
+        out.display()
+    ))?;
+    Ok(EXIT_OK)
+}
+
+/// `worklog anchor import`.
+pub(crate) fn anchor_import(
+    claims: &Path,
+    anchors: &Path,
+    keys: &Path,
+    authority_key: &Path,
+) -> Result<u8> {
+    let keyring = load_keys(keys)?;
+    let authority = SecretKey::read(authority_key)?;
+    let mut log = open_anchor_log(anchors)?;
+    let text =
+        std::fs::read_to_string(claims).with_context(|| format!("reading {}", claims.display()))?;
+    let now = Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_micros() as i64,
+    );
+    let mut anchored = 0;
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let claim: HeadClaim = serde_json::from_str(line)
+            .with_context(|| format!("{} line {}: not a head claim", claims.display(), i + 1))?;
+        log.anchor(&claim, &keyring, &authority, now.0)
+            .with_context(|| format!("{} line {}", claims.display(), i + 1))?;
+        anchored += 1;
+    }
+    print(&format!(
+        "{anchored} heads anchored in {}\n",
+        anchors.display()
+    ))?;
+    Ok(EXIT_OK)
+}
+
+/// `worklog prove`.
+pub(crate) fn prove(args: ProveArgs) -> Result<u8> {
+    let ProveArgs {
+        store,
+        device,
+        seq,
+        keys,
+    } = args;
+    let proof: InclusionProof = worklog::ledger::prove(&store, &device, seq)?;
+    if let Some(keys) = keys {
+        proof.check(&load_keys(&keys)?)?;
+        eprintln!(
+            "proof checked: event {seq} of {device} is in {} under a valid signature",
+            proof.segment_file
+        );
+    }
+    print(&(serde_json::to_string_pretty(&proof)? + "\n"))?;
+    Ok(EXIT_OK)
+}
+
+/// `worklog prune`.
+pub(crate) fn prune(args: PruneArgs) -> Result<u8> {
+    let PruneArgs {
+        store,
+        device,
+        before,
+        authority_key,
+    } = args;
+    let Some(date) = Date::parse(&before) else {
+        bail!("--before {before:?} is not a date such as 2016-04-01");
+    };
+    let authority = SecretKey::read(&authority_key)?;
+    let horizon = Timestamp::from_secs(i64::from(date.0) * 86_400);
+    match worklog::ledger::prune(&store, &device, horizon, &authority)? {
+        Some(cp) => print(&format!(
+            "pruned {device} through seq {} (checkpoint signed by {})\n",
+            cp.cut_seq, cp.authority_key_id
+        ))?,
+        None => print(&format!("nothing of {device} is older than {before}\n"))?,
+    }
+    Ok(EXIT_OK)
+}
+
+pub(crate) fn load_keys(dir: &Path) -> Result<Keyring> {
+    let ring = Keyring::load_dir(dir)
+        .with_context(|| format!("loading public keys from {}", dir.display()))?;
+    for (path, reason) in &ring.problems {
+        eprintln!("warning: key file {} skipped: {reason}", path.display());
+    }
+    Ok(ring)
+}
+
+fn open_anchor_log(path: &Path) -> Result<AnchorLog> {
+    let (log, problems) = AnchorLog::open(path)?;
+    for p in problems {
+        eprintln!("warning: {} line {}: {}", path.display(), p.line, p.reason);
+    }
+    Ok(log)
+}
+
+/// 0 when every chain verifies, 1 on anomalies.
+pub(crate) fn exit_for(report: &VerifyReport) -> u8 {
+    if report.is_clean() {
+        EXIT_OK
+    } else {
+        EXIT_ANOMALIES
+    }
+}

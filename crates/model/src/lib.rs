@@ -1,0 +1,36 @@
+//! What a Worklog Analyzer analysis produces: findings, verdicts per item
+//! and device, rollups, the FSA log-management checks, the problems met on
+//! the way and the reproducibility manifest, with the period they cover.
+//!
+//! Every renderer (Excel, HTML, JSON, CSV) reads these types and nothing
+//! else, so this crate carries no query engine: the reports compile
+//! without polars, and an analysis written as JSON by one program can be
+//! rendered by another.
+//!
+//! # Example
+//! ```
+//! use worklog_model::{Language, Period, Verdict};
+//!
+//! let day = |s| Period::parse_day(s, "day");
+//! let period = Period::new(day("2026-04-01")?, day("2027-03-31")?, "Asia/Tokyo")?;
+//! assert_eq!(period.days(), 365);
+//! assert_eq!(period.local_time(period.start_utc_us), "2026-04-01 00:00:00+09:00");
+//! assert_eq!(Verdict::InsufficientEvidence.name(Language::Ja), "証跡不足");
+//! # Ok::<(), worklog_model::PeriodError>(())
+//! ```
+
+mod analysis;
+mod language;
+mod period;
+mod rule_kind;
+mod verdict;
+
+pub use analysis::{
+    Analysis, CheckStatus, DeviceSummary, DeviceVerdict, Finding, InputFile, Integrity, ItemInfo,
+    LogCheck, Manifest, Problem, Rollup, RuleRun, WaivedBy,
+};
+pub use chrono::NaiveDate;
+pub use language::Language;
+pub use period::{Period, PeriodError};
+pub use rule_kind::{Category, Severity};
+pub use verdict::{Coverage, Verdict, VerdictReason};

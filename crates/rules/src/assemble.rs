@@ -1,0 +1,166 @@
+//! From the merged results of every partition to the [`Analysis`]: waivers,
+//! order, verdicts, rollups, log checks and the manifest. Pure logic apart
+//! from hashing the input files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use worklog_ledger::VerifyReport;
+use worklog_model::{Analysis, DeviceSummary, Finding, Integrity, ItemInfo, Problem, RuleRun};
+
+use crate::analyzer::Analyzer;
+use crate::error::Result;
+use crate::manifest::manifest;
+use crate::statistics::Statistics;
+use crate::verdict;
+use crate::waiver::apply_waivers;
+
+/// What running the partitions produced.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    /// Findings of every rule that ran everywhere, in no particular order.
+    pub findings: Vec<Finding>,
+    /// Result rows per rule that ran.
+    pub counts: BTreeMap<String, u64>,
+    /// Rules that failed to plan or to run.
+    pub failed: BTreeSet<String>,
+    /// Statistics of every device.
+    pub statistics: Statistics,
+    /// Everything that went wrong on the way.
+    pub problems: Vec<Problem>,
+    /// Files left out because they could not be read.
+    pub left_out: BTreeSet<PathBuf>,
+    /// The event files read (for the manifest).
+    pub files: Vec<PathBuf>,
+    /// The folder they are named relative to.
+    pub root: PathBuf,
+}
+
+impl Outcome {
+    pub fn new(statistics: Statistics) -> Outcome {
+        Outcome {
+            findings: Vec::new(),
+            counts: BTreeMap::new(),
+            failed: BTreeSet::new(),
+            statistics,
+            problems: Vec::new(),
+            left_out: BTreeSet::new(),
+            files: Vec::new(),
+            root: PathBuf::new(),
+        }
+    }
+}
+
+/// Builds the analysis. The result does not depend on how the devices were
+/// partitioned or on the order partitions finished: findings are sorted by
+/// every field, everything else is keyed by device.
+pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Analysis> {
+    let Outcome {
+        mut findings,
+        counts,
+        failed,
+        mut statistics,
+        mut problems,
+        files,
+        root,
+        ..
+    } = outcome;
+    let pack = analyzer.pack;
+    statistics.finish();
+    apply_waivers(&analyzer.waivers, &mut findings, analyzer.period.last_day);
+    verdict::sort_findings(&mut findings, &pack.catalog);
+    let mut gaps: BTreeMap<&str, u64> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.rule_id == "log_gap") {
+        *gaps.entry(f.device_id.as_str()).or_default() += 1;
+    }
+    let mut devices: Vec<DeviceSummary> = statistics.devices.into_values().collect();
+    for device in &mut devices {
+        device.gaps = gaps.get(device.device_id.as_str()).copied().unwrap_or(0);
+        if let Some(report) = analyzer.verification {
+            device.integrity = integrity_of(report, &device.device_id);
+        }
+    }
+    let evidence = verdict::Evidence {
+        days: &statistics.days,
+        period_days: analyzer.period.days(),
+        required_pct: analyzer.settings.evidence_min_weekly_coverage_pct,
+    };
+    let verdicts = verdict::device_verdicts(pack, &devices, &findings, &failed, &evidence);
+    let rollups = verdict::rollups(&pack.catalog, &verdicts);
+    let log_checks = verdict::log_checks(pack, &devices, &findings, analyzer.verification);
+    let (waived, findings): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| f.waived_by.is_some());
+    problems.sort_by(|a, b| {
+        (&a.source, &a.file, a.line, &a.reason).cmp(&(&b.source, &b.file, b.line, &b.reason))
+    });
+    problems.dedup();
+    let manifest = manifest(
+        pack,
+        &analyzer.params,
+        analyzer.policy_dir.as_deref(),
+        &files,
+        &root,
+    )?;
+    let events = devices.iter().map(|d| d.events).sum();
+    Ok(Analysis {
+        organisation: analyzer.settings.organisation.clone(),
+        period: analyzer.period.clone(),
+        items: pack
+            .catalog
+            .items
+            .iter()
+            .map(|i| ItemInfo {
+                number: i.number.clone(),
+                level: i.level.name_ja().to_owned(),
+                parent: i.parent.clone(),
+                portable_only: i.applies_to == crate::Applicability::Portable,
+                question_ja: i.question_ja.clone(),
+                question_en: i.question_en.clone(),
+            })
+            .collect(),
+        rules: pack
+            .rules
+            .iter()
+            .map(|r| RuleRun {
+                id: r.id.clone(),
+                category: r.category,
+                items: r.items.clone(),
+                severity: r.severity,
+                title_ja: r.title_ja.clone(),
+                title_en: r.title_en.clone(),
+                remediation_ja: r.remediation_ja.clone(),
+                remediation_en: r.remediation_en.clone(),
+                findings: counts.get(&r.id).copied().unwrap_or(0),
+                ran: !failed.contains(&r.id),
+            })
+            .collect(),
+        findings,
+        waived,
+        verdicts,
+        rollups,
+        devices,
+        log_checks,
+        problems,
+        manifest,
+        events,
+    })
+}
+
+fn integrity_of(report: &VerifyReport, device_id: &str) -> Option<Integrity> {
+    let device = report.devices.iter().find(|d| d.device_id == device_id)?;
+    let mut classes: Vec<String> = device
+        .anomalies
+        .iter()
+        .map(|a| a.class.as_str().to_owned())
+        .collect();
+    classes.sort();
+    classes.dedup();
+    Some(Integrity {
+        segments_verified: device.segments_verified,
+        rows_verified: device.rows_verified,
+        anchors_matched: device.anchors_matched,
+        pruned_through: device.pruned_through,
+        anomalies: device.anomalies.iter().map(ToString::to_string).collect(),
+        classes,
+    })
+}

@@ -1,0 +1,109 @@
+//! The reproducibility manifest: every input file's SHA-256 and the
+//! parameters the rules saw.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use worklog_model::{InputFile, Manifest};
+
+use crate::error::{Error, Result};
+use crate::pack::RulePack;
+use crate::params::{Params, render_template};
+
+/// Hashes the event files read (relative to `root`), the pack's and the
+/// policy's files.
+pub(crate) fn manifest(
+    pack: &RulePack,
+    params: &Params,
+    policy_dir: Option<&Path>,
+    files: &[PathBuf],
+    root: &Path,
+) -> Result<Manifest> {
+    let mut event_files: Vec<InputFile> = files
+        .par_iter()
+        .map(|path| hash_file(path, root))
+        .collect::<Result<_>>()?;
+    event_files.sort_by(|a, b| a.path.cmp(&b.path));
+    let events_sha256 = combined(&event_files);
+    let rule_pack_sha256 = combined(&folder_files(&pack.dir)?);
+    let policy_sha256 = match policy_dir {
+        Some(dir) => combined(&folder_files(dir)?),
+        None => String::new(),
+    };
+    let parameters: BTreeMap<String, String> = params
+        .names()
+        .filter_map(|name| {
+            let rendered = render_template(&format!("${{{name}}}"), params).ok()?;
+            Some((name.to_owned(), rendered))
+        })
+        .collect();
+    Ok(Manifest {
+        edition: pack.catalog.edition.clone(),
+        rule_pack_sha256,
+        policy_sha256,
+        events_sha256,
+        event_files,
+        parameters,
+    })
+}
+
+/// `path` relative to `root`, with `/` separators.
+pub(crate) fn relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+        .replace('\\', "/")
+}
+
+/// Streams a file through SHA-256 (never the whole file in memory).
+fn hash_file(path: &Path, root: &Path) -> Result<InputFile> {
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hasher).map_err(io)?;
+    Ok(InputFile {
+        path: relative(path, root),
+        bytes,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+/// Every file under `dir`, hashed, sorted by relative path.
+fn folder_files(dir: &Path) -> Result<Vec<InputFile>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(current) = stack.pop() {
+        let entries = std::fs::read_dir(&current).map_err(|source| Error::Io {
+            path: current.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(hash_file(&path, dir)?);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// One hash over a list of (path, hash) pairs.
+fn combined(files: &[InputFile]) -> String {
+    let mut hasher = Sha256::new();
+    for f in files {
+        hasher.update(f.path.as_bytes());
+        hasher.update([0]);
+        hasher.update(f.sha256.as_bytes());
+        hasher.update([b'\n']);
+    }
+    hex::encode(hasher.finalize())
+}
