@@ -355,6 +355,8 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
+    let not_a_size = || format!("{text:?} is not a size: give one such as 2GiB or 512MiB");
+    let value: f64 = number.parse().map_err(|_| not_a_size())?;
     let shift = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 0,
         "k" | "kb" | "kib" => 10,
@@ -363,13 +365,10 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
         "t" | "tb" | "tib" => 40,
         other => {
             return Err(format!(
-                "unknown unit {other:?}: give a size such as 2GiB or 512MiB"
+                "unknown unit {other:?} in {text:?}: give a size such as 2GiB or 512MiB"
             ));
         }
     };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size: give one such as 2GiB or 512MiB"))?;
     let bytes = value * f64::from(1u32 << (shift / 2)) * f64::from(1u32 << (shift - shift / 2));
     if !bytes.is_finite() || !(1.0..=1e18).contains(&bytes) {
         return Err(format!(
@@ -406,4 +405,21 @@ pub(crate) enum FailOn {
 pub(crate) enum KeyRole {
     Device,
     Authority,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_read_with_binary_units() {
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("512 MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("1.5g"), Ok(3 << 29));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("1KB"), Ok(1024));
+        for bad in ["", "lots", "2 parsecs", "0", "-1G", "1e30", "99999999T"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
+    }
 }

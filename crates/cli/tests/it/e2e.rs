@@ -185,7 +185,7 @@ fn audit_reads_worklog_toml_and_flags_override_it() {
         tmp.join("worklog.toml"),
         format!(
             "store = \"demo/store\"\nkeys = \"demo/keys\"\nanchors = \"demo/anchors.jsonl\"\npolicy = \"demo/policy\"\n\
-             rules = {:?}\nfrom = \"2026-10-01\"\nto = \"2026-10-07\"\nout = \"audit-from-config\"\nlanguage = \"ja\"\n",
+             rules = {:?}\nfrom = \"2026-10-01\"\nto = \"2026-10-07\"\nout = \"audit-from-config\"\nlanguage = \"ja\"\nmemory = \"1KiB\"\n",
             repo.join("rules/default").display().to_string()
         ),
     )
@@ -201,6 +201,13 @@ fn audit_reads_worklog_toml_and_flags_override_it() {
         "--quiet",
     ]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    // The file's memory budget holds no device: each is analysed alone,
+    // and the warning says so even with --quiet.
+    assert!(
+        text(&run.stderr).contains("is analysed alone, above the budget"),
+        "{}",
+        text(&run.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert!(summary["anomalies"].as_array().unwrap().is_empty());
     assert_eq!(summary["verdicts"].as_array().unwrap().len(), 9);
@@ -219,6 +226,24 @@ fn audit_reads_worklog_toml_and_flags_override_it() {
         "--quiet",
     ]);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    // A budget that is not a size is an input error naming the key.
+    let bad_memory = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("memory = \"1KiB\"", "memory = \"lots\"");
+    std::fs::write(tmp.join("bad-memory.toml"), bad_memory).unwrap();
+    let run = worklog(&[
+        "audit",
+        "--config",
+        tmp.join("bad-memory.toml").to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stderr).contains("memory in the configuration")
+            && text(&run.stderr).contains("\"lots\" is not a size"),
+        "{}",
+        text(&run.stderr)
+    );
     // An unknown key in the file is an input error naming the file.
     std::fs::write(tmp.join("bad.toml"), "stor = \"x\"\n").unwrap();
     let run = worklog(&["audit", "--config", tmp.join("bad.toml").to_str().unwrap()]);
