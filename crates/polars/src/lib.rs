@@ -1,8 +1,8 @@
 //! The polars engine of Worklog Analyzer's rule engine.
 //!
 //! [`PolarsEngine`] implements [`worklog_rules::Engine`]: it reads one
-//! partition's events into memory once (only the columns the pack reads,
-//! each kind with only its own columns), registers them as `events` beside
+//! partition's events into memory once (only the columns the pack reads),
+//! registers them as `events` beside
 //! the reference tables, and runs every rule's SQL with polars' SQL front
 //! end, all rules of a partition in one `collect_all` so that they share
 //! the work. Results cross the seam as Arrow record batches; nothing of
@@ -47,7 +47,7 @@ impl Engine for PolarsEngine {
     }
 
     fn load(&self, events: &EventsSpec, tables: &[Table]) -> Result<Box<dyn Session>, EngineError> {
-        let loaded = load::load_events(events)?;
+        let loaded = on_planning_stack(|| load::load_events(events))??;
         let tables = tables
             .iter()
             .map(|t| Ok((t.name.clone(), convert::frame_of(&t.batch)?)))
@@ -89,6 +89,50 @@ impl Session for PolarsSession {
     }
 
     fn run(&self, queries: &[&str]) -> Vec<Result<QueryResult, EngineError>> {
+        match on_planning_stack(|| self.run_here(queries)) {
+            Ok(results) => results,
+            Err(e) => queries
+                .iter()
+                .map(|_| Err(EngineError::new(e.chain())))
+                .collect(),
+        }
+    }
+
+    fn explain(&self, query: &str) -> Result<String, EngineError> {
+        on_planning_stack(|| {
+            let mut ctx = self.context();
+            ctx.execute(query)
+                .and_then(|plan| plan.explain(true))
+                .map_err(query_error)
+        })?
+    }
+}
+
+/// Stack for parsing, planning and optimising a pack's SQL: polars
+/// recurses over the SQL and the plans, and the whole pack's plans,
+/// optimised together, go deeper than the 2 MiB a spawned thread (a test,
+/// a caller's worker) gets by default — an unoptimised build overflowed it.
+/// Only the pages used are ever committed.
+const PLANNING_STACK_BYTES: usize = 64 << 20;
+
+/// Runs `work` on a thread of its own with [`PLANNING_STACK_BYTES`] of
+/// stack, whatever the caller's thread has.
+fn on_planning_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, EngineError> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("worklog-polars".into())
+            .stack_size(PLANNING_STACK_BYTES)
+            .spawn_scoped(scope, work)
+            .map_err(|e| EngineError::with_source("could not start the polars thread", e))?;
+        worker
+            .join()
+            .map_err(|_| EngineError::new("the polars thread stopped unexpectedly"))
+    })
+}
+
+impl PolarsSession {
+    /// [`Session::run`] on the calling thread.
+    fn run_here(&self, queries: &[&str]) -> Vec<Result<QueryResult, EngineError>> {
         let mut ctx = self.context();
         let plans: Vec<PolarsResult<LazyFrame>> = queries.iter().map(|q| ctx.execute(q)).collect();
         let planned: Vec<LazyFrame> = plans
@@ -116,13 +160,6 @@ impl Session for PolarsSession {
                 },
             })
             .collect()
-    }
-
-    fn explain(&self, query: &str) -> Result<String, EngineError> {
-        let mut ctx = self.context();
-        ctx.execute(query)
-            .and_then(|plan| plan.explain(true))
-            .map_err(query_error)
     }
 }
 

@@ -117,7 +117,9 @@ impl<'a> AnalyzerBuilder<'a> {
     /// The memory the period's events may take, in bytes (default
     /// [`DEFAULT_MEMORY_BYTES`]): devices are grouped into partitions of at
     /// most half of it (one partition is read while the one before it is
-    /// analysed), at [`partition::BYTES_PER_EVENT`] bytes an event.
+    /// analysed), at [`partition::BYTES_PER_EVENT`] bytes an event, and of
+    /// at most [`partition::TARGET_PARTITION_EVENTS`] events whatever the
+    /// budget.
     pub fn memory(mut self, bytes: u64) -> Self {
         self.memory_bytes = bytes;
         self
@@ -423,7 +425,12 @@ impl<'a> Analyzer<'a> {
         devices.sort_by(|a, b| a.device_id.cmp(&b.device_id));
         devices.dedup_by(|a, b| a.device_id == b.device_id);
         let budget = partition::rows_for(self.memory_bytes);
-        let mut parts = partition::plan(&devices, budget, self.devices_per_partition);
+        let mut parts = partition::plan(
+            &devices,
+            partition::TARGET_PARTITION_EVENTS,
+            budget,
+            self.devices_per_partition,
+        );
         if parts.is_empty() {
             // No device at all: the rules still run once, over no events,
             // so that a broken rule is reported.
@@ -476,14 +483,36 @@ impl<'a> Analyzer<'a> {
         let single = partitions.len() <= 1;
         let mut outcome = Outcome::new(Statistics::new(&self.policy.devices, &self.period));
         let mut by_rule: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
+        // Events the budget lets be in memory at once, over the partitions
+        // in flight.
+        let in_flight =
+            partition::rows_for(self.memory_bytes).saturating_mul(partition::PARTITIONS_IN_FLIGHT);
         std::thread::scope(|scope| -> Result<()> {
             // Rendezvous: the loader holds at most one read partition
             // while this thread analyses another.
             let (sender, receiver) = mpsc::sync_channel::<Loaded>(0);
+            // This thread says when it is done with a partition.
+            let (done_sender, done_receiver) = mpsc::channel::<()>();
             let columns = &columns;
+            let partitions = &partitions;
             let loader = scope.spawn(move || {
                 let mut left_out = BTreeSet::new();
+                let mut done = 0;
                 for (index, part) in partitions.iter().enumerate() {
+                    // Read ahead only when this partition and the one being
+                    // analysed fit the budget together; otherwise wait.
+                    let wait = index
+                        .checked_sub(1)
+                        .and_then(|previous| partitions.get(previous))
+                        .is_some_and(|previous| {
+                            previous.rows.saturating_add(part.rows) > in_flight
+                        });
+                    while wait && done < index {
+                        if done_receiver.recv().is_err() {
+                            return;
+                        }
+                        done += 1;
+                    }
                     let loaded =
                         self.load_partition(index, part, inputs, columns, single, &mut left_out);
                     let failed = loaded.session.is_err();
@@ -506,6 +535,9 @@ impl<'a> Analyzer<'a> {
                 let mut results = session.run(&queries);
                 let events = session.events();
                 drop(session);
+                // The loader may be waiting for room (it stops on its own
+                // when nobody listens).
+                let _ = done_sender.send(());
                 match results.pop() {
                     Some(Ok(stats)) => outcome.statistics.add(&stats, &inventory),
                     Some(Err(e)) => {
@@ -550,6 +582,7 @@ impl<'a> Analyzer<'a> {
                     events,
                 });
             }
+            drop(done_sender);
             drop(receiver);
             if loader.join().is_err() {
                 return Err(Error::Engine(crate::EngineError::new(

@@ -74,7 +74,9 @@ pub use error::{Error, Result, RuleFileError};
 pub use output::{ANALYSIS_JSON, FINDINGS_PARQUET, VERDICTS_PARQUET, write_analysis};
 pub use pack::RulePack;
 pub use params::{ParamValue, Params};
-pub use partition::{BYTES_PER_EVENT, DEFAULT_MEMORY_BYTES, PARTITIONS_IN_FLIGHT};
+pub use partition::{
+    BYTES_PER_EVENT, DEFAULT_MEMORY_BYTES, PARTITIONS_IN_FLIGHT, TARGET_PARTITION_EVENTS,
+};
 pub use rule::Rule;
 pub use sources::EventSource;
 pub use tables::{ColumnType, REFERENCE_TABLES, TableSpec, reference_tables};

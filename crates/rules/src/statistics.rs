@@ -12,25 +12,33 @@ use crate::engine::QueryResult;
 use crate::tables::service_days_of;
 use crate::values;
 
-/// Seconds in a day.
-const DAY_SECONDS: i64 = 86_400;
+/// A day in microseconds.
+const DAY_US: i64 = 86_400_000_000;
 
 /// The statistics query: events per device, kind and day of the period
 /// (days of 24 hours from the period's start), with the first and last
-/// event time.
+/// event time. Each time is shifted back by the period start's time of day
+/// (UTC), which makes each such day one calendar date: a cast, no
+/// per-row calendar arithmetic.
 pub(crate) fn statistics_sql(period: &Period) -> String {
     // The period starts at a local midnight: whole seconds in every zone.
-    let start_s = period.start_utc_us.div_euclid(1_000_000);
+    let shift_s = period.start_utc_us.rem_euclid(DAY_US) / 1_000_000;
     format!(
         "WITH by_day AS (
-    SELECT device_id, kind, ts,
-           CAST(FLOOR((EXTRACT(EPOCH FROM ts) - {start_s}) / {DAY_SECONDS}) AS BIGINT) AS day
+    SELECT device_id, kind, ts, CAST(ts - INTERVAL '{shift_s} seconds' AS DATE) AS day
     FROM events
 )
 SELECT device_id, kind, day, COUNT(*) AS events, MIN(ts) AS first_ts, MAX(ts) AS last_ts
 FROM by_day
 GROUP BY device_id, kind, day"
     )
+}
+
+/// The date (days since 1970-01-01) the statistics query gives the
+/// period's first day.
+fn first_day_date(period: &Period) -> i64 {
+    let shift = period.start_utc_us.rem_euclid(DAY_US);
+    (period.start_utc_us - shift).div_euclid(DAY_US)
 }
 
 /// What the statistics of every partition add up to.
@@ -41,6 +49,7 @@ pub(crate) struct Statistics {
     /// Per device: days with events of each kind, and days in service.
     pub days: BTreeMap<String, DeviceDays>,
     last_day: u32,
+    first_date: i64,
 }
 
 impl Statistics {
@@ -59,6 +68,7 @@ impl Statistics {
             devices,
             days,
             last_day: period.days().saturating_sub(1),
+            first_date: first_day_date(period),
         }
     }
 
@@ -71,8 +81,9 @@ impl Statistics {
             let text = |name: &str| column(name).and_then(values::texts);
             let int = |name: &str| column(name).and_then(values::integers);
             let time = |name: &str| column(name).and_then(values::timestamps_us);
+            let dates = column("day").and_then(values::dates);
             let (Some(ids), Some(kinds), Some(counts), Some(day_numbers)) =
-                (text("device_id"), text("kind"), int("events"), int("day"))
+                (text("device_id"), text("kind"), int("events"), dates)
             else {
                 continue;
             };
@@ -95,6 +106,7 @@ impl Statistics {
                 // Events are cut to the period, so the day is in range;
                 // anything else is not counted.
                 if let Some(day) = day_numbers[i]
+                    .and_then(|d| d.checked_sub(self.first_date))
                     .and_then(|d| u32::try_from(d).ok())
                     .filter(|d| *d <= self.last_day)
                 {

@@ -63,6 +63,28 @@ pub(crate) fn integers(array: &dyn Array) -> Option<Vec<Option<i64>>> {
     })
 }
 
+/// A date column's values as days since 1970-01-01; `None` when it is not
+/// a date column.
+pub(crate) fn dates(array: &dyn Array) -> Option<Vec<Option<i64>>> {
+    match array.data_type() {
+        DataType::Date32 => Some(
+            array
+                .as_primitive::<Date32Type>()
+                .iter()
+                .map(|v| v.map(i64::from))
+                .collect(),
+        ),
+        DataType::Date64 => Some(
+            array
+                .as_primitive::<Date64Type>()
+                .iter()
+                .map(|v| v.map(|ms| ms.div_euclid(86_400_000)))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 /// A timestamp column's values in µs (`None`: NULL, or out of range);
 /// `None` when it is not a timestamp column.
 pub(crate) fn timestamps_us(array: &dyn Array) -> Option<Vec<Option<i64>>> {

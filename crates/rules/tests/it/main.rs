@@ -9,6 +9,7 @@ mod fixtures;
 mod ground_truth;
 mod pack_and_waivers;
 mod partitions;
+mod statistics;
 
 use worklog_rules::{Applicability, Catalog, Level};
 
