@@ -9,12 +9,14 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// Bytes of memory one event costs while a partition is analysed: the
-/// event held in memory (the columns the default pack reads, each kind with
-/// only its own columns) plus what the rules build over it (joins, windows,
-/// results). Measured on the year benchmark's store: peak RSS grows by about
-/// 470 bytes per event in flight (see `docs/rules.md`, "Partitions and
-/// memory").
-pub const BYTES_PER_EVENT: u64 = 500;
+/// event held in memory (the columns the default pack reads) plus what the
+/// rules build over it (joins, windows, results), with the process's base
+/// spread over it. Measured on the year benchmark's stores, peak RSS over
+/// the events in flight: 0.8 KB an event with partitions of 0.5 M events
+/// (852 MiB for 1.06 M), 1.0 KB with 1 M (2,019 MiB for 2.09 M): the rules'
+/// working memory grows faster than the partition. So a budget is about
+/// the analysis's peak RSS (see `docs/rules.md`, "Partitions and memory").
+pub const BYTES_PER_EVENT: u64 = 1_000;
 
 /// Events a partition holds when the budget allows: the size at which the
 /// default pack runs fastest here. Larger partitions are slower, not
