@@ -437,7 +437,9 @@ impl<'a> Verifier<'a> {
                         .seqs
                         .iter()
                         .enumerate()
-                        .all(|(i, s)| *s == record.first_seq + i as u64);
+                        .all(|(i, s)| record.first_seq.checked_add(i as u64) == Some(*s))
+                    && record.first_seq.checked_add(record.row_count)
+                        == record.last_seq.checked_add(1);
                 if Some(root) == expected_root && in_order {
                     for i in 1..rows.ts.len() {
                         if rows.ts[i] < rows.ts[i - 1] {
@@ -528,7 +530,10 @@ impl<'a> Verifier<'a> {
             }
         };
         let (mut expected_seq, mut expected_prev) = match &checkpoint {
-            Some(cp) => (cp.cut_seq + 1, parse_hash(&cp.cut_head).unwrap_or_default()),
+            Some(cp) => (
+                cp.cut_seq.saturating_add(1),
+                parse_hash(&cp.cut_head).unwrap_or_default(),
+            ),
             None => (1, genesis_head(device)),
         };
         report.pruned_through = checkpoint.as_ref().map(|cp| cp.cut_seq);
@@ -661,9 +666,11 @@ impl<'a> Verifier<'a> {
             last_ts = Some(record.last_ts);
             if clean_rows {
                 report.segments_verified += 1;
-                report.rows_verified += record.row_count;
+                report.rows_verified = report.rows_verified.saturating_add(record.row_count);
             }
-            expected_seq = record.last_seq + 1;
+            // A signed range may end at u64::MAX (only a key holder can
+            // sign one): nothing can follow it.
+            expected_seq = record.last_seq.saturating_add(1);
             expected_prev = parse_hash(&record.head).unwrap_or_default();
             skipped_before = false;
             heads.insert(record.head.clone(), check.rel.clone());
@@ -909,25 +916,36 @@ fn diagnose_rows(
         ));
     }
 
-    // 2. Deleted: seqs of the range with no row.
-    let mut deleted = false;
-    let mut seq = first;
-    while seq <= last {
-        if kept_at.contains_key(&seq) {
-            seq += 1;
-            continue;
+    // 2. Deleted: seqs of the range with no row. Found between the rows
+    //    present, not seq by seq: the range comes from the file and may
+    //    claim up to 2^64 seqs.
+    let mut gaps: Vec<(u64, u64)> = Vec::new();
+    // The next seq a row should have; `None` once past u64::MAX.
+    let mut expected = Some(first);
+    for &seq in kept_at.keys() {
+        if let Some(from) = expected
+            && seq > from
+        {
+            gaps.push((from, seq - 1));
         }
-        let start = seq;
-        while seq <= last && !kept_at.contains_key(&seq) {
-            seq += 1;
-        }
-        deleted = true;
+        expected = seq.checked_add(1);
+    }
+    if let Some(from) = expected
+        && from <= last
+    {
+        gaps.push((from, last));
+    }
+    let deleted = !gaps.is_empty();
+    for (start, end) in gaps {
+        let missing = (end - start)
+            .checked_add(1)
+            .map_or_else(|| "2^64".to_owned(), |n| n.to_string());
         found.push((
             AnomalyClass::RowDeleted,
             start,
-            seq - 1,
+            end,
             None,
-            format!("{} signed row(s) missing", seq - start),
+            format!("{missing} signed row(s) missing"),
         ));
     }
 

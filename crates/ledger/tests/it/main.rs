@@ -6,6 +6,7 @@ mod common;
 
 mod anchors_and_prune;
 mod battery;
+mod crafted;
 mod crash;
 mod proofs;
 mod rfc6962_vectors;

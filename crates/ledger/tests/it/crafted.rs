@@ -1,0 +1,119 @@
+//! Records crafted to make the verifier hang or overflow: every number in a
+//! segment record comes from the file, so a walk over a claimed range is
+//! bounded by the rows present and every sum is checked.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use worklog_ledger::{Anomaly, AnomalyClass, Role, SecretKey, Verifier, VerifyReport, read_record};
+
+use crate::common::*;
+
+fn built_store() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    build_store(&store);
+    (dir, store)
+}
+
+/// Verifies `store` on a thread of its own; `None` when it has not
+/// finished within `limit` (a hang fails the test instead of the CI job).
+fn verify_within(store: &Path, limit: Duration) -> Option<VerifyReport> {
+    let (sender, receiver) = mpsc::channel();
+    let store = store.to_path_buf();
+    std::thread::spawn(move || {
+        let report = Verifier::new(&keyring()).verify(&store).unwrap();
+        let _ = sender.send(report);
+    });
+    receiver.recv_timeout(limit).ok()
+}
+
+/// How long verifying the untouched store takes here, and that it is clean.
+fn baseline(store: &Path) -> Duration {
+    let started = Instant::now();
+    let report = Verifier::new(&keyring()).verify(store).unwrap();
+    assert!(report.is_clean(), "the untouched store must verify clean");
+    started.elapsed()
+}
+
+fn rel(store: &Path, path: &Path) -> String {
+    path.strip_prefix(store)
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn found<'a>(report: &'a VerifyReport, class: AnomalyClass) -> Vec<&'a Anomaly> {
+    report.anomalies().filter(|a| a.class == class).collect()
+}
+
+#[test]
+fn a_record_under_an_unknown_key_claiming_seqs_up_to_2_64_is_diagnosed_in_bounded_time() {
+    let (_dir, store) = built_store();
+    let clean = baseline(&store);
+    let segs = segments(&store, "PC-0002");
+    let target = segs.last().unwrap();
+    let (rows, mut kv) = read_segment(target);
+    let mut record = read_record(target).unwrap();
+    let real_last = record.last_seq;
+    // Claims every seq from its first to u64::MAX, self-consistently,
+    // signed by a key the keyring does not hold.
+    record.last_seq = u64::MAX;
+    record.row_count = u64::MAX - record.first_seq + 1;
+    record.seal(&SecretKey::from_seed(Role::Device, "PC-0002", [9u8; 32]));
+    replace_record(&mut kv, &record);
+    write_segment(target, &rows, kv);
+
+    // A second is the bound; the untouched store's time here is
+    // added so that a slow machine does not fail it.
+    let limit = Duration::from_secs(1) + clean * 3;
+    let report = verify_within(&store, limit)
+        .unwrap_or_else(|| panic!("verification did not finish within {limit:?}"));
+    let file = rel(&store, target);
+    let unknown = found(&report, AnomalyClass::UnknownKey);
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert_eq!(unknown[0].file.as_deref(), Some(file.as_str()));
+    let deleted = found(&report, AnomalyClass::RowDeleted);
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    assert_eq!(
+        (deleted[0].file.as_deref(), deleted[0].seq),
+        (Some(file.as_str()), Some((real_last + 1, u64::MAX)))
+    );
+}
+
+#[test]
+fn a_signed_range_ending_at_u64_max_is_reported_not_overflowed() {
+    let (_dir, store) = built_store();
+    let clean = baseline(&store);
+    let segs = segments(&store, "PC-0003");
+    // A middle segment, so that the chain goes on after the claimed end.
+    let target = &segs[segs.len() / 2];
+    let (rows, mut kv) = read_segment(target);
+    let mut record = read_record(target).unwrap();
+    let real_last = record.last_seq;
+    // The device's own key signs a range its rows do not fill (only a key
+    // holder can); `row_count` and the Merkle root still match the rows.
+    record.last_seq = u64::MAX;
+    record.seal(&device_key("PC-0003"));
+    replace_record(&mut kv, &record);
+    write_segment(target, &rows, kv);
+
+    let limit = Duration::from_secs(1) + clean * 3;
+    let report = verify_within(&store, limit)
+        .unwrap_or_else(|| panic!("verification did not finish (or panicked) within {limit:?}"));
+    let file = rel(&store, target);
+    let deleted = found(&report, AnomalyClass::RowDeleted);
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    assert_eq!(
+        (deleted[0].file.as_deref(), deleted[0].seq),
+        (Some(file.as_str()), Some((real_last + 1, u64::MAX)))
+    );
+    // Nothing is counted as verified that was not.
+    let device = report
+        .devices
+        .iter()
+        .find(|d| d.device_id == "PC-0003")
+        .unwrap();
+    assert!(device.rows_verified < real_last, "{}", device.rows_verified);
+}
