@@ -44,7 +44,7 @@ fn rel(store: &Path, path: &Path) -> String {
         .into_owned()
 }
 
-fn found<'a>(report: &'a VerifyReport, class: AnomalyClass) -> Vec<&'a Anomaly> {
+fn found(report: &VerifyReport, class: AnomalyClass) -> Vec<&Anomaly> {
     report.anomalies().filter(|a| a.class == class).collect()
 }
 
