@@ -105,38 +105,65 @@ pub struct AnchorLogProblem {
 pub struct AnchorLog {
     path: PathBuf,
     entries: Vec<Anchor>,
+    /// The file line (1-based) of each entry.
+    lines: Vec<usize>,
+    /// Lines that are not anchor entries.
+    unparsed: Vec<AnchorLogProblem>,
 }
 
 impl AnchorLog {
-    /// Opens a log (an absent file is an empty log). Entries are parsed,
-    /// not yet checked: see [`AnchorLog::check`].
+    /// Opens a log to append to (an absent file is an empty log). Entries
+    /// are parsed, not yet checked: see [`AnchorLog::check`]. The lines
+    /// that do not parse are returned, and [`AnchorLog::check`] reports
+    /// them too.
     pub fn open(path: &Path) -> Result<(Self, Vec<AnchorLogProblem>)> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(Error::io(path, e)),
-        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Self::parse(path, &text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::parse(path, "")),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// Opens a log to verify against: an absent file is an error, for
+    /// verifying against a log that is not there would switch the anchor
+    /// checks off without a word.
+    pub fn open_existing(path: &Path) -> Result<(Self, Vec<AnchorLogProblem>)> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Self::parse(path, &text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::format(
+                path,
+                "the anchor log does not exist: give the path of the anchor log, or none to verify without anchors",
+            )),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    fn parse(path: &Path, text: &str) -> (Self, Vec<AnchorLogProblem>) {
         let mut entries = Vec::new();
-        let mut problems = Vec::new();
+        let mut lines = Vec::new();
+        let mut unparsed = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
             match serde_json::from_str::<Anchor>(line) {
-                Ok(entry) => entries.push(entry),
-                Err(e) => problems.push(AnchorLogProblem {
+                Ok(entry) => {
+                    entries.push(entry);
+                    lines.push(i + 1);
+                }
+                Err(e) => unparsed.push(AnchorLogProblem {
                     line: i + 1,
                     reason: format!("not an anchor entry: {e}"),
                 }),
             }
         }
-        Ok((
-            AnchorLog {
-                path: path.to_owned(),
-                entries,
-            },
-            problems,
-        ))
+        let log = AnchorLog {
+            path: path.to_owned(),
+            entries,
+            lines,
+            unparsed: unparsed.clone(),
+        };
+        (log, unparsed)
     }
 
     /// The entries, in log order.
@@ -145,13 +172,15 @@ impl AnchorLog {
     }
 
     /// Checks the chain and signatures; returns the entries that hold and
-    /// the problems. An entry after a break in the chain is not trusted.
+    /// the problems, by file line: every line that is not an anchor entry
+    /// (a damaged last line too), and the first break in the chain. An
+    /// entry after a break in the chain is not trusted.
     pub fn check(&self, keyring: &Keyring) -> (Vec<Anchor>, Vec<AnchorLogProblem>) {
         let mut good = Vec::new();
-        let mut problems = Vec::new();
+        let mut problems = self.unparsed.clone();
         let mut prev = hex::encode(anchor_genesis());
         for (i, entry) in self.entries.iter().enumerate() {
-            let line = i + 1;
+            let line = self.lines.get(i).copied().unwrap_or(i + 1);
             let mut fail = |reason: String| problems.push(AnchorLogProblem { line, reason });
             if entry.index != i as u64 {
                 fail(format!(
@@ -188,6 +217,7 @@ impl AnchorLog {
             prev = entry.entry_hash.clone();
             good.push(entry.clone());
         }
+        problems.sort_by_key(|p| p.line);
         (good, problems)
     }
 
@@ -227,6 +257,15 @@ impl AnchorLog {
                 ),
             ));
         }
+        if let Some(bad) = self.unparsed.first() {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "line {} is not an anchor entry ({}): the log is damaged; keep it as evidence and start a new log rather than append to it",
+                    bad.line, bad.reason
+                ),
+            ));
+        }
         let prev = self
             .entries
             .last()
@@ -258,6 +297,10 @@ impl AnchorLog {
         file.write_all(line.as_bytes())
             .map_err(|e| Error::io(&self.path, e))?;
         file.sync_data().map_err(|e| Error::io(&self.path, e))?;
+        // Its line: after the last line read or appended (blank lines the
+        // file may end with are not counted; only problems cite lines).
+        let line = self.lines.last().copied().unwrap_or(0) + 1;
+        self.lines.push(line);
         self.entries.push(entry.clone());
         Ok(entry)
     }

@@ -86,7 +86,7 @@ pub fn audit(config: &AuditConfig, progress: &(dyn Fn(Step) + Sync)) -> Result<A
     ));
     let keyring = worklog_ledger::Keyring::load_dir(&config.keys)?;
     let anchor_log = match &config.anchors {
-        Some(path) => Some(worklog_ledger::AnchorLog::open(path)?.0),
+        Some(path) => Some(worklog_ledger::AnchorLog::open_existing(path)?.0),
         None => None,
     };
     let mut verifier = worklog_ledger::Verifier::new(&keyring);

@@ -126,6 +126,55 @@ fn verify_exits_1_and_locates_a_deleted_segment() {
 }
 
 #[test]
+fn verify_refuses_a_missing_anchor_log_and_reports_a_damaged_last_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_eq!(demo(&out).status.code(), Some(0));
+    let (store, keys) = (out.join("store"), out.join("keys"));
+    let verify = |anchors: &Path| {
+        worklog(&[
+            "verify",
+            "--store",
+            store.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            "--anchors",
+            anchors.to_str().unwrap(),
+            "--json",
+        ])
+    };
+    // A log that is not there would switch the anchor checks off.
+    let run = verify(&out.join("anchor-typo.jsonl"));
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("anchor-typo.jsonl") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+    // A last line cut short (the one that covers the newest head).
+    let anchors = out.join("anchors.jsonl");
+    let log = std::fs::read_to_string(&anchors).unwrap();
+    let lines = log.lines().count();
+    std::fs::write(
+        &anchors,
+        format!("{log}{{\"index\":{lines},\"device_id\":\"PC-00"),
+    )
+    .unwrap();
+    let run = verify(&anchors);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let broken = &report["store_anomalies"][0];
+    assert_eq!(broken["class"], "anchor_log_broken", "{report}");
+    assert!(
+        broken["file"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("anchors.jsonl:{}", lines + 1)),
+        "{broken}"
+    );
+}
+
+#[test]
 fn a_missing_store_is_a_usage_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let run = worklog(&[

@@ -37,6 +37,55 @@ fn exported_heads_anchor_and_match() {
 }
 
 #[test]
+fn a_damaged_line_is_reported_where_it_is_and_nothing_is_appended_after_it() {
+    let dir = store();
+    let store = dir.path().join("store");
+    let log_path = dir.path().join("anchors.jsonl");
+    let (mut log, _) = AnchorLog::open(&log_path).unwrap();
+    let claims = export_heads(&store).unwrap();
+    for claim in &claims[..3] {
+        log.anchor(claim, &keyring(), &authority_key(), 1).unwrap();
+    }
+    // The last line cut short, as a crash or an editor would leave it.
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::write(&log_path, &text[..text.len() - 40]).unwrap();
+    let (mut log, unparsed) = AnchorLog::open(&log_path).unwrap();
+    assert_eq!(unparsed.len(), 1);
+    assert_eq!(unparsed[0].line, 3);
+    let (good, problems) = log.check(&keyring());
+    assert_eq!(good.len(), 2);
+    assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [3]);
+    let report = Verifier::new(&keyring())
+        .anchors(&log, "anchors.jsonl")
+        .verify(&store)
+        .unwrap();
+    let broken: Vec<_> = report
+        .store_anomalies
+        .iter()
+        .filter(|a| a.class == AnomalyClass::AnchorLogBroken)
+        .collect();
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert_eq!(broken[0].file.as_deref(), Some("anchors.jsonl:3"));
+    // Appending after the damage would chain a new entry to an entry
+    // nobody can check.
+    let refused = log.anchor(&claims[3], &keyring(), &authority_key(), 2);
+    assert!(
+        matches!(&refused, Err(Error::Format { reason, .. }) if reason.contains("line 3")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log_path).unwrap(),
+        text[..text.len() - 40]
+    );
+    // Verifying against a log that is not there is an error, not a pass
+    // without anchors.
+    assert!(matches!(
+        AnchorLog::open_existing(&dir.path().join("typo.jsonl")),
+        Err(Error::Format { .. })
+    ));
+}
+
+#[test]
 fn altered_or_removed_anchor_entries_break_the_log() {
     let dir = store();
     let store = dir.path().join("store");
