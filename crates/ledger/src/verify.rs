@@ -21,7 +21,7 @@ use crate::error::{Result, chain};
 use crate::keys::Keyring;
 use crate::merkle::{self, Hash};
 use crate::record::{SegmentRecord, genesis_head, parse_hash};
-use crate::segment::{DIGEST_COLUMN, DIGEST_LEN, record_from_metadata};
+use crate::segment::{DIGEST_COLUMN, DIGEST_LEN, record_from_metadata, segment_schema};
 use crate::store::{CHECKPOINT_FILE, list_devices, list_segments, segment_file_name};
 
 /// The kind of an anomaly.
@@ -385,6 +385,16 @@ impl<'a> Verifier<'a> {
                 AnomalyClass::SegmentForged,
                 "segment record altered: its head does not match its fields".into(),
             ))
+        } else if record.row_count == 0 || record.last_seq < record.first_seq {
+            // The writer never commits an empty segment; a signed one can
+            // only come from a key holder moving the head without events.
+            Some((
+                AnomalyClass::SegmentForged,
+                format!(
+                    "segment with no rows (seq {}..={}, {} rows): the writer never writes one",
+                    record.first_seq, record.last_seq, record.row_count
+                ),
+            ))
         } else {
             match self.keyring.device(device) {
                 None => Some((
@@ -421,7 +431,13 @@ impl<'a> Verifier<'a> {
             }
         }
 
-        match read_rows(builder) {
+        let rows = match unsigned_column(&builder) {
+            Some(column) => Err(format!(
+                "schema-invalid: column {column:?} is not in the segment schema (unsigned data beside the evidence)"
+            )),
+            None => read_rows(builder),
+        };
+        match rows {
             Err(e) => {
                 check.trusted = false;
                 let a = anomaly(&check, AnomalyClass::FileUnreadable, range, first_ts, e);
@@ -796,6 +812,20 @@ pub(crate) struct Rows {
     pub leaves: Vec<Hash>,
     pub digests: Vec<[u8; DIGEST_LEN]>,
     pub canonical_bytes: u64,
+}
+
+/// A column of the file that the segment schema does not have: the rows'
+/// digests and the Merkle root cover only the schema's columns, so such a
+/// column would sit unsigned beside the evidence for any reader of the
+/// files.
+fn unsigned_column(builder: &ParquetRecordBatchReaderBuilder<File>) -> Option<String> {
+    let expected = segment_schema();
+    builder
+        .schema()
+        .fields()
+        .iter()
+        .find(|f| expected.field_with_name(f.name()).is_err())
+        .map(|f| f.name().clone())
 }
 
 fn read_rows(builder: ParquetRecordBatchReaderBuilder<File>) -> std::result::Result<Rows, String> {

@@ -5,13 +5,15 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{FixedSizeBinaryArray, RecordBatch};
+use arrow_array::{FixedSizeBinaryArray, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use worklog_ledger::{
-    DIGEST_COLUMN, Durability, Keyring, Role, SecretKey, SegmentWriter, segment_schema, store,
+    DIGEST_COLUMN, DIGEST_LEN, Durability, Keyring, Role, SecretKey, SegmentWriter, segment_schema,
+    store,
 };
 use worklog_schema::{Event, batch_to_events, events_to_batch};
 use worklog_synth::{Fleet, FleetConfig};
@@ -112,18 +114,48 @@ pub fn read_segment(path: &Path) -> (Vec<(Event, Vec<u8>)>, Vec<KeyValue>) {
 /// Rewrites a segment file with these rows and metadata, as an attacker
 /// without the key would (the signed record is carried over unchanged).
 pub fn write_segment(path: &Path, rows: &[(Event, Vec<u8>)], kv: Vec<KeyValue>) {
+    write_segment_columns(path, rows, kv, None);
+}
+
+/// [`write_segment`] with one more (text) column than the segment schema.
+pub fn write_segment_with_extra_column(
+    path: &Path,
+    rows: &[(Event, Vec<u8>)],
+    kv: Vec<KeyValue>,
+    column: &str,
+) {
+    write_segment_columns(path, rows, kv, Some(column));
+}
+
+fn write_segment_columns(
+    path: &Path,
+    rows: &[(Event, Vec<u8>)],
+    kv: Vec<KeyValue>,
+    extra: Option<&str>,
+) {
     let events: Vec<Event> = rows.iter().map(|(e, _)| e.clone()).collect();
     let batch = events_to_batch(&events).unwrap();
-    let digests =
-        FixedSizeBinaryArray::try_from_iter(rows.iter().map(|(_, d)| d.as_slice())).unwrap();
+    // Sized explicitly, so that a segment with no rows can be written too.
+    let digests = FixedSizeBinaryArray::try_from_sparse_iter_with_size(
+        rows.iter().map(|(_, d)| Some(d.as_slice())),
+        DIGEST_LEN as i32,
+    )
+    .unwrap();
     let mut columns = batch.columns().to_vec();
     columns.push(Arc::new(digests));
-    let batch = RecordBatch::try_new(segment_schema(), columns).unwrap();
+    let base = segment_schema();
+    let mut fields: Vec<Field> = base.fields().iter().map(|f| f.as_ref().clone()).collect();
+    if let Some(name) = extra {
+        fields.push(Field::new(name, DataType::Utf8, true));
+        columns.push(Arc::new(StringArray::from(vec![Some("HQ"); rows.len()])));
+    }
+    let schema = Arc::new(Schema::new_with_metadata(fields, base.metadata().clone()));
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
     let props = WriterProperties::builder()
         .set_key_value_metadata(Some(kv))
         .build();
     let mut writer =
-        ArrowWriter::try_new(File::create(path).unwrap(), segment_schema(), Some(props)).unwrap();
+        ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(props)).unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
 }

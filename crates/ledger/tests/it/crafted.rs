@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use worklog_ledger::{Anomaly, AnomalyClass, Role, SecretKey, Verifier, VerifyReport, read_record};
+use worklog_ledger::{
+    Anomaly, AnomalyClass, Role, SecretKey, Verifier, VerifyReport, read_record, store,
+};
 
 use crate::common::*;
 
@@ -116,4 +118,64 @@ fn a_signed_range_ending_at_u64_max_is_reported_not_overflowed() {
         .find(|d| d.device_id == "PC-0003")
         .unwrap();
     assert!(device.rows_verified < real_last, "{}", device.rows_verified);
+}
+
+#[test]
+fn an_empty_segment_signed_after_the_last_one_is_forged() {
+    let (_dir, store) = built_store();
+    baseline(&store);
+    let segs = segments(&store, "PC-0004");
+    let last = segs.last().unwrap();
+    let (_, mut kv) = read_segment(last);
+    let previous = read_record(last).unwrap();
+    // What a key holder can sign: the chain moved on by a segment that
+    // holds no events (the head changes, nothing else does).
+    let mut record = previous.clone();
+    record.segment_no += 1;
+    record.first_seq = previous.last_seq + 1;
+    record.row_count = 0;
+    record.first_ts = previous.last_ts;
+    record.prev_head = previous.head.clone();
+    // RFC 6962: the hash of an empty tree is SHA-256 of nothing.
+    record.merkle_root = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into();
+    record.seal(&device_key("PC-0004"));
+    replace_record(&mut kv, &record);
+    let path = last.with_file_name(store::segment_file_name(record.first_seq));
+    write_segment(&path, &[], kv);
+
+    let report = Verifier::new(&keyring()).verify(&store).unwrap();
+    let all: Vec<&Anomaly> = report.anomalies().collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(
+        (all[0].class, all[0].file.as_deref(), all[0].seq),
+        (
+            AnomalyClass::SegmentForged,
+            Some(rel(&store, &path).as_str()),
+            Some((previous.last_seq + 1, previous.last_seq))
+        )
+    );
+}
+
+#[test]
+fn a_column_outside_the_segment_schema_is_reported() {
+    let (_dir, store) = built_store();
+    baseline(&store);
+    let segs = segments(&store, "PC-0005");
+    let target = &segs[1];
+    let record = read_record(target).unwrap();
+    let (rows, kv) = read_segment(target);
+    write_segment_with_extra_column(target, &rows, kv, "approved_by");
+
+    let report = Verifier::new(&keyring()).verify(&store).unwrap();
+    let all: Vec<&Anomaly> = report.anomalies().collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(
+        (all[0].class, all[0].file.as_deref(), all[0].seq),
+        (
+            AnomalyClass::FileUnreadable,
+            Some(rel(&store, target).as_str()),
+            Some((record.first_seq, record.last_seq))
+        )
+    );
+    assert!(all[0].detail.contains("approved_by"), "{}", all[0].detail);
 }
