@@ -59,6 +59,7 @@ pub use anchor::{Anchor, AnchorLog, AnchorLogProblem, HeadClaim, export_heads};
 pub use canonical::{ROW_DOMAIN, RowEncoder, Scratch, ShapeError};
 pub use checkpoint::{CHECKPOINT_FORMAT, PruneCheckpoint, prune};
 pub use error::{Error, Result, chain};
+pub use journal::Quarantined;
 pub use keys::{Keyring, PublicKey, Role, SecretKey};
 pub use proof::{InclusionProof, ProofRejected, event_leaf_hash, prove};
 pub use record::{

@@ -7,7 +7,7 @@ use worklog_schema::{Event, SCHEMA_VERSION, Timestamp};
 
 use crate::checkpoint::PruneCheckpoint;
 use crate::error::{Error, Result};
-use crate::journal::Journal;
+use crate::journal::{self, Journal, Quarantined};
 use crate::keys::{Role, SecretKey};
 use crate::merkle::Hash;
 use crate::record::{FORMAT, SegmentRecord, genesis_head, parse_hash};
@@ -99,7 +99,8 @@ impl SegmentWriterBuilder {
                 (checkpoint.cut_seq + 1, head, checkpoint.cut_segment_no + 1);
         }
 
-        let (journal, replay) = Journal::open(&dir.join(JOURNAL_FILE))?;
+        let journal_path = dir.join(JOURNAL_FILE);
+        let (journal, replay, damaged) = Journal::open(&journal_path)?;
         let mut writer = SegmentWriter {
             device_id,
             dir,
@@ -115,17 +116,35 @@ impl SegmentWriterBuilder {
             buffered_bytes: 0,
             oldest: None,
             journal,
+            replayed: 0,
+            quarantined: damaged.into_iter().collect(),
         };
-        for event in replay {
+        let mut replay = replay.into_iter();
+        while let Some(event) = replay.next() {
             // Events already in a committed segment (a crash after the
             // rename, before the journal was emptied) are skipped.
             if event.seq < writer.next_seq {
                 continue;
             }
             if event.seq != writer.next_seq || event.device_id != writer.device_id {
+                // Not this chain's next event: kept, not replayed (the
+                // journal is emptied at the next commit).
+                let reason = format!(
+                    "journal events from seq {} of device {:?} do not follow seq {} of device {:?}",
+                    event.seq, event.device_id, writer.next_seq, writer.device_id
+                );
+                let mut lines = Vec::new();
+                for event in std::iter::once(event).chain(replay.by_ref()) {
+                    serde_json::to_writer(&mut lines, &event)
+                        .map_err(|e| Error::format(&journal_path, e.to_string()))?;
+                    lines.push(b'\n');
+                }
+                let kept = journal::quarantine(&journal_path, 0, &lines, reason)?;
+                writer.quarantined.push(kept);
                 break;
             }
             writer.buffer_event(event);
+            writer.replayed += 1;
         }
         Ok(writer)
     }
@@ -173,6 +192,8 @@ pub struct SegmentWriter {
     buffered_bytes: usize,
     oldest: Option<Instant>,
     journal: Journal,
+    replayed: usize,
+    quarantined: Vec<Quarantined>,
 }
 
 fn now_micros() -> i64 {
@@ -192,6 +213,21 @@ impl SegmentWriter {
             max_age: Duration::from_secs(15 * 60),
             durability: Durability::Sync,
         }
+    }
+
+    /// Events of the journal put back into the buffer when the writer
+    /// opened (acknowledged before a crash, not yet in a segment).
+    pub fn replayed(&self) -> usize {
+        self.replayed
+    }
+
+    /// What the journal held that could not be replayed when the writer
+    /// opened (damaged frames and what followed them, or events that do
+    /// not continue the chain), each kept whole in a quarantine file beside
+    /// the journal. A crash in the middle of a write leaves a torn last
+    /// frame, which is kept here too (its events were not yet acknowledged).
+    pub fn quarantined(&self) -> &[Quarantined] {
+        &self.quarantined
     }
 
     /// The device this writer writes for.

@@ -53,6 +53,9 @@ pub struct IngestReport {
     pub rejected: u64,
     /// Per device: first and last sequence number assigned.
     pub devices: BTreeMap<String, (u64, u64)>,
+    /// What device journals held that their writers could not replay when
+    /// they opened (damage after a crash), each kept in a quarantine file.
+    pub quarantined: Vec<worklog_ledger::Quarantined>,
 }
 
 /// One rejected line, as written to the reject file (JSON Lines).
@@ -249,6 +252,11 @@ impl Sink {
         }
         if !self.writers.contains_key(&device) {
             let writer = self.open(&device)?;
+            if let Ok(writer) = &writer {
+                self.report
+                    .quarantined
+                    .extend(writer.quarantined().iter().cloned());
+            }
             self.writers.insert(device.clone(), writer);
         }
         let writer = match self.writers.get_mut(&device) {

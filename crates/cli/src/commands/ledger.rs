@@ -42,6 +42,14 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
             String::new()
         }
     ))?;
+    for kept in &report.quarantined {
+        eprintln!(
+            "warning: {}; kept in {} ({} bytes): recover the events from it, or keep it as evidence",
+            kept.reason,
+            kept.path.display(),
+            kept.bytes
+        );
+    }
     if report.rejected > 0 {
         // The reject file holds every line with its reason; name
         // the first here so a batch log shows what went wrong.

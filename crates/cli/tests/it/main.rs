@@ -392,6 +392,40 @@ fn ingest_rejects_the_lines_of_a_device_whose_chain_cannot_continue_and_takes_th
     );
 }
 
+#[test]
+fn ingest_keeps_and_names_a_damaged_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let line = |minute: u32| {
+        format!(
+            r#"{{"ts":"2026-10-05T09:{minute:02}:00+09:00","utc_offset_min":540,"device_id":"PC-0401","user_name":"u","kind":"session","op":"logon"}}"#
+        )
+    };
+    let first = dir.path().join("first.jsonl");
+    std::fs::write(&first, line(0)).unwrap();
+    assert_eq!(ingest(&first, &store, &keys).status.code(), Some(0));
+    // A journal left by a crashed agent whose first frame is damaged.
+    let partition = store.join("device_id=PC-0401");
+    let damaged = b"\0\0\0\x05\xde\xad\xbe\xef{bad}then more acknowledged bytes";
+    std::fs::write(partition.join("_journal.wal"), damaged).unwrap();
+    let second = dir.path().join("second.jsonl");
+    std::fs::write(&second, line(1)).unwrap();
+    let run = ingest(&second, &store, &keys);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("warning: journal bytes 0..") && stderr.contains("quarantine"),
+        "{stderr}"
+    );
+    let kept: Vec<_> = std::fs::read_dir(&partition)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("quarantine"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), damaged);
+}
+
 /// Bad invocations and inputs: each exits 2 with a message that names the
 /// problem. Paths under the temporary folder print as `<tmp>`.
 #[test]
