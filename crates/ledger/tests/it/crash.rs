@@ -18,7 +18,7 @@ use worklog_synth::Rng;
 use crate::common::*;
 
 /// How many times the writer is killed.
-const KILLS: usize = 60;
+const KILLS: usize = 200;
 const STORE_VAR: &str = "WORKLOG_CRASH_STORE";
 const ROUND_VAR: &str = "WORKLOG_CRASH_ROUND";
 
