@@ -142,6 +142,11 @@ pub struct DeviceReport {
     pub head: Option<String>,
     /// Anchors whose head the chain matches.
     pub anchors_matched: u64,
+    /// When the newest anchor the chain matched was made (`anchored_at`,
+    /// µs since the epoch, UTC): the head office saw the chain's head then,
+    /// so events logged before it cannot have been cut or rewritten
+    /// since; for events after it, that is not excluded.
+    pub newest_anchor_at: Option<i64>,
     /// Sequence numbers up to this were pruned under a valid checkpoint.
     pub pruned_through: Option<u64>,
     /// Everything wrong, ordered by location.
@@ -737,7 +742,10 @@ impl<'a> Verifier<'a> {
             }
             let ends_here = accepted.iter().find(|(_, r)| r.last_seq == anchor.seq);
             match ends_here {
-                Some((_, record)) if record.head == anchor.head => report.anchors_matched += 1,
+                Some((_, record)) if record.head == anchor.head => {
+                    report.anchors_matched += 1;
+                    report.newest_anchor_at = report.newest_anchor_at.max(Some(anchor.anchored_at));
+                }
                 Some((rel, record)) => report.anomalies.push(Anomaly {
                     class: AnomalyClass::ChainRewritten,
                     device_id: report.device_id.clone(),

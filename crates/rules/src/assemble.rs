@@ -87,7 +87,24 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
     };
     let verdicts = verdict::device_verdicts(pack, &devices, &findings, &failed, &evidence);
     let rollups = verdict::rollups(&pack.catalog, &verdicts);
-    let log_checks = verdict::log_checks(pack, &devices, &findings, analyzer.verification);
+    let anchoring = verdict::Anchoring {
+        interval_us: i64::from(analyzer.settings.anchor_interval_hours)
+            .saturating_mul(3_600_000_000),
+        interval_hours: analyzer.settings.anchor_interval_hours,
+        period_end_us: analyzer.period.end_utc_us,
+        service_ends: analyzer
+            .policy
+            .devices
+            .iter()
+            .filter_map(|d| {
+                let (first, last) = crate::tables::service_days_of(d, &analyzer.period)?;
+                let (_, end) = analyzer.period.utc_bounds_of_days(first, last)?;
+                Some((d.device_id.clone(), end))
+            })
+            .collect(),
+    };
+    let log_checks =
+        verdict::log_checks(pack, &devices, &findings, analyzer.verification, &anchoring);
     let (waived, findings): (Vec<Finding>, Vec<Finding>) =
         findings.into_iter().partition(|f| f.waived_by.is_some());
     problems.sort_by(|a, b| {

@@ -262,12 +262,45 @@ pub(crate) fn rollups(catalog: &Catalog, verdicts: &[DeviceVerdict]) -> Vec<Roll
     out
 }
 
+/// How fresh anchors must be: the policy's anchoring interval and, per
+/// device, the end of its service in the period (the period's end for a
+/// device outside the inventory).
+pub(crate) struct Anchoring {
+    /// `anchor_interval_hours`, in µs.
+    pub interval_us: i64,
+    /// The hours, for the texts.
+    pub interval_hours: u32,
+    /// The period's end (UTC µs, excluded).
+    pub period_end_us: i64,
+    /// Inventory devices' end of service within the period (UTC µs).
+    pub service_ends: BTreeMap<String, i64>,
+}
+
+impl Anchoring {
+    /// Whether `device`'s newest anchor was made more than the interval
+    /// before its last event or the end of its service in the period: then
+    /// a truncation or rewrite after that anchor cannot be excluded.
+    fn is_stale(&self, device: &worklog_ledger::DeviceReport) -> bool {
+        let Some(anchored_at) = device.newest_anchor_at else {
+            return false; // no anchor at all: reported as such
+        };
+        let end = self
+            .service_ends
+            .get(&device.device_id)
+            .copied()
+            .unwrap_or(self.period_end_us);
+        let last_event = device.time_span.map_or(i64::MIN, |(_, last)| last.0);
+        end.max(last_event).saturating_sub(anchored_at) > self.interval_us
+    }
+}
+
 /// The four log-management requirements (FSA guideline §2.3.4.2).
 pub(crate) fn log_checks(
     pack: &RulePack,
     devices: &[DeviceSummary],
     findings: &[Finding],
     verification: Option<&VerifyReport>,
+    anchoring: &Anchoring,
 ) -> Vec<LogCheck> {
     let mut checks = Vec::with_capacity(4);
 
@@ -440,10 +473,20 @@ pub(crate) fn log_checks(
         .filter(|d| d.anchors_matched == 0)
         .map(|d| d.device_id.clone())
         .collect();
+    // Anchored, but not since the interval before the device's last event
+    // or the end of the period: the part after the anchor is not checked.
+    let stale: Vec<String> = report
+        .devices
+        .iter()
+        .filter(|d| anchoring.is_stale(d))
+        .map(|d| d.device_id.clone())
+        .collect();
     let (tamper_status, devices_concerned) = if !tampered.is_empty() || store_level > 0 {
         (CheckStatus::Problem, tampered.clone())
-    } else if !unanchored.is_empty() {
-        (CheckStatus::NeedsReview, unanchored.clone())
+    } else if !unanchored.is_empty() || !stale.is_empty() {
+        let mut concerned: Vec<String> = unanchored.iter().chain(&stale).cloned().collect();
+        concerned.sort();
+        (CheckStatus::NeedsReview, concerned)
     } else {
         (CheckStatus::Ok, Vec::new())
     };
@@ -466,6 +509,17 @@ pub(crate) fn log_checks(
         detail_ja += &format!(
             "。アンカーのない端末 {} 台は、末尾の切り詰めと鍵保有者による書き換えを検証できていない(要確認)",
             unanchored.len()
+        );
+    }
+    if !stale.is_empty() {
+        let hours = anchoring.interval_hours;
+        detail_en += &format!(
+            "; for {} device(s) the newest anchor was made more than {hours} hours (the policy's anchoring interval) before the device's last event or the end of the period: truncation and rewrite after it not checked",
+            stale.len()
+        );
+        detail_ja += &format!(
+            "。最新のアンカーが最終イベントまたは期間末より {hours} 時間(ポリシーのアンカー間隔)以上前の端末 {} 台は、それ以降の切り詰め・書き換えを検証できていない(要確認)",
+            stale.len()
         );
     }
     checks.push(LogCheck {

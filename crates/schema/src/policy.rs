@@ -97,6 +97,20 @@ pub struct Settings {
     /// item needs. 1–100; default 80.
     #[serde(default = "default_weekly_coverage")]
     pub evidence_min_weekly_coverage_pct: u32,
+    /// How often the head office anchors every device's chain head, at
+    /// most, in hours (default 24). A device whose newest anchor covers
+    /// events more than this before its last event or the period's end
+    /// is reported: a truncation or rewrite after that anchor cannot be
+    /// excluded.
+    #[serde(default = "default_anchor_interval")]
+    pub anchor_interval_hours: u32,
+}
+
+/// The default of [`Settings::anchor_interval_hours`]: daily anchoring.
+pub const DEFAULT_ANCHOR_INTERVAL_HOURS: u32 = 24;
+
+fn default_anchor_interval() -> u32 {
+    DEFAULT_ANCHOR_INTERVAL_HOURS
 }
 
 /// The default of [`Settings::evidence_min_weekly_coverage_pct`].
@@ -565,6 +579,7 @@ fn load_settings(path: &Path, errors: &mut Vec<PolicyError>) -> Option<Settings>
             settings.remote_lock_limit_minutes,
         ),
         ("log_gap_hours", settings.log_gap_hours),
+        ("anchor_interval_hours", settings.anchor_interval_hours),
         ("bulk_copy_files", settings.bulk_copy_files),
         ("bulk_copy_minutes", settings.bulk_copy_minutes),
         ("customer_burst_files", settings.customer_burst_files),

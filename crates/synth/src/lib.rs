@@ -613,6 +613,7 @@ fn build_policy(profiles: &[Profile], media_approvals: Vec<MediaApproval>) -> Po
         customer_burst_minutes: 10,
         customer_path_prefix: CUSTOMER_PREFIX.into(),
         evidence_min_weekly_coverage_pct: worklog_schema::policy::DEFAULT_WEEKLY_COVERAGE_PCT,
+        anchor_interval_hours: worklog_schema::policy::DEFAULT_ANCHOR_INTERVAL_HOURS,
     };
     let networks = vec![
         Network {

@@ -445,3 +445,71 @@ fn a_cut_segment_never_turns_a_failure_into_a_pass() {
     assert_eq!(retention.devices, vec!["L-CUT".to_owned()]);
     assert_eq!(check(&seen.analysis, "tamper").status, CheckStatus::Problem);
 }
+
+/// Anchor freshness (`anchor_interval_hours`, default 24): a device whose
+/// newest anchor was made in the first week, while it logged for another
+/// week, could have had that week cut or rewritten by its key holder
+/// without any anchor showing it — as when someone removes the anchor
+/// log's last line together with the device's last segment. The tamper
+/// check says so; a device anchored after the period holds.
+#[test]
+fn an_anchor_older_than_the_policy_interval_is_not_taken_as_cover() {
+    use worklog::ledger::{AnchorLog, Keyring, Role, SecretKey, export_heads};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (store, keys, policy) = (dir.join("store"), dir.join("keys"), dir.join("policy"));
+    write_policy(&policy, &[("D-OLD", false), ("D-NEW", false)], &[]);
+    let days = period_days();
+    let (week1, week2) = days.split_at(7);
+    let week = |days: &[chrono::NaiveDate]| {
+        let mut events = Vec::new();
+        for d in days.iter().filter(|d| is_working_day(**d)) {
+            events.extend(working_day("D-OLD", "u-old", *d, &Routine::desktop()));
+            events.extend(working_day("D-NEW", "u-new", *d, &Routine::desktop()));
+        }
+        events
+    };
+    let authority = SecretKey::generate(Role::Authority, "hq").unwrap();
+    let anchor_at = |devices: &[&str], at_us: i64| {
+        let keyring = Keyring::load_dir(&keys).unwrap();
+        let (mut log, _) = AnchorLog::open(&dir.join("anchors.jsonl")).unwrap();
+        for claim in export_heads(&store).unwrap() {
+            if devices.contains(&claim.record.device_id.as_str()) {
+                log.anchor(&claim, &keyring, &authority, at_us).unwrap();
+            }
+        }
+    };
+
+    ingest(dir, "week1", &week(week1), &store, &keys);
+    authority.public().write(&keys.join("hq.pub")).unwrap();
+    // Both anchored at the start of the second week (00:00 UTC)...
+    let week2_start = week2[0]
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_micros();
+    anchor_at(&["D-OLD", "D-NEW"], week2_start);
+    ingest(dir, "week2", &week(week2), &store, &keys);
+    // ... and only D-NEW again after the period.
+    anchor_at(&["D-NEW"], 1_800_000_000_000_000);
+
+    let out = audit(
+        &store,
+        &keys,
+        Some(dir.join("anchors.jsonl")),
+        &policy,
+        &dir.join("audit"),
+    );
+    // Nothing is wrong with the chains themselves: both anchors match.
+    assert!(out.verification.is_clean());
+    let tamper = check(&out.analysis, "tamper");
+    assert_eq!(tamper.status, CheckStatus::NeedsReview, "{tamper:?}");
+    assert_eq!(tamper.devices, vec!["D-OLD".to_owned()]);
+    assert!(
+        tamper.detail_en.contains(
+            "for 1 device(s) the newest anchor was made more than 24 hours (the policy's anchoring interval)"
+        ),
+        "{}",
+        tamper.detail_en
+    );
+}
