@@ -132,6 +132,11 @@ pub(crate) struct VerifyArgs {
     /// Anchor log to check heads against.
     #[arg(long)]
     pub anchors: Option<PathBuf>,
+    /// How often heads are anchored, at most, in hours: a device that
+    /// logged longer than this after its newest anchor is reported
+    /// (truncation or rewrite after it cannot be excluded).
+    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..))]
+    pub anchor_interval: u32,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,

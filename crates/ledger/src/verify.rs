@@ -153,6 +153,18 @@ pub struct DeviceReport {
     pub anomalies: Vec<Anomaly>,
 }
 
+impl DeviceReport {
+    /// How long the device logged after its newest matched anchor was
+    /// made (µs, from `newest_anchor_at` to its last event), when it did:
+    /// events in that span could be cut or rewritten by the key holder
+    /// without any anchor showing it.
+    pub fn logged_after_newest_anchor_us(&self) -> Option<i64> {
+        let anchored_at = self.newest_anchor_at?;
+        let (_, last) = self.time_span?;
+        last.0.checked_sub(anchored_at).filter(|span| *span > 0)
+    }
+}
+
 /// The result of verifying a store.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {

@@ -10,7 +10,7 @@ use worklog::ledger::{
 use worklog::schema::{Date, Timestamp};
 
 use crate::args::{IngestArgs, KeyRole, KeygenArgs, ProveArgs, PruneArgs, VerifyArgs};
-use crate::text::summary;
+use crate::text::{stale_anchors, summary};
 use crate::{EXIT_ANOMALIES, EXIT_ERROR, EXIT_OK, print};
 
 /// `worklog ingest`.
@@ -82,6 +82,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
         store,
         keys,
         anchors,
+        anchor_interval,
         json,
     } = args;
     let keyring = load_keys(&keys)?;
@@ -106,7 +107,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
     if json {
         print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
     } else {
-        print(&summary(&report))?;
+        print(&(summary(&report) + &stale_anchors(&report, anchor_interval)))?;
     }
     Ok(exit_for(&report))
 }

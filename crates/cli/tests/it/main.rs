@@ -175,6 +175,74 @@ fn verify_refuses_a_missing_anchor_log_and_reports_a_damaged_last_line() {
 }
 
 #[test]
+fn verify_reports_a_device_that_logged_past_its_anchor_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_eq!(demo(&out).status.code(), Some(0));
+    let (store, keys, anchors) = (
+        out.join("store"),
+        out.join("keys"),
+        out.join("anchors.jsonl"),
+    );
+    // The demo anchored every head just now; PC-0001 then logs an event
+    // three hours ahead (the writer takes events up to a day ahead).
+    let now_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64;
+    let later = worklog::schema::Timestamp(now_us + 3 * 3_600_000_000);
+    let input = dir.path().join("later.jsonl");
+    std::fs::write(
+        &input,
+        format!(
+            r#"{{"ts":"{}","utc_offset_min":540,"device_id":"PC-0001","user_name":"u","kind":"session","op":"logon"}}"#,
+            later
+        ),
+    )
+    .unwrap();
+    let run = worklog(&[
+        "ingest",
+        "--input",
+        input.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let verify = |interval: &str| {
+        worklog(&[
+            "verify",
+            "--store",
+            store.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            "--anchors",
+            anchors.to_str().unwrap(),
+            "--anchor-interval",
+            interval,
+        ])
+    };
+    // Within a daily interval: nothing to say.
+    let daily = verify("24");
+    assert_eq!(daily.status.code(), Some(0), "{}", text(&daily.stderr));
+    assert!(
+        !text(&daily.stdout).contains("stale anchor"),
+        "{}",
+        text(&daily.stdout)
+    );
+    // Hourly anchoring promised: PC-0001's last three hours are not covered.
+    let hourly = verify("1");
+    assert_eq!(hourly.status.code(), Some(0), "{}", text(&hourly.stderr));
+    let stdout = text(&hourly.stdout);
+    assert!(
+        stdout.contains("stale anchor: device PC-0001 logged for 3.0 h after its newest anchor"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("stale anchor").count(), 1, "{stdout}");
+}
+
+#[test]
 fn a_missing_store_is_a_usage_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let run = worklog(&[
