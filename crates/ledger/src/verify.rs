@@ -57,6 +57,9 @@ pub enum AnomalyClass {
     PruneWithoutCheckpoint,
     /// The anchor log itself is broken (entries altered, removed, unsigned).
     AnchorLogBroken,
+    /// A segment file's name (`seg-<first_seq>`) does not match its
+    /// record: renamed. Writers and tools order segments by name.
+    SegmentMisnamed,
 }
 
 impl AnomalyClass {
@@ -77,6 +80,7 @@ impl AnomalyClass {
             AnomalyClass::UnknownKey => "unknown_key",
             AnomalyClass::PruneWithoutCheckpoint => "prune_without_checkpoint",
             AnomalyClass::AnchorLogBroken => "anchor_log_broken",
+            AnomalyClass::SegmentMisnamed => "segment_misnamed",
         }
     }
 }
@@ -438,6 +442,21 @@ impl<'a> Verifier<'a> {
         };
         check.trusted = untrusted.is_none();
         check.record = Some(record.clone());
+        if let Some(named) = name_seq
+            && named != record.first_seq
+        {
+            let a = anomaly(
+                &check,
+                AnomalyClass::SegmentMisnamed,
+                range,
+                first_ts,
+                format!(
+                    "file named for seq {named}, but its record starts at seq {}: renamed",
+                    record.first_seq
+                ),
+            );
+            check.anomalies.push(a);
+        }
         if let Some((class, detail)) = untrusted {
             let a = anomaly(&check, class, range, first_ts, detail);
             check.anomalies.push(a);

@@ -179,3 +179,28 @@ fn a_column_outside_the_segment_schema_is_reported() {
     );
     assert!(all[0].detail.contains("approved_by"), "{}", all[0].detail);
 }
+
+#[test]
+fn a_segment_under_another_seq_s_name_is_misnamed() {
+    let (_dir, store) = built_store();
+    baseline(&store);
+    let segs = segments(&store, "PC-0006");
+    let target = &segs[2];
+    let record = read_record(target).unwrap();
+    // Renamed to a seq inside its own range: the chain still links, but
+    // everything that orders segments by name is misled.
+    let renamed = target.with_file_name(store::segment_file_name(record.first_seq + 1));
+    std::fs::rename(target, &renamed).unwrap();
+
+    let report = Verifier::new(&keyring()).verify(&store).unwrap();
+    let all: Vec<&Anomaly> = report.anomalies().collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(
+        (all[0].class, all[0].file.as_deref(), all[0].seq),
+        (
+            AnomalyClass::SegmentMisnamed,
+            Some(rel(&store, &renamed).as_str()),
+            Some((record.first_seq, record.last_seq))
+        )
+    );
+}
