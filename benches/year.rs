@@ -9,7 +9,9 @@
 //! `WORKLOG_BENCH_CACHE`): about 3.5 GB for 10^8 events. DuckDB comes from
 //! `benches/duckdb/setup.sh`; without it that half is skipped with a
 //! message. `WORKLOG_BENCH_SIZES=7` or `=8` runs one size only;
-//! `WORKLOG_BENCH_DUCKDB=views` skips the (slow) table way.
+//! `WORKLOG_BENCH_DUCKDB=views` skips the (slow) table way;
+//! `WORKLOG_BENCH_MEMORY_MIB` sets the audit's memory budget (default
+//! `DEFAULT_MEMORY_BYTES`).
 //!
 //! Each audit runs in a child process (this program again), so that its
 //! peak memory is its own; each step's peak is measured by resetting the

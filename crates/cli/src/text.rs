@@ -94,13 +94,9 @@ pub(crate) fn summary(report: &VerifyReport) -> String {
 /// One line per device that logged longer than `interval_hours` after its
 /// newest anchor was made: the part after it is not covered.
 pub(crate) fn stale_anchors(report: &VerifyReport, interval_hours: u32) -> String {
-    let limit_us = i64::from(interval_hours).saturating_mul(3_600_000_000);
     let mut text = String::new();
     for device in &report.devices {
-        let Some(span) = device.logged_after_newest_anchor_us() else {
-            continue;
-        };
-        if span > limit_us {
+        if let Some(span) = device.unanchored_beyond(interval_hours, None) {
             text += &format!(
                 "  stale anchor: device {} logged for {:.1} h after its newest anchor was made (anchor interval {interval_hours} h): truncation or rewrite after it cannot be excluded\n",
                 device.device_id,

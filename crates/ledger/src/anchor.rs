@@ -117,19 +117,22 @@ impl AnchorLog {
     /// that do not parse are returned, and [`AnchorLog::check`] reports
     /// them too.
     pub fn open(path: &Path) -> Result<(Self, Vec<AnchorLogProblem>)> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Self::parse(path, &text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::parse(path, "")),
-            Err(e) => Err(Error::io(path, e)),
-        }
+        Self::read(path, true)
     }
 
     /// Opens a log to verify against: an absent file is an error, for
     /// verifying against a log that is not there would switch the anchor
     /// checks off without a word.
     pub fn open_existing(path: &Path) -> Result<(Self, Vec<AnchorLogProblem>)> {
+        Self::read(path, false)
+    }
+
+    fn read(path: &Path, absent_is_empty: bool) -> Result<(Self, Vec<AnchorLogProblem>)> {
         match std::fs::read_to_string(path) {
             Ok(text) => Ok(Self::parse(path, &text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && absent_is_empty => {
+                Ok(Self::parse(path, ""))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::format(
                 path,
                 "the anchor log does not exist: give the path of the anchor log, or none to verify without anchors",

@@ -86,7 +86,7 @@ impl Journal {
                 bytes.len(),
                 events.len()
             );
-            quarantined = Some(quarantine(path, good, tail, reason)?);
+            quarantined = Some(quarantine(path, &format!("bytes{good}"), tail, reason)?);
             file.set_len(good as u64).map_err(|e| Error::io(path, e))?;
             file.sync_data().map_err(|e| Error::io(path, e))?;
         }
@@ -134,10 +134,11 @@ impl Journal {
 }
 
 /// Writes `bytes` whole (fsynced) to a new file beside `journal`, named
-/// after the byte offset they came from; never overwrites one.
+/// `<journal>.quarantine-<label>-<n>` (`label` says where they came from);
+/// never overwrites one.
 pub(crate) fn quarantine(
     journal: &Path,
-    offset: usize,
+    label: &str,
     bytes: &[u8],
     reason: String,
 ) -> Result<Quarantined> {
@@ -147,7 +148,7 @@ pub(crate) fn quarantine(
         .map_or_else(|| "journal".into(), |n| n.to_string_lossy().into_owned());
     let mut n = 0u32;
     loop {
-        let path = dir.join(format!("{stem}.quarantine-{offset}-{n}"));
+        let path = dir.join(format!("{stem}.quarantine-{label}-{n}"));
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(mut file) => {
                 file.write_all(bytes).map_err(|e| Error::io(&path, e))?;

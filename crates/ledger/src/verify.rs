@@ -158,14 +158,19 @@ pub struct DeviceReport {
 }
 
 impl DeviceReport {
-    /// How long the device logged after its newest matched anchor was
-    /// made (µs, from `newest_anchor_at` to its last event), when it did:
-    /// events in that span could be cut or rewritten by the key holder
-    /// without any anchor showing it.
-    pub fn logged_after_newest_anchor_us(&self) -> Option<i64> {
+    /// How long the device went unanchored — from when its newest matched
+    /// anchor was made to its last event, or to `until_us` (the end of an
+    /// audited period or of the device's service) when that is later —
+    /// when that is longer than `interval_hours`, the interval at which
+    /// heads are meant to be anchored. A truncation or a rewrite by the key
+    /// holder in that span cannot be excluded. `None` when the device has
+    /// no anchor at all (nothing is covered) or the anchor is fresh.
+    pub fn unanchored_beyond(&self, interval_hours: u32, until_us: Option<i64>) -> Option<i64> {
         let anchored_at = self.newest_anchor_at?;
-        let (_, last) = self.time_span?;
-        last.0.checked_sub(anchored_at).filter(|span| *span > 0)
+        let last_event = self.time_span.map(|(_, last)| last.0);
+        let end = last_event.max(until_us)?;
+        let interval_us = i64::from(interval_hours).saturating_mul(3_600_000_000);
+        Some(end.saturating_sub(anchored_at)).filter(|span| *span > interval_us)
     }
 }
 

@@ -133,13 +133,14 @@ impl SegmentWriterBuilder {
                     "journal events from seq {} of device {:?} do not follow seq {} of device {:?}",
                     event.seq, event.device_id, writer.next_seq, writer.device_id
                 );
+                let label = format!("events{}", event.seq);
                 let mut lines = Vec::new();
                 for event in std::iter::once(event).chain(replay.by_ref()) {
                     serde_json::to_writer(&mut lines, &event)
                         .map_err(|e| Error::format(&journal_path, e.to_string()))?;
                     lines.push(b'\n');
                 }
-                let kept = journal::quarantine(&journal_path, 0, &lines, reason)?;
+                let kept = journal::quarantine(&journal_path, &label, &lines, reason)?;
                 writer.quarantined.push(kept);
                 break;
             }

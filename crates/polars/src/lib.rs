@@ -2,10 +2,9 @@
 //!
 //! [`PolarsEngine`] implements [`worklog_rules::Engine`]: it reads one
 //! partition's events into memory once (only the columns the pack reads),
-//! registers them as `events` beside
-//! the reference tables, and runs every rule's SQL with polars' SQL front
-//! end, all rules of a partition in one `collect_all` so that they share
-//! the work. Results cross the seam as Arrow record batches; nothing of
+//! registers them as `events` beside the reference tables, and runs every
+//! rule's SQL with polars' SQL front end, all rules of a partition in one
+//! `collect_all` so that they share the work. Results cross the seam as Arrow record batches; nothing of
 //! polars shows in the analysis's API.
 //!
 //! # Example

@@ -88,8 +88,6 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
     let verdicts = verdict::device_verdicts(pack, &devices, &findings, &failed, &evidence);
     let rollups = verdict::rollups(&pack.catalog, &verdicts);
     let anchoring = verdict::Anchoring {
-        interval_us: i64::from(analyzer.settings.anchor_interval_hours)
-            .saturating_mul(3_600_000_000),
         interval_hours: analyzer.settings.anchor_interval_hours,
         period_end_us: analyzer.period.end_utc_us,
         service_ends: analyzer

@@ -35,10 +35,9 @@ GROUP BY device_id, kind, day"
 }
 
 /// The date (days since 1970-01-01) the statistics query gives the
-/// period's first day.
+/// period's first day: its start, shifted back by its time of day.
 fn first_day_date(period: &Period) -> i64 {
-    let shift = period.start_utc_us.rem_euclid(DAY_US);
-    (period.start_utc_us - shift).div_euclid(DAY_US)
+    period.start_utc_us.div_euclid(DAY_US)
 }
 
 /// What the statistics of every partition add up to.

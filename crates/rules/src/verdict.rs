@@ -266,9 +266,7 @@ pub(crate) fn rollups(catalog: &Catalog, verdicts: &[DeviceVerdict]) -> Vec<Roll
 /// device, the end of its service in the period (the period's end for a
 /// device outside the inventory).
 pub(crate) struct Anchoring {
-    /// `anchor_interval_hours`, in µs.
-    pub interval_us: i64,
-    /// The hours, for the texts.
+    /// `anchor_interval_hours`.
     pub interval_hours: u32,
     /// The period's end (UTC µs, excluded).
     pub period_end_us: i64,
@@ -279,18 +277,17 @@ pub(crate) struct Anchoring {
 impl Anchoring {
     /// Whether `device`'s newest anchor was made more than the interval
     /// before its last event or the end of its service in the period: then
-    /// a truncation or rewrite after that anchor cannot be excluded.
+    /// a truncation or rewrite after that anchor cannot be excluded. (A
+    /// device with no anchor at all is reported as such, not here.)
     fn is_stale(&self, device: &worklog_ledger::DeviceReport) -> bool {
-        let Some(anchored_at) = device.newest_anchor_at else {
-            return false; // no anchor at all: reported as such
-        };
         let end = self
             .service_ends
             .get(&device.device_id)
             .copied()
             .unwrap_or(self.period_end_us);
-        let last_event = device.time_span.map_or(i64::MIN, |(_, last)| last.0);
-        end.max(last_event).saturating_sub(anchored_at) > self.interval_us
+        device
+            .unanchored_beyond(self.interval_hours, Some(end))
+            .is_some()
     }
 }
 

@@ -1,5 +1,7 @@
 //! Anchor log and retention (prune checkpoints).
 
+use std::path::Path;
+
 use worklog_ledger::{
     AnchorLog, AnomalyClass, Error, HeadClaim, Keyring, Role, SecretKey, SegmentWriter, Verifier,
     export_heads, prune, read_record,
@@ -12,6 +14,20 @@ fn store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     build_store(&dir.path().join("store"));
     dir
+}
+
+/// Where verifying `store` against `log` finds the log broken.
+fn anchor_log_broken_at(store: &Path, log: &AnchorLog) -> Vec<String> {
+    let report = Verifier::new(&keyring())
+        .anchors(log, "anchors.jsonl")
+        .verify(store)
+        .unwrap();
+    report
+        .store_anomalies
+        .iter()
+        .filter(|a| a.class == AnomalyClass::AnchorLogBroken)
+        .map(|a| a.file.clone().unwrap_or_default())
+        .collect()
 }
 
 #[test]
@@ -55,17 +71,7 @@ fn a_damaged_line_is_reported_where_it_is_and_nothing_is_appended_after_it() {
     let (good, problems) = log.check(&keyring());
     assert_eq!(good.len(), 2);
     assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [3]);
-    let report = Verifier::new(&keyring())
-        .anchors(&log, "anchors.jsonl")
-        .verify(&store)
-        .unwrap();
-    let broken: Vec<_> = report
-        .store_anomalies
-        .iter()
-        .filter(|a| a.class == AnomalyClass::AnchorLogBroken)
-        .collect();
-    assert_eq!(broken.len(), 1, "{broken:?}");
-    assert_eq!(broken[0].file.as_deref(), Some("anchors.jsonl:3"));
+    assert_eq!(anchor_log_broken_at(&store, &log), ["anchors.jsonl:3"]);
     // Appending after the damage would chain a new entry to an entry
     // nobody can check.
     let refused = log.anchor(&claims[3], &keyring(), &authority_key(), 2);
@@ -105,17 +111,7 @@ fn altered_or_removed_anchor_entries_break_the_log() {
     )
     .unwrap();
     let (log, _) = AnchorLog::open(&log_path).unwrap();
-    let report = Verifier::new(&keyring())
-        .anchors(&log, "anchors.jsonl")
-        .verify(&store)
-        .unwrap();
-    let broken: Vec<_> = report
-        .store_anomalies
-        .iter()
-        .filter(|a| a.class == AnomalyClass::AnchorLogBroken)
-        .collect();
-    assert_eq!(broken.len(), 1);
-    assert_eq!(broken[0].file.as_deref(), Some("anchors.jsonl:3"));
+    assert_eq!(anchor_log_broken_at(&store, &log), ["anchors.jsonl:3"]);
 
     // An entry removed: the next one's index gives it away.
     let removed = [lines[..1].join("\n"), lines[2..].join("\n")].join("\n");
