@@ -1,6 +1,6 @@
 //! What the commands print: verification and verdict summaries, paths.
 
-use worklog::ledger::VerifyReport;
+use worklog::ledger::{Depth, VerifyReport};
 
 /// Where the reports were written.
 pub(crate) fn report_paths(files: &worklog::report::ReportFiles) -> String {
@@ -72,12 +72,15 @@ pub(crate) fn verdict_summary(analysis: &worklog::rules::Analysis) -> String {
 pub(crate) fn summary(report: &VerifyReport) -> String {
     let devices = report.devices.len();
     let anomalies: Vec<_> = report.anomalies().collect();
+    let events: u64 = report.devices.iter().map(|d| d.rows_verified).sum();
     let mut text = format!(
-        "Verified {} segment files, {} events of {} devices ({:.1} MB canonical): ",
+        "Verified {} segment files ({:.1} MB; {} proven by their bytes, {} row by row), {} events of {} devices: ",
         report.files,
-        report.rows,
+        report.file_bytes as f64 / 1e6,
+        report.files_at(Depth::Bytes),
+        report.files_at(Depth::Rows),
+        events,
         devices,
-        report.canonical_bytes as f64 / 1e6
     );
     if anomalies.is_empty() {
         let anchored: u64 = report.devices.iter().map(|d| d.anchors_matched).sum();

@@ -13,19 +13,24 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::keys::{Keyring, Role, SecretKey};
 use crate::record::{SegmentRecord, parse_hash};
+use crate::seal::Seal;
 use crate::segment::read_record;
 use crate::store::{list_devices, list_segments};
 
-const ENTRY_DOMAIN: &[u8] = b"WLANCHOR1";
+const ENTRY_DOMAIN: &[u8] = b"WLANCHOR2";
 const ANCHOR_GENESIS_DOMAIN: &[u8] = b"WLANCHORGENESIS1";
-const ANCHOR_SIGNATURE_DOMAIN: &[u8] = b"worklog.anchor.v1";
+const ANCHOR_SIGNATURE_DOMAIN: &[u8] = b"worklog.anchor.v2";
 
 /// A device's latest head, exported for anchoring: the last segment's
-/// record (with the device's signature).
+/// record and the seal of its file (each with the device's signature).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadClaim {
     /// The record of the device's last committed segment.
     pub record: SegmentRecord,
+    /// The device's seal of that segment's file, when it has one: the
+    /// anchor then commits to the file's bytes too.
+    #[serde(default)]
+    pub seal: Option<Seal>,
 }
 
 /// One entry of the anchor log.
@@ -40,6 +45,9 @@ pub struct Anchor {
     pub seq: u64,
     /// The anchored segment head, hex.
     pub head: String,
+    /// SHA-256 of the anchored segment's file, hex, from the device's seal;
+    /// empty when the claim carried no seal of that file.
+    pub file_digest: String,
     /// Time of the last event under the head, µs UTC.
     pub head_ts: i64,
     /// When the authority anchored it, µs UTC.
@@ -65,6 +73,7 @@ impl Anchor {
         for s in [
             &self.device_id,
             &self.head,
+            &self.file_digest,
             &self.prev_entry,
             &self.authority_key_id,
         ] {
@@ -83,9 +92,9 @@ pub fn export_heads(store: &Path) -> Result<Vec<HeadClaim>> {
     let mut claims = Vec::new();
     for (_, dir) in list_devices(store)? {
         if let Some(last) = list_segments(&dir)?.last() {
-            claims.push(HeadClaim {
-                record: read_record(last)?,
-            });
+            let record = read_record(last)?;
+            let seal = Seal::read_for(store, &record.device_id)?.filter(|s| s.covers(&record));
+            claims.push(HeadClaim { record, seal });
         }
     }
     Ok(claims)
@@ -260,6 +269,19 @@ impl AnchorLog {
                 ),
             ));
         }
+        // A seal of another segment (left by a crash before the new seal
+        // was written) is ignored; one that claims this segment must be
+        // the device's.
+        let seal = claim.seal.as_ref().filter(|seal| seal.covers(record));
+        if seal.is_some_and(|seal| !seal.signature_valid(device_key)) {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "seal of device {:?} at seq {} is not signed by the device's key: refusing to anchor it",
+                    record.device_id, record.last_seq
+                ),
+            ));
+        }
         if let Some(bad) = self.unparsed.first() {
             return Err(Error::format(
                 &self.path,
@@ -278,6 +300,7 @@ impl AnchorLog {
             device_id: record.device_id.clone(),
             seq: record.last_seq,
             head: record.head.clone(),
+            file_digest: seal.map(|s| s.file_digest.clone()).unwrap_or_default(),
             head_ts: record.last_ts,
             anchored_at,
             prev_entry: prev,

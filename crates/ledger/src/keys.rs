@@ -307,7 +307,8 @@ impl Keyring {
         }
     }
 
-    /// Loads every `*.pub` file in `dir`; unreadable files are listed in
+    /// Loads every `*.pub` file in `dir`, in file-name order; unreadable
+    /// files, and a second key for a device already loaded, are listed in
     /// [`Keyring::problems`], not fatal.
     pub fn load_dir(dir: &Path) -> Result<Self> {
         let mut ring = Keyring::new();
@@ -319,6 +320,19 @@ impl Keyring {
         paths.sort();
         for path in paths {
             match PublicKey::read(&path) {
+                // One key per device: a second one is not silently
+                // preferred to the first (files are read in name order).
+                Ok(key) if key.role == Role::Device && ring.devices.contains_key(&key.id) => {
+                    let kept = ring.devices[&key.id].key_id();
+                    ring.problems.push((
+                        path,
+                        format!(
+                            "a second key (id {}) for device {:?}, whose key {kept} was loaded from an earlier file: one key per device; remove the one that is not the device's",
+                            key.key_id(),
+                            key.id
+                        ),
+                    ));
+                }
                 Ok(key) => ring.add(key),
                 Err(e) => ring.problems.push((path, crate::error::chain(&e))),
             }

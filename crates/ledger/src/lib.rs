@@ -50,6 +50,7 @@ mod keys;
 pub mod merkle;
 mod proof;
 mod record;
+mod seal;
 mod segment;
 pub mod store;
 mod verify;
@@ -63,8 +64,12 @@ pub use journal::Quarantined;
 pub use keys::{Keyring, PublicKey, Role, SecretKey};
 pub use proof::{InclusionProof, ProofRejected, event_leaf_hash, prove};
 pub use record::{
-    FORMAT, GENESIS_DOMAIN, HEAD_DOMAIN, SEGMENT_KEY, SIGNATURE_DOMAIN, SegmentRecord, genesis_head,
+    FORMAT, GENESIS_DOMAIN, HEAD_DOMAIN, NO_FILE_DIGEST, SEGMENT_KEY, SIGNATURE_DOMAIN,
+    SegmentRecord, genesis_head,
 };
-pub use segment::{DIGEST_COLUMN, DIGEST_LEN, read_record, segment_schema};
-pub use verify::{Anomaly, AnomalyClass, DeviceReport, Verifier, VerifyReport};
+pub use seal::{SEAL_DOMAIN, SEAL_FORMAT, SEAL_SIGNATURE_DOMAIN, Seal};
+pub use segment::{DIGEST_COLUMN, DIGEST_LEN, file_digest, read_record, segment_schema};
+pub use verify::{
+    Anomaly, AnomalyClass, Depth, DeviceReport, VerifiedFile, Verifier, VerifyReport,
+};
 pub use writer::{Durability, SegmentWriter, SegmentWriterBuilder};

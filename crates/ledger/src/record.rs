@@ -10,14 +10,17 @@ use crate::merkle::Hash;
 pub const SEGMENT_KEY: &str = "worklog.segment";
 
 /// Format name in every record.
-pub const FORMAT: &str = "worklog-ledger/1";
+pub const FORMAT: &str = "worklog-ledger/2";
 
 /// Domain tag of the segment head.
-pub const HEAD_DOMAIN: &[u8] = b"WLHEAD1";
+pub const HEAD_DOMAIN: &[u8] = b"WLHEAD2";
 /// Domain tag of a device's genesis head.
 pub const GENESIS_DOMAIN: &[u8] = b"WLGENESIS1";
+/// `prev_file_digest` of a record that commits to no previous file.
+pub const NO_FILE_DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
 /// Domain tag of segment signatures.
-pub const SIGNATURE_DOMAIN: &[u8] = b"worklog.segment.v1";
+pub const SIGNATURE_DOMAIN: &[u8] = b"worklog.segment.v2";
 
 /// What one segment commits to. Stored as JSON in the Parquet file's
 /// key-value metadata under [`SEGMENT_KEY`]; hashes and signatures in hex.
@@ -42,8 +45,16 @@ pub struct SegmentRecord {
     pub first_ts: i64,
     /// Time of the last row, µs UTC.
     pub last_ts: i64,
+    /// Rows whose `ts` is lower than the previous row's (a clock set
+    /// back): the verifier locates them without decoding every segment.
+    pub ts_regressions: u64,
     /// Head of the previous segment (the genesis head for the first).
     pub prev_head: String,
+    /// SHA-256 of the exact bytes of the previous segment's file, hex;
+    /// [`NO_FILE_DIGEST`] when there is none (the first segment, the first
+    /// after a prune) or the writer could not vouch for it (it restarted
+    /// without a seal of that file).
+    pub prev_file_digest: String,
     /// RFC 6962 Merkle root over the rows' canonical bytes.
     pub merkle_root: String,
     /// When the writer committed the segment, µs UTC.
@@ -56,7 +67,7 @@ pub struct SegmentRecord {
     pub signature: String,
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&(s.len() as u32).to_be_bytes());
     out.extend_from_slice(s.as_bytes());
 }
@@ -86,7 +97,9 @@ impl SegmentRecord {
         }
         b.extend_from_slice(&self.first_ts.to_be_bytes());
         b.extend_from_slice(&self.last_ts.to_be_bytes());
+        b.extend_from_slice(&self.ts_regressions.to_be_bytes());
         put_str(&mut b, &self.prev_head);
+        put_str(&mut b, &self.prev_file_digest);
         put_str(&mut b, &self.merkle_root);
         b.extend_from_slice(&self.committed_at.to_be_bytes());
         put_str(&mut b, &self.key_id);
@@ -118,6 +131,12 @@ impl SegmentRecord {
             return false;
         };
         key.verify(&[SIGNATURE_DOMAIN, &head].concat(), &signature)
+    }
+
+    /// `prev_file_digest` as bytes; `None` when it is [`NO_FILE_DIGEST`] or
+    /// not 64 hex digits (then it commits to no file).
+    pub fn prev_file_digest_bytes(&self) -> Option<Hash> {
+        parse_hash(&self.prev_file_digest).filter(|d| d != &[0u8; 32])
     }
 
     /// The head as bytes, if well-formed.

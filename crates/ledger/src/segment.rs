@@ -1,6 +1,7 @@
 //! Encoding and decoding one segment file.
 
 use std::fs::File;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -12,6 +13,7 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnPath;
+use sha2::{Digest, Sha256};
 use worklog_schema::{Event, SCHEMA_VERSION, event_schema, events_to_batch};
 
 use crate::canonical::RowEncoder;
@@ -69,8 +71,48 @@ pub(crate) fn encode(events: &[Event]) -> Result<EncodedSegment> {
     })
 }
 
-/// Writes a segment file (no fsync: the caller owns durability).
-pub(crate) fn write_file(path: &Path, batch: &RecordBatch, record: &SegmentRecord) -> Result<File> {
+/// Passes bytes through to a file while hashing them.
+struct HashingWriter {
+    file: File,
+    hasher: Sha256,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Streams a file through SHA-256: its digest and length.
+pub fn file_digest(path: &Path) -> Result<(Hash, u64)> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut len = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        len = len.saturating_add(n as u64);
+    }
+    Ok((hasher.finalize().into(), len))
+}
+
+/// Writes a segment file (no fsync: the caller owns durability); returns
+/// the open file and the SHA-256 of the bytes written.
+pub(crate) fn write_file(
+    path: &Path,
+    batch: &RecordBatch,
+    record: &SegmentRecord,
+) -> Result<(File, Hash)> {
     let pq = |e| Error::Parquet {
         path: path.to_owned(),
         source: e,
@@ -95,10 +137,15 @@ pub(crate) fn write_file(path: &Path, batch: &RecordBatch, record: &SegmentRecor
         ]))
         .build();
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut writer = ArrowWriter::try_new(file, segment_schema(), Some(props)).map_err(pq)?;
+    let sink = HashingWriter {
+        file,
+        hasher: Sha256::new(),
+    };
+    let mut writer = ArrowWriter::try_new(sink, segment_schema(), Some(props)).map_err(pq)?;
     writer.write(batch).map_err(pq)?;
-    writer.close().map_err(pq)?;
-    File::open(path).map_err(|e| Error::io(path, e))
+    let mut sink = writer.into_inner().map_err(pq)?;
+    sink.flush().map_err(|e| Error::io(path, e))?;
+    Ok((sink.file, sink.hasher.finalize().into()))
 }
 
 /// Reads only the segment record from a file's footer.

@@ -4,6 +4,7 @@
 //! <store>/device_id=<device>/seg-<first_seq, 20 digits>.parquet
 //! <store>/device_id=<device>/_journal.wal         (writer's journal)
 //! <store>/device_id=<device>/_prune.json         (prune checkpoint)
+//! <store>/device_id=<device>/_seal.json          (seal of the last file)
 //! ```
 //! Any engine that reads Hive-partitioned Parquet (polars, DuckDB, Spark)
 //! reads `<store>/*/*.parquet`; names starting with `_` are not data.
@@ -20,6 +21,8 @@ pub const DEVICE_PREFIX: &str = "device_id=";
 pub const JOURNAL_FILE: &str = "_journal.wal";
 /// File name of a prune checkpoint.
 pub const CHECKPOINT_FILE: &str = "_prune.json";
+/// File name of the seal of a device's last segment file.
+pub const SEAL_FILE: &str = "_seal.json";
 
 /// The partition folder of `device_id`.
 pub fn device_dir(store: &Path, device_id: &str) -> PathBuf {

@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Quarantined};
 use crate::keys::{Role, SecretKey};
 use crate::merkle::Hash;
-use crate::record::{FORMAT, SegmentRecord, genesis_head, parse_hash};
+use crate::record::{FORMAT, NO_FILE_DIGEST, SegmentRecord, genesis_head, parse_hash};
+use crate::seal::Seal;
 use crate::segment::{self, read_record};
 use crate::store::{self, JOURNAL_FILE, device_dir, list_segments, segment_file_name};
 
@@ -87,11 +88,21 @@ impl SegmentWriterBuilder {
         remove_temporaries(&dir)?;
 
         let (mut next_seq, mut prev_head, mut segment_no) = (1, genesis_head(&device_id), 0);
+        // The last file's bytes are vouched for only by the seal this
+        // writer signed when it committed it: the file on disk may have
+        // been altered since, and must not be committed to blindly.
+        let mut prev_file_digest = None;
         if let Some(last) = list_segments(&dir)?.last() {
             let record = read_record(last)?;
             let head = parse_hash(&record.head)
                 .ok_or_else(|| Error::format(last, "segment head is not 64 hex digits"))?;
             (next_seq, prev_head, segment_no) = (record.last_seq + 1, head, record.segment_no + 1);
+            // An unreadable seal only costs the verifier a row-level check.
+            prev_file_digest = Seal::read_for(&self.store, &device_id)
+                .ok()
+                .flatten()
+                .filter(|seal| seal.covers(&record) && seal.signature_valid(&self.key.public()))
+                .and_then(|seal| seal.file_digest_bytes());
         } else if let Some(checkpoint) = PruneCheckpoint::read_for(&self.store, &device_id)? {
             let head = parse_hash(&checkpoint.cut_head)
                 .ok_or_else(|| Error::format(&dir, "checkpoint head is not 64 hex digits"))?;
@@ -111,6 +122,7 @@ impl SegmentWriterBuilder {
             durability: self.durability,
             next_seq,
             prev_head,
+            prev_file_digest,
             segment_no,
             buffer: Vec::new(),
             buffered_bytes: 0,
@@ -188,6 +200,8 @@ pub struct SegmentWriter {
     durability: Durability,
     next_seq: u64,
     prev_head: Hash,
+    /// SHA-256 of the last committed file, when this writer can vouch for it.
+    prev_file_digest: Option<Hash>,
     segment_no: u64,
     buffer: Vec<Event>,
     buffered_bytes: usize,
@@ -320,7 +334,11 @@ impl SegmentWriter {
             row_count: self.buffer.len() as u64,
             first_ts: first.ts.0,
             last_ts: last.ts.0,
+            ts_regressions: self.buffer.windows(2).filter(|w| w[1].ts < w[0].ts).count() as u64,
             prev_head: hex::encode(self.prev_head),
+            prev_file_digest: self
+                .prev_file_digest
+                .map_or_else(|| NO_FILE_DIGEST.to_owned(), hex::encode),
             merkle_root: hex::encode(encoded.root),
             committed_at: now_micros(),
             key_id: String::new(),
@@ -338,15 +356,19 @@ impl SegmentWriter {
                 "a segment with this first sequence number already exists",
             ));
         }
-        let file = segment::write_file(&tmp, &encoded.batch, &record)?;
+        let (file, file_digest) = segment::write_file(&tmp, &encoded.batch, &record)?;
         file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         drop(file);
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
         store::sync_dir(&self.dir)?;
+        // A crash before the seal is written only leaves this file to be
+        // checked row by row (its successor will not commit to its bytes).
+        Seal::new(&record, &file_digest, &self.key).write(&self.dir)?;
         // Only now may the journal forget these events.
         self.journal.reset()?;
 
         self.prev_head = record.head_bytes().unwrap_or(self.prev_head);
+        self.prev_file_digest = Some(file_digest);
         self.segment_no += 1;
         self.buffer.clear();
         self.buffered_bytes = 0;

@@ -229,6 +229,13 @@ pub struct InputFile {
     pub bytes: u64,
     /// SHA-256, hex.
     pub sha256: String,
+    /// How this run's integrity verification proved the file (an event
+    /// file): `bytes` (its SHA-256 is the one a signed record, seal or
+    /// anchor commits to; the digest is the verifier's, the file was not
+    /// read again), `rows` (every row checked against the signed Merkle
+    /// root) or `unproven`. Absent when the file was not verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<String>,
 }
 
 /// What went in: enough to reproduce the analysis.
@@ -246,6 +253,24 @@ pub struct Manifest {
     pub event_files: Vec<InputFile>,
     /// Parameters the rules saw, rendered as SQL literals.
     pub parameters: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    /// Event files by how this run's verification proved them: by their
+    /// bytes, row by row, not proven, not verified.
+    pub fn verification_depths(&self) -> [u64; 4] {
+        let mut counts = [0u64; 4];
+        for file in &self.event_files {
+            let slot = match file.verified.as_deref() {
+                Some("bytes") => 0,
+                Some("rows") => 1,
+                Some(_) => 2,
+                None => 3,
+            };
+            counts[slot] += 1;
+        }
+        counts
+    }
 }
 
 /// An item of the catalog, as reported.

@@ -241,6 +241,7 @@ fn build(
             "segment_files",
             m.number(a.manifest.event_files.len() as u64),
         ),
+        ("segment_verification", m.verification_depths(&a.manifest)),
     ];
     for (key, value) in manifest {
         row += 1;

@@ -200,6 +200,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
             "problems": problems,
             "manifest": a.manifest,
             "segment_files": m.number(a.manifest.event_files.len() as u64),
+            "segment_verification": m.verification_depths(&a.manifest),
             "parameters": a.manifest.parameters.iter().collect::<Vec<_>>(),
         })))
         .map_err(|e| Error::Template(format!("{e:#}")))

@@ -63,6 +63,24 @@ impl Messages {
         }
     }
 
+    /// How the event files were verified, counted by depth (those that
+    /// occur), e.g. `file bytes proven by a signed digest 950 / every row
+    /// checked against the signed Merkle root 50`.
+    pub fn verification_depths(&self, manifest: &worklog_model::Manifest) -> String {
+        let keys = [
+            "verified_by_bytes",
+            "verified_by_rows",
+            "verified_unproven",
+            "verified_not",
+        ];
+        keys.iter()
+            .zip(manifest.verification_depths())
+            .filter(|(_, n)| *n > 0)
+            .map(|(key, n)| format!("{} {}", self.get(key), self.number(n)))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+
     /// A count with thousands separators (both languages use commas).
     pub fn number(&self, n: u64) -> String {
         let digits = n.to_string();

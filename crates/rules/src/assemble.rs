@@ -115,6 +115,7 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
         analyzer.policy_dir.as_deref(),
         &files,
         &root,
+        analyzer.verification,
     )?;
     let events = devices.iter().map(|d| d.events).sum();
     Ok(Analysis {

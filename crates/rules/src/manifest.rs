@@ -1,11 +1,12 @@
 //! The reproducibility manifest: every input file's SHA-256 and the
 //! parameters the rules saw.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+use worklog_ledger::{VerifiedFile, VerifyReport};
 use worklog_model::{InputFile, Manifest};
 
 use crate::error::{Error, Result};
@@ -13,17 +14,44 @@ use crate::pack::RulePack;
 use crate::params::{Params, render_template};
 
 /// Hashes the event files read (relative to `root`), the pack's and the
-/// policy's files.
+/// policy's files. An event file the verifier already hashed (`verified`,
+/// same path, same length) takes the verifier's digest and depth instead of
+/// being read a second time: an audit reads each file's bytes once.
 pub(crate) fn manifest(
     pack: &RulePack,
     params: &Params,
     policy_dir: Option<&Path>,
     files: &[PathBuf],
     root: &Path,
+    verified: Option<&VerifyReport>,
 ) -> Result<Manifest> {
+    let by_path: HashMap<&str, &VerifiedFile> = verified
+        .map(|report| {
+            report
+                .verified_files
+                .iter()
+                .map(|f| (f.file.as_str(), f))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut event_files: Vec<InputFile> = files
         .par_iter()
-        .map(|path| hash_file(path, root))
+        .map(|path| {
+            let rel = relative(path, root);
+            let len = std::fs::metadata(path).map(|m| m.len()).ok();
+            match by_path.get(rel.as_str()) {
+                Some(file) if Some(file.bytes) == len => match &file.sha256 {
+                    Some(sha256) => Ok(InputFile {
+                        path: rel,
+                        bytes: file.bytes,
+                        sha256: sha256.clone(),
+                        verified: Some(file.depth.as_str().to_owned()),
+                    }),
+                    None => hash_file(path, root),
+                },
+                _ => hash_file(path, root),
+            }
+        })
         .collect::<Result<_>>()?;
     event_files.sort_by(|a, b| a.path.cmp(&b.path));
     let events_sha256 = combined(&event_files);
@@ -71,6 +99,7 @@ fn hash_file(path: &Path, root: &Path) -> Result<InputFile> {
         path: relative(path, root),
         bytes,
         sha256: hex::encode(hasher.finalize()),
+        verified: None,
     })
 }
 

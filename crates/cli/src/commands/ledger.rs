@@ -83,6 +83,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
         keys,
         anchors,
         anchor_interval,
+        deep,
         json,
     } = args;
     let keyring = load_keys(&keys)?;
@@ -90,7 +91,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
         Some(path) => Some(open_anchor_log(path)?),
         None => None,
     };
-    let verifier = Verifier::new(&keyring);
+    let verifier = Verifier::new(&keyring).deep(deep);
     let verifier = match (&log, &anchors) {
         (Some(log), Some(path)) => verifier.anchors(log, path.display().to_string()),
         _ => verifier,

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use worklog_ledger::{
-    AnchorLog, Anomaly, AnomalyClass, HeadClaim, Keyring, Role, SecretKey, SegmentWriter, Verifier,
-    VerifyReport, event_leaf_hash, read_record,
+    AnchorLog, Anomaly, AnomalyClass, Depth, HeadClaim, Keyring, Role, Seal, SecretKey,
+    SegmentWriter, Verifier, VerifyReport, event_leaf_hash, read_record,
 };
 use worklog_synth::Rng;
 
@@ -104,17 +104,34 @@ fn pick_segment(rng: &mut Rng, store: &Path, middle: bool) -> (String, Vec<PathB
 
 #[test]
 fn untouched_store_verifies_clean_with_every_row_counted() {
-    let report = verify(pristine());
-    assert!(report.is_clean(), "{}", list(&anomalies(&report)));
-    assert_eq!(report.devices.len(), DEVICES);
     let expected: usize = fleet_events().iter().map(Vec::len).sum();
-    assert_eq!(report.rows as usize, expected);
-    let verified: u64 = report.devices.iter().map(|d| d.rows_verified).sum();
-    assert_eq!(verified as usize, expected);
-    for d in &report.devices {
-        assert_eq!(d.seq_span.map(|s| s.0), Some(1));
-        assert!(d.head.is_some());
+    // The fast path proves every file by its bytes and decodes no row; the
+    // deep check decodes every row; both account for every event.
+    let fast = verify(pristine());
+    let deep = Verifier::new(&keyring())
+        .deep(true)
+        .verify(pristine())
+        .unwrap();
+    for (report, decoded, depth) in [(&fast, 0, Depth::Bytes), (&deep, expected, Depth::Rows)] {
+        assert!(report.is_clean(), "{}", list(&anomalies(report)));
+        assert_eq!(report.devices.len(), DEVICES);
+        assert_eq!(report.rows as usize, decoded);
+        assert_eq!(report.files_at(depth), report.files as usize);
+        let verified: u64 = report.devices.iter().map(|d| d.rows_verified).sum();
+        assert_eq!(verified as usize, expected);
+        for d in &report.devices {
+            assert_eq!(d.seq_span.map(|s| s.0), Some(1));
+            assert!(d.head.is_some());
+        }
     }
+    assert_eq!(fast.devices, deep.devices);
+    let digests = |r: &VerifyReport| -> Vec<_> {
+        r.verified_files
+            .iter()
+            .map(|f| (f.file.clone(), f.sha256.clone(), f.bytes))
+            .collect()
+    };
+    assert_eq!(digests(&fast), digests(&deep));
 }
 
 type Rows = Vec<(worklog_schema::Event, Vec<u8>)>;
@@ -301,9 +318,11 @@ fn anchor_all(store: &Path, log_path: &Path) -> AnchorLog {
     assert!(problems.is_empty());
     for i in 1..=DEVICES {
         for seg in segments(store, &format!("PC-{i:04}")) {
-            let claim = HeadClaim {
-                record: read_record(&seg).unwrap(),
-            };
+            let record = read_record(&seg).unwrap();
+            let seal = Seal::read_for(store, &record.device_id)
+                .unwrap()
+                .filter(|seal| seal.covers(&record));
+            let claim = HeadClaim { record, seal };
             log.anchor(&claim, &ring, &authority_key(), 1_800_000_000_000_000)
                 .unwrap();
         }
@@ -568,3 +587,5 @@ fn a_writer_continues_a_verified_chain_after_reopening() {
     writer.close().unwrap();
     assert!(verify(&case.store).is_clean());
 }
+
+mod bytes;

@@ -204,3 +204,43 @@ fn a_segment_under_another_seq_s_name_is_misnamed() {
         )
     );
 }
+
+#[test]
+fn a_file_that_makes_the_parquet_reader_panic_is_unreadable_and_the_rest_verified() {
+    // Found by the fuzzer (crates/ledger/fuzz): two byte ranges copied
+    // inside a segment make arrow-rs's reader panic on its definition
+    // levels instead of returning an error.
+    let (_dir, store) = built_store();
+    // The file's record is PC-0002's, signed by another key: its rows are
+    // still checked against its own root, and that is where the reader
+    // fails.
+    let device = "PC-0002";
+    let target = store::device_dir(&store, device).join("seg-99999999999999999999.parquet");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/it/fixtures/reader-panics.parquet"
+        ),
+        &target,
+    )
+    .unwrap();
+    let report = verify_within(&store, Duration::from_secs(60)).expect("the verifier finished");
+    let found: Vec<&Anomaly> = report.anomalies().collect();
+    let here: Vec<&&Anomaly> = found
+        .iter()
+        .filter(|a| {
+            a.file
+                .as_deref()
+                .is_some_and(|f| f.ends_with("seg-99999999999999999999.parquet"))
+        })
+        .collect();
+    assert!(
+        here.iter().any(|a| a.class == AnomalyClass::FileUnreadable),
+        "{found:#?}"
+    );
+    // Every other device is untouched and verified in full.
+    for d in report.devices.iter().filter(|d| d.device_id != device) {
+        assert!(d.anomalies.is_empty(), "{:?}", d.anomalies);
+        assert!(d.rows_verified > 0);
+    }
+}

@@ -1,10 +1,14 @@
-//! The committed test vectors (`docs/vectors/ledger-v1.json`) must match
+//! The committed test vectors (`docs/vectors/ledger-v2.json`) must match
 //! what the code computes. Regenerate with `UPDATE_VECTORS=1` only when the
 //! format version changes.
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use worklog_ledger::merkle::{inclusion_path, root};
-use worklog_ledger::{FORMAT, Role, RowEncoder, SecretKey, SegmentRecord, genesis_head};
+use worklog_ledger::{
+    AnchorLog, FORMAT, HeadClaim, Keyring, NO_FILE_DIGEST, Role, RowEncoder, Seal, SecretKey,
+    SegmentRecord, genesis_head,
+};
 use worklog_schema::{Date, Event, EventKind, SCHEMA_VERSION, Timestamp, events_to_batch};
 
 fn events() -> Vec<Event> {
@@ -75,7 +79,9 @@ fn compute() -> Value {
         row_count: 3,
         first_ts: events[0].ts.0,
         last_ts: events[2].ts.0,
+        ts_regressions: 0,
         prev_head: hex::encode(genesis_head("PC-0001")),
+        prev_file_digest: NO_FILE_DIGEST.into(),
         merkle_root: hex::encode(merkle_root),
         committed_at: 1_791_000_000_000_000,
         key_id: String::new(),
@@ -83,13 +89,50 @@ fn compute() -> Value {
         signature: String::new(),
     };
     record.seal(&key);
+    // The next segment commits to the first one's file bytes (here a
+    // stand-in for the file: its digest is all that enters the record).
+    let first_file_digest: [u8; 32] =
+        Sha256::digest(b"bytes of seg-00000000000000000001.parquet").into();
+    let mut next = SegmentRecord {
+        segment_no: 1,
+        first_seq: 4,
+        last_seq: 5,
+        row_count: 2,
+        first_ts: events[2].ts.0 + 60_000_000,
+        last_ts: events[2].ts.0 + 30_000_000,
+        ts_regressions: 1,
+        prev_head: record.head.clone(),
+        prev_file_digest: hex::encode(first_file_digest),
+        merkle_root: hex::encode(Sha256::digest(b"stand-in root")),
+        committed_at: 1_791_000_060_000_000,
+        ..record.clone()
+    };
+    next.seal(&key);
+    let second_file_digest: [u8; 32] =
+        Sha256::digest(b"bytes of seg-00000000000000000004.parquet").into();
+    let seal = Seal::new(&next, &second_file_digest, &key);
+
+    // The authority anchors the second head with its sealed file digest.
+    let authority = SecretKey::from_seed(Role::Authority, "head-office", [2u8; 32]);
+    let mut keyring = Keyring::new();
+    keyring.add(key.public());
+    keyring.add(authority.public());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut log, _) = AnchorLog::open(&dir.path().join("anchors.jsonl")).unwrap();
+    let claim = HeadClaim {
+        record: next.clone(),
+        seal: Some(seal.clone()),
+    };
+    let anchor = log
+        .anchor(&claim, &keyring, &authority, 1_791_000_120_000_000)
+        .unwrap();
     let path: Vec<String> = inclusion_path(&leaves, 1)
         .unwrap()
         .iter()
         .map(hex::encode)
         .collect();
     json!({
-        "description": "worklog-ledger/1 test vectors: see docs/ledger-format.md. All hashes SHA-256, hex.",
+        "description": "worklog-ledger/2 test vectors: see docs/ledger-format.md. All hashes SHA-256, hex.",
         "device_key_seed": hex::encode(seed),
         "device_public_key": hex::encode(key.public().to_bytes()),
         "key_id": key.public().key_id(),
@@ -98,6 +141,13 @@ fn compute() -> Value {
         "merkle_root": hex::encode(merkle_root),
         "segment_record": record,
         "segment_record_canonical_bytes": hex::encode(record.canonical_bytes()),
+        "next_segment_record": next,
+        "next_segment_record_canonical_bytes": hex::encode(next.canonical_bytes()),
+        "seal_of_next_segment": seal,
+        "seal_digest": hex::encode(seal.digest()),
+        "authority_key_seed": hex::encode([2u8; 32]),
+        "authority_public_key": hex::encode(authority.public().to_bytes()),
+        "anchor_of_next_segment": anchor,
         "inclusion_proof": { "leaf_index": 1, "tree_size": 3, "leaf_hash": hex::encode(leaves[1]), "path": path },
     })
 }
@@ -106,7 +156,7 @@ fn compute() -> Value {
 fn code_matches_committed_vectors() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/vectors/ledger-v1.json"
+        "/../../docs/vectors/ledger-v2.json"
     );
     let computed = compute();
     if std::env::var_os("UPDATE_VECTORS").is_some() {

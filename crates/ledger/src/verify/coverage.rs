@@ -1,0 +1,131 @@
+//! Which files are proven by their bytes alone.
+//!
+//! A file's bytes are committed to by the next segment's signed record
+//! (`prev_file_digest`), by the device's seal when it is the last file, and
+//! by every anchor of its head that carries a file digest. A file whose
+//! bytes hash to every such commitment, and to at least one, is the file
+//! the writer wrote: its rows are the signed rows, and decoding them would
+//! prove nothing more. Any other file is checked row by row.
+
+use std::collections::HashMap;
+
+use super::report::AnomalyClass;
+use super::scan::SegmentCheck;
+use super::short;
+use crate::anchor::Anchor;
+use crate::keys::PublicKey;
+use crate::merkle::Hash;
+use crate::record::parse_hash;
+use crate::seal::Seal;
+
+/// A signed statement of what a file's bytes hash to.
+pub(super) struct Commitment {
+    /// Who states it, in words.
+    pub by: String,
+    pub digest: Hash,
+}
+
+/// The commitments to each file's bytes, by index in `checks` (one
+/// device's files). Only authentic records, a valid seal and trusted
+/// anchors commit.
+pub(super) fn commitments(
+    checks: &[SegmentCheck],
+    key: Option<&PublicKey>,
+    seal: Option<&Seal>,
+    anchors: &[&Anchor],
+) -> Vec<Vec<Commitment>> {
+    let mut successors: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (j, check) in checks.iter().enumerate() {
+        if let Some(record) = check.record.as_ref().filter(|_| check.authentic) {
+            successors
+                .entry(record.prev_head.as_str())
+                .or_default()
+                .push(j);
+        }
+    }
+    let seal = seal.filter(|seal| key.is_some_and(|key| seal.signature_valid(key)));
+    checks
+        .iter()
+        .map(|check| {
+            let Some(record) = check.record.as_ref().filter(|_| check.authentic) else {
+                return Vec::new();
+            };
+            let mut found = Vec::new();
+            for &j in successors.get(record.head.as_str()).into_iter().flatten() {
+                let next = checks[j].record.as_ref();
+                if let Some(digest) = next
+                    .filter(|next| Some(next.first_seq) == record.last_seq.checked_add(1))
+                    .and_then(|next| next.prev_file_digest_bytes())
+                {
+                    found.push(Commitment {
+                        by: format!("the record of {}", checks[j].rel),
+                        digest,
+                    });
+                }
+            }
+            if let Some(digest) = seal
+                .filter(|seal| seal.covers(record))
+                .and_then(Seal::file_digest_bytes)
+            {
+                found.push(Commitment {
+                    by: "the device's seal".into(),
+                    digest,
+                });
+            }
+            for anchor in anchors {
+                if anchor.seq == record.last_seq
+                    && anchor.head == record.head
+                    && let Some(digest) = parse_hash(&anchor.file_digest)
+                {
+                    found.push(Commitment {
+                        by: format!("anchor #{}", anchor.index),
+                        digest,
+                    });
+                }
+            }
+            found
+        })
+        .collect()
+}
+
+/// Whether the file's bytes prove it: read, committed to, every commitment
+/// met, and no clock regression to locate among its rows.
+pub(super) fn proven_by_bytes(check: &SegmentCheck, commitments: &[Commitment]) -> bool {
+    let Some(digest) = check.digest else {
+        return false;
+    };
+    check.authentic
+        && check.record.as_ref().is_some_and(|r| r.ts_regressions == 0)
+        && !commitments.is_empty()
+        && commitments.iter().all(|c| c.digest == digest)
+}
+
+/// After the row-level check of a file whose bytes miss a commitment: if
+/// the rows found nothing (the `found_before` anomalies were already
+/// there), the change is in the file's encoding or metadata, which the
+/// rows cannot show; it is reported as such.
+pub(super) fn report_altered(
+    check: &mut SegmentCheck,
+    commitments: &[Commitment],
+    found_before: usize,
+) {
+    let Some(digest) = check.digest else {
+        return;
+    };
+    let Some(missed) = commitments.iter().find(|c| c.digest != digest) else {
+        return;
+    };
+    let rows_found_something = check.anomalies[found_before..]
+        .iter()
+        .any(|a| a.class != AnomalyClass::TimeWentBackwards);
+    if rows_found_something || !check.trusted {
+        return;
+    }
+    let detail = format!(
+        "the file's bytes (SHA-256 {}) are not those {} commits to ({}), though its record and rows verify: its Parquet encoding or metadata was changed",
+        short(&hex::encode(digest)),
+        missed.by,
+        short(&hex::encode(missed.digest))
+    );
+    check.report(AnomalyClass::FileAltered, detail);
+}

@@ -1,0 +1,264 @@
+//! The verifier: proves every device's chain in a store, in parallel, and
+//! reports every anomaly with its class and exact location.
+//!
+//! Four passes: every file's bytes are hashed and its record judged
+//! (files in parallel, nothing decoded); the commitments to each file's
+//! bytes decide which files their bytes prove ([`coverage`]); the others
+//! are checked row by row, locating any change ([`rows`]); then each
+//! device's chain is walked and matched against the anchors ([`chain`]).
+
+mod chain;
+mod coverage;
+mod report;
+mod rows;
+mod scan;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use worklog_schema::Timestamp;
+
+pub use report::{Anomaly, AnomalyClass, Depth, DeviceReport, VerifiedFile, VerifyReport};
+
+use crate::anchor::{Anchor, AnchorLog};
+use crate::error::{Result, chain};
+use crate::keys::Keyring;
+use crate::seal::Seal;
+use crate::store::{list_devices, list_segments};
+use scan::SegmentCheck;
+
+/// Verifies stores against a keyring and, optionally, an anchor log.
+#[derive(Debug)]
+pub struct Verifier<'a> {
+    keyring: &'a Keyring,
+    anchor_log: Option<&'a AnchorLog>,
+    anchor_log_name: String,
+    deep: bool,
+}
+
+impl<'a> Verifier<'a> {
+    /// A verifier trusting `keyring`.
+    pub fn new(keyring: &'a Keyring) -> Self {
+        Verifier {
+            keyring,
+            anchor_log: None,
+            anchor_log_name: String::new(),
+            deep: false,
+        }
+    }
+
+    /// Also checks every device against the anchors in `log`.
+    pub fn anchors(mut self, log: &'a AnchorLog, display_name: impl Into<String>) -> Self {
+        self.anchor_log = Some(log);
+        self.anchor_log_name = display_name.into();
+        self
+    }
+
+    /// Checks every file row by row, even those whose bytes a signed
+    /// commitment proves (default off: the bytes prove as much, at disk
+    /// speed).
+    pub fn deep(mut self, deep: bool) -> Self {
+        self.deep = deep;
+        self
+    }
+
+    /// Verifies every device of the store. Unreadable files are reported
+    /// as anomalies; only an unreadable store folder is an error.
+    pub fn verify(&self, store: &Path) -> Result<VerifyReport> {
+        let mut report = VerifyReport::default();
+        for (path, reason) in &self.keyring.problems {
+            report.store_anomalies.push(Anomaly {
+                class: AnomalyClass::UnknownKey,
+                device_id: String::new(),
+                file: Some(path.display().to_string()),
+                seq: None,
+                ts: None,
+                detail: format!("key file not loaded: {reason}"),
+            });
+        }
+        let anchors = self.checked_anchors(&mut report.store_anomalies);
+
+        let devices = list_devices(store)?;
+        let mut jobs: Vec<(usize, PathBuf)> = Vec::new();
+        let mut device_errors: Vec<Vec<Anomaly>> = vec![Vec::new(); devices.len()];
+        for (i, (device, dir)) in devices.iter().enumerate() {
+            match list_segments(dir) {
+                Ok(files) => jobs.extend(files.into_iter().map(|f| (i, f))),
+                Err(e) => device_errors[i].push(Anomaly {
+                    class: AnomalyClass::FileUnreadable,
+                    device_id: device.clone(),
+                    file: Some(relative(store, dir)),
+                    seq: None,
+                    ts: None,
+                    detail: chain(&e),
+                }),
+            }
+        }
+
+        // 1. Every file's bytes hashed once, its record judged.
+        let scanned: Vec<(usize, SegmentCheck)> = jobs
+            .par_iter()
+            .map(|(i, path)| {
+                let device = &devices[*i].0;
+                (
+                    *i,
+                    scan::scan(self.keyring, device, path, relative(store, path)),
+                )
+            })
+            .collect();
+        let mut per_device: Vec<Vec<SegmentCheck>> =
+            (0..devices.len()).map(|_| Vec::new()).collect();
+        for (i, check) in scanned {
+            per_device[i].push(check);
+        }
+        let device_anchors: Vec<Vec<&Anchor>> = devices
+            .iter()
+            .map(|(device, _)| anchors.iter().filter(|a| &a.device_id == device).collect())
+            .collect();
+
+        // 2. What commits to each file's bytes. A seal that cannot be read
+        //    commits to nothing: its file is then checked row by row.
+        let mut work: Vec<(SegmentCheck, Vec<coverage::Commitment>)> = Vec::new();
+        let mut owner: Vec<usize> = Vec::new();
+        for (i, checks) in per_device.into_iter().enumerate() {
+            let device = devices[i].0.as_str();
+            let seal = Seal::read_for(store, device).ok().flatten();
+            let key = self.keyring.device(device);
+            let commitments =
+                coverage::commitments(&checks, key, seal.as_ref(), &device_anchors[i]);
+            for pair in checks.into_iter().zip(commitments) {
+                work.push(pair);
+                owner.push(i);
+            }
+        }
+
+        // 3. Rows of the files their bytes do not prove.
+        work.par_iter_mut().for_each(|(check, commitments)| {
+            if !self.deep && coverage::proven_by_bytes(check, commitments) {
+                check.depth = Depth::Bytes;
+            } else {
+                let before = check.anomalies.len();
+                rows::check_rows(check);
+                coverage::report_altered(check, commitments, before);
+            }
+        });
+
+        // 4. Each device's chain and anchors.
+        let mut per_device: Vec<Vec<SegmentCheck>> =
+            (0..devices.len()).map(|_| Vec::new()).collect();
+        for ((check, _), i) in work.into_iter().zip(owner) {
+            report.files += 1;
+            report.file_bytes = report.file_bytes.saturating_add(check.file_bytes);
+            report.rows += check.rows;
+            report.canonical_bytes += check.canonical_bytes;
+            report.verified_files.push(VerifiedFile {
+                device_id: check.device.clone(),
+                file: check.rel.clone(),
+                sha256: check.digest.map(hex::encode),
+                bytes: check.file_bytes,
+                depth: check.depth,
+            });
+            per_device[i].push(check);
+        }
+        report.verified_files.sort_by(|a, b| a.file.cmp(&b.file));
+        let mut seen = Vec::new();
+        for ((((device, _), checks), errors), anchors) in devices
+            .iter()
+            .zip(per_device)
+            .zip(device_errors)
+            .zip(&device_anchors)
+        {
+            let mut device_report = self.walk_chain(store, device, checks, anchors);
+            device_report.anomalies.extend(errors);
+            sort_anomalies(&mut device_report.anomalies);
+            seen.push(device.clone());
+            report.devices.push(device_report);
+        }
+        // Anchored devices whose whole partition is gone.
+        let mut missing: BTreeMap<&str, &Anchor> = BTreeMap::new();
+        for anchor in &anchors {
+            if !seen.contains(&anchor.device_id) {
+                let entry = missing.entry(anchor.device_id.as_str()).or_insert(anchor);
+                if anchor.seq > entry.seq {
+                    *entry = anchor;
+                }
+            }
+        }
+        for (device, anchor) in missing {
+            report.devices.push(DeviceReport {
+                device_id: device.to_owned(),
+                anomalies: vec![Anomaly {
+                    class: AnomalyClass::TailTruncated,
+                    device_id: device.to_owned(),
+                    file: None,
+                    seq: Some((1, anchor.seq)),
+                    ts: Some(Timestamp(anchor.head_ts)),
+                    detail: format!(
+                        "the store has no partition for this device, but anchor #{} covers seq {}",
+                        anchor.index, anchor.seq
+                    ),
+                }],
+                ..DeviceReport::default()
+            });
+        }
+        report.devices.sort_by(|a, b| a.device_id.cmp(&b.device_id));
+        Ok(report)
+    }
+
+    fn checked_anchors(&self, store_anomalies: &mut Vec<Anomaly>) -> Vec<Anchor> {
+        let Some(log) = self.anchor_log else {
+            return Vec::new();
+        };
+        let (good, problems) = log.check(self.keyring);
+        for p in problems {
+            store_anomalies.push(Anomaly {
+                class: AnomalyClass::AnchorLogBroken,
+                device_id: String::new(),
+                file: Some(format!("{}:{}", self.anchor_log_name, p.line)),
+                seq: None,
+                ts: None,
+                detail: p.reason,
+            });
+        }
+        good
+    }
+}
+
+/// Runs a third-party decoder over hostile bytes: a panic in it (arrow-rs's
+/// Parquet reader panics on some malformed files instead of returning an
+/// error) becomes this file's error, not the end of the verification.
+pub(super) fn contained<T>(job: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        Err(format!(
+            "not a readable Parquet file: the Parquet reader failed on it ({message})"
+        ))
+    })
+}
+
+pub(super) fn short(hash: &str) -> &str {
+    hash.get(..16).unwrap_or(hash)
+}
+
+fn sort_anomalies(anomalies: &mut [Anomaly]) {
+    anomalies.sort_by(|a, b| {
+        (a.seq.map(|s| s.0), &a.file, a.class, &a.detail).cmp(&(
+            b.seq.map(|s| s.0),
+            &b.file,
+            b.class,
+            &b.detail,
+        ))
+    });
+}
+
+pub(super) fn relative(store: &Path, path: &Path) -> String {
+    path.strip_prefix(store)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}

@@ -1,0 +1,234 @@
+//! The first pass over a segment file: its bytes hashed once, its record
+//! read from the footer of those same bytes, and the record's
+//! authenticity. Nothing is decoded here.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+use sha2::{Digest, Sha256};
+use worklog_schema::Timestamp;
+
+use super::contained;
+use super::report::{Anomaly, AnomalyClass, Depth};
+use crate::error::chain;
+use crate::keys::Keyring;
+use crate::merkle::Hash;
+use crate::record::SegmentRecord;
+use crate::segment::record_from_metadata;
+
+/// Files up to this size are read into memory once, so that the footer
+/// parsed is the one hashed; larger ones are streamed through the hash and
+/// their footer read apart.
+const IN_MEMORY_LIMIT: u64 = 64 << 20;
+
+/// Everything known about one segment file, filled by the passes.
+pub(super) struct SegmentCheck {
+    pub device: String,
+    pub path: PathBuf,
+    pub rel: String,
+    pub name: String,
+    pub record: Option<SegmentRecord>,
+    /// The record is the device's: head and signature hold under its key.
+    pub authentic: bool,
+    /// The record vouches for nothing (altered, misplaced, empty, or a bad
+    /// signature): its rows are not checked.
+    pub forged: bool,
+    /// The claimed range can be trusted for the chain walk.
+    pub trusted: bool,
+    /// SHA-256 of the file's bytes and their number.
+    pub digest: Option<Hash>,
+    pub file_bytes: u64,
+    pub depth: Depth,
+    pub rows: u64,
+    pub canonical_bytes: u64,
+    pub anomalies: Vec<Anomaly>,
+}
+
+impl SegmentCheck {
+    /// An anomaly in this file.
+    pub fn anomaly(
+        &self,
+        class: AnomalyClass,
+        seq: Option<(u64, u64)>,
+        ts: Option<Timestamp>,
+        detail: String,
+    ) -> Anomaly {
+        Anomaly {
+            class,
+            device_id: self.device.clone(),
+            file: Some(self.rel.clone()),
+            seq,
+            ts,
+            detail,
+        }
+    }
+
+    /// Adds an anomaly at the record's range and first time.
+    pub fn report(&mut self, class: AnomalyClass, detail: String) {
+        let (seq, ts) = self.record.as_ref().map_or((None, None), |r| {
+            (Some((r.first_seq, r.last_seq)), Some(Timestamp(r.first_ts)))
+        });
+        let a = self.anomaly(class, seq, ts, detail);
+        self.anomalies.push(a);
+    }
+}
+
+/// Hashes the file and reads its record; judges the record.
+pub(super) fn scan(keyring: &Keyring, device: &str, path: &Path, rel: String) -> SegmentCheck {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut check = SegmentCheck {
+        device: device.to_owned(),
+        path: path.to_owned(),
+        rel,
+        name,
+        record: None,
+        authentic: false,
+        forged: false,
+        trusted: false,
+        digest: None,
+        file_bytes: 0,
+        depth: Depth::Unproven,
+        rows: 0,
+        canonical_bytes: 0,
+        anomalies: Vec::new(),
+    };
+    let name_seq = crate::store::first_seq_of_name(&check.name);
+
+    // An unreadable file and a file without a segment record end the check
+    // the same way: reported at the seq its name claims.
+    let record = hash_file(path).and_then(|(digest, len, bytes)| {
+        check.digest = Some(digest);
+        check.file_bytes = len;
+        contained(|| match bytes {
+            Some(bytes) => read_record(path, bytes),
+            None => File::open(path)
+                .map_err(|e| format!("not a readable Parquet file: {e}"))
+                .and_then(|f| read_record(path, f)),
+        })
+    });
+    let record = match record {
+        Ok(record) => record,
+        Err(detail) => {
+            let a = check.anomaly(
+                AnomalyClass::FileUnreadable,
+                name_seq.map(|s| (s, s)),
+                None,
+                detail,
+            );
+            check.anomalies.push(a);
+            return check;
+        }
+    };
+    let verdict = judge(keyring, device, &record);
+    check.authentic = verdict.is_none();
+    check.trusted = check.authentic;
+    check.record = Some(record);
+    if let (Some(named), Some(record)) = (name_seq, &check.record)
+        && named != record.first_seq
+    {
+        let detail = format!(
+            "file named for seq {named}, but its record starts at seq {}: renamed",
+            record.first_seq
+        );
+        check.report(AnomalyClass::SegmentMisnamed, detail);
+    }
+    if let Some((class, detail)) = verdict {
+        check.forged = class == AnomalyClass::SegmentForged;
+        check.report(class, detail);
+    }
+    check
+}
+
+/// Is the record authentic? One verdict, reported once.
+fn judge(
+    keyring: &Keyring,
+    device: &str,
+    record: &SegmentRecord,
+) -> Option<(AnomalyClass, String)> {
+    if record.device_id != device {
+        return Some((
+            AnomalyClass::SegmentForged,
+            format!(
+                "segment of device {:?} placed in this device's partition",
+                record.device_id
+            ),
+        ));
+    }
+    if !record.head_matches() {
+        return Some((
+            AnomalyClass::SegmentForged,
+            "segment record altered: its head does not match its fields".into(),
+        ));
+    }
+    if record.row_count == 0 || record.last_seq < record.first_seq {
+        // The writer never commits an empty segment; a signed one can only
+        // come from a key holder moving the head without events.
+        return Some((
+            AnomalyClass::SegmentForged,
+            format!(
+                "segment with no rows (seq {}..={}, {} rows): the writer never writes one",
+                record.first_seq, record.last_seq, record.row_count
+            ),
+        ));
+    }
+    match keyring.device(device) {
+        None => Some((
+            AnomalyClass::UnknownKey,
+            format!(
+                "no public key for device {device:?} in the keyring (signed by key id {})",
+                record.key_id
+            ),
+        )),
+        Some(key) if key.key_id() != record.key_id => Some((
+            AnomalyClass::UnknownKey,
+            format!(
+                "signed by key id {}, the keyring holds {} for this device",
+                record.key_id,
+                key.key_id()
+            ),
+        )),
+        Some(key) if !record.signature_valid(key) => Some((
+            AnomalyClass::SegmentForged,
+            "signature does not verify under the device key".into(),
+        )),
+        Some(_) => None,
+    }
+}
+
+/// SHA-256 of the file, its length, and its bytes when small enough to
+/// keep for reading the footer.
+fn hash_file(path: &Path) -> Result<(Hash, u64, Option<Bytes>), String> {
+    let unreadable = |e: std::io::Error| format!("not a readable file: {e}");
+    let mut file = File::open(path).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
+    if len <= IN_MEMORY_LIMIT {
+        // The length is a hint (the file may change while read): read to
+        // the end, whatever it is, up to the limit and one byte more.
+        let mut buf = Vec::with_capacity(len as usize);
+        (&mut file)
+            .take(IN_MEMORY_LIMIT + 1)
+            .read_to_end(&mut buf)
+            .map_err(unreadable)?;
+        if buf.len() as u64 <= IN_MEMORY_LIMIT {
+            let digest = Sha256::digest(&buf).into();
+            return Ok((digest, buf.len() as u64, Some(Bytes::from(buf))));
+        }
+    }
+    crate::segment::file_digest(path)
+        .map(|(digest, len)| (digest, len, None))
+        .map_err(|e| format!("not a readable file: {}", chain(&e)))
+}
+
+/// The segment record from a Parquet footer.
+fn read_record<R: ChunkReader + 'static>(path: &Path, source: R) -> Result<SegmentRecord, String> {
+    let reader = SerializedFileReader::new(source)
+        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    let kv = reader.metadata().file_metadata().key_value_metadata();
+    record_from_metadata(path, kv).map_err(|e| format!("schema-invalid: {}", chain(&e)))
+}
