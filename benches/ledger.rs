@@ -222,6 +222,24 @@ fn main() {
     let (raw_files, _) = best_of(runs, || black_box(Sha256::digest(&file_bytes)));
     drop(file_bytes);
     let raw_files_mbs = per_sec(file_mb, raw_files);
+    // The same stream read from the files (page cache) as it is hashed, as
+    // `cat files | sha256sum` does: the floor once the bytes must be read.
+    let (raw_read, _) = best_of(runs, || {
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        for path in &segment_files {
+            if let Ok(mut file) = std::fs::File::open(path) {
+                while let Ok(n) = std::io::Read::read(&mut file, &mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                }
+            }
+        }
+        black_box(hasher.finalize())
+    });
+    let raw_read_mbs = per_sec(file_mb, raw_read);
     let (f1, fast1) = verify_with(1, false);
     let (f2, fast2) = verify_with(2, false);
     let (v1, r1) = verify_with(1, true);
@@ -299,6 +317,10 @@ fn main() {
         segment_files.len()
     );
     println!(
+        "raw SHA-256 reading the files, one stream, 1 core: {raw_read_mbs:>7.1} MB/s  ({:.3} s, page cache to hash, like `cat files | sha256sum`)",
+        raw_read.as_secs_f64()
+    );
+    println!(
         "verify fast path, 1 thread      : {:>9.0} events/s, {f1_mbs:.1} MB/s of file bytes ({:.3} s; {by_bytes} of {} files proven by their bytes)",
         per_sec(events as f64, f1),
         f1.as_secs_f64(),
@@ -310,8 +332,9 @@ fn main() {
         f2.as_secs_f64()
     );
     println!(
-        "ratio fast path(1 thread) / raw SHA-256 of the file bytes per core: {:.2}  (aim ≥ 0.80)",
-        f1_mbs / raw_files_mbs
+        "ratio fast path(1 thread) / raw SHA-256 of the file bytes per core: {:.2} in memory, {:.2} reading the files  (aim ≥ 0.80)",
+        f1_mbs / raw_files_mbs,
+        f1_mbs / raw_read_mbs
     );
     println!(
         "scaling fast path(2 threads) / fast path(1 thread): {:.2}  (ideal 2.00 on this 2-core machine)",

@@ -378,7 +378,14 @@ fn child(args: &[String]) -> i32 {
     }
     let value = json!({
         "events": result.analysis.events,
-        "rows_verified": result.verification.rows,
+        "rows_verified": result
+            .verification
+            .devices
+            .iter()
+            .map(|d| d.rows_verified)
+            .sum::<u64>(),
+        "files_by_bytes": result.verification.files_at(worklog::ledger::Depth::Bytes),
+        "files": result.verification.files,
         "clean": result.verification.is_clean(),
         "findings": result.analysis.findings.len(),
         "partitions": *partitions.lock().unwrap_or_else(|e| e.into_inner()),
@@ -413,9 +420,11 @@ fn export_sql(config: &worklog::AuditConfig, dir: &Path) -> Result<(), String> {
 fn print_audit(audit: &Value) {
     let events = audit["events"].as_f64().unwrap_or(f64::NAN);
     println!(
-        "  audit: {} events analysed ({} rows verified, chains {}), {} partitions, {} findings",
+        "  audit: {} events analysed ({} events verified, {} of {} files by their bytes, chains {}), {} partitions, {} findings",
         audit["events"],
         audit["rows_verified"],
+        audit["files_by_bytes"],
+        audit["files"],
         if audit["clean"].as_bool() == Some(true) {
             "intact"
         } else {

@@ -87,6 +87,59 @@ fn demo_writes_a_verifying_store_and_says_where() {
 }
 
 #[test]
+fn verify_proves_intact_files_by_their_bytes_and_deep_checks_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_eq!(demo(&out).status.code(), Some(0));
+    let (store, keys) = (out.join("store"), out.join("keys"));
+    let args = [
+        "verify",
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--json",
+    ];
+    let depths = |extra: &[&str]| -> (Vec<String>, u64, u64) {
+        let run = worklog(&[&args[..], extra].concat());
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        let files = report["verified_files"].as_array().unwrap();
+        let events = report["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["rows_verified"].as_u64().unwrap())
+            .sum();
+        (
+            files
+                .iter()
+                .map(|f| f["depth"].as_str().unwrap().to_owned())
+                .collect(),
+            events,
+            report["rows"].as_u64().unwrap(),
+        )
+    };
+    let (fast, fast_events, fast_decoded) = depths(&[]);
+    let (deep, deep_events, deep_decoded) = depths(&["--deep"]);
+    assert!(!fast.is_empty());
+    // The demo's simulated clocks never go back: no row needs decoding.
+    assert!(fast.iter().all(|d| d == "bytes"), "{fast:?}");
+    assert!(deep.iter().all(|d| d == "rows"), "{deep:?}");
+    assert_eq!((fast_events, fast_decoded), (deep_events, 0));
+    assert_eq!(deep_decoded, deep_events);
+    let summary = worklog(&args[..5]);
+    assert!(
+        text(&summary.stdout).contains(&format!(
+            "{} proven by their bytes, 0 row by row",
+            fast.len()
+        )),
+        "{}",
+        text(&summary.stdout)
+    );
+}
+
+#[test]
 fn verify_exits_1_and_locates_a_deleted_segment() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
