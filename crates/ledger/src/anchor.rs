@@ -269,8 +269,8 @@ impl AnchorLog {
                 ),
             ));
         }
-        // A seal of another segment (left by a crash before the new seal
-        // was written) is ignored; one that claims this segment must be
+        // A seal of another segment (left by a crash between writing a
+        // seal and its segment) is ignored; one that claims this segment must be
         // the device's.
         let seal = claim.seal.as_ref().filter(|seal| seal.covers(record));
         if seal.is_some_and(|seal| !seal.signature_valid(device_key)) {

@@ -359,11 +359,14 @@ impl SegmentWriter {
         let (file, file_digest) = segment::write_file(&tmp, &encoded.batch, &record)?;
         file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         drop(file);
+        // The seal first: if it cannot be written, nothing is committed and
+        // the commit can be retried. A crash between the two leaves a seal
+        // of a segment that is not there, which covers nothing: the last
+        // file is then checked row by row and the next segment commits to
+        // no file digest.
+        Seal::new(&record, &file_digest, &self.key).write(&self.dir)?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
         store::sync_dir(&self.dir)?;
-        // A crash before the seal is written only leaves this file to be
-        // checked row by row (its successor will not commit to its bytes).
-        Seal::new(&record, &file_digest, &self.key).write(&self.dir)?;
         // Only now may the journal forget these events.
         self.journal.reset()?;
 

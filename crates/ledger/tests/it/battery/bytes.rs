@@ -94,3 +94,43 @@ fn an_anchor_binds_the_file_bytes_even_when_the_key_holder_reseals() {
         );
     }
 }
+
+#[test]
+fn a_lost_seal_costs_a_row_level_check_not_an_anomaly() {
+    // A crash between writing a seal and renaming its segment leaves a
+    // seal that covers no segment: the last file then has no commitment,
+    // and a writer reopening there must not vouch for its bytes.
+    let case = fresh();
+    let device = "PC-0001";
+    let seal_path = worklog_ledger::store::device_dir(&case.store, device)
+        .join(worklog_ledger::store::SEAL_FILE);
+    std::fs::remove_file(&seal_path).unwrap();
+    let before = segments(&case.store, device);
+    let unsealed = rel(&case.store, before.last().unwrap());
+    let report = verify(&case.store);
+    assert!(report.is_clean(), "{}", list(&anomalies(&report)));
+    let depth_of = |report: &VerifyReport, file: &str| {
+        report
+            .verified_files
+            .iter()
+            .find(|f| f.file == file)
+            .map(|f| f.depth)
+    };
+    assert_eq!(depth_of(&report, &unsealed), Some(Depth::Rows));
+
+    let mut writer = SegmentWriter::builder(&case.store, device_key(device))
+        .build()
+        .unwrap();
+    let mut extra = fleet_events()[0].last().unwrap().clone();
+    extra.ts = extra.ts.plus_secs(60);
+    writer.append(extra).unwrap();
+    let record = writer.close().unwrap().unwrap();
+    assert_eq!(record.prev_file_digest, worklog_ledger::NO_FILE_DIGEST);
+    let report = verify(&case.store);
+    assert!(report.is_clean(), "{}", list(&anomalies(&report)));
+    // Still checked row by row; the new last file is sealed again.
+    assert_eq!(depth_of(&report, &unsealed), Some(Depth::Rows));
+    let newest = rel(&case.store, segments(&case.store, device).last().unwrap());
+    assert_eq!(depth_of(&report, &newest), Some(Depth::Bytes));
+    assert_eq!(report.files_at(Depth::Rows), 1);
+}
