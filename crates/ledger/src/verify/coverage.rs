@@ -6,6 +6,8 @@
 //! bytes hash to every such commitment, and to at least one, is the file
 //! the writer wrote: its rows are the signed rows, and decoding them would
 //! prove nothing more. Any other file is checked row by row.
+//!
+//! Settling this also settles which records are authentic: see [`resolve`].
 
 use std::collections::HashMap;
 
@@ -25,67 +27,93 @@ pub(super) struct Commitment {
     pub digest: Hash,
 }
 
-/// The commitments to each file's bytes, by index in `checks` (one
-/// device's files). Only authentic records, a valid seal and trusted
-/// anchors commit.
-pub(super) fn commitments(
-    checks: &[SegmentCheck],
+/// Settles which records are authentic and collects the commitments to
+/// each file's bytes, by index in `checks` (one device's files).
+///
+/// Files are taken from the highest `first_seq` down, so that a file's
+/// successors (which start after it ends) are settled first. A record
+/// whose file is vouched for — every commitment from an authentic source
+/// (successor record, valid seal, trusted anchor) matches the file's
+/// digest, and there is at least one — is authentic without its own
+/// signature being checked: the commitment was signed over the file's
+/// bytes, the record included. Any other record's signature is checked
+/// here.
+pub(super) fn resolve(
+    checks: &mut [SegmentCheck],
     key: Option<&PublicKey>,
     seal: Option<&Seal>,
     anchors: &[&Anchor],
 ) -> Vec<Vec<Commitment>> {
-    let mut successors: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut successors: HashMap<String, Vec<usize>> = HashMap::new();
     for (j, check) in checks.iter().enumerate() {
-        if let Some(record) = check.record.as_ref().filter(|_| check.authentic) {
+        if let Some(record) = check.record.as_ref().filter(|_| check.signature_pending) {
             successors
-                .entry(record.prev_head.as_str())
+                .entry(record.prev_head.clone())
                 .or_default()
                 .push(j);
         }
     }
     let seal = seal.filter(|seal| key.is_some_and(|key| seal.signature_valid(key)));
-    checks
-        .iter()
-        .map(|check| {
-            let Some(record) = check.record.as_ref().filter(|_| check.authentic) else {
-                return Vec::new();
-            };
-            let mut found = Vec::new();
-            for &j in successors.get(record.head.as_str()).into_iter().flatten() {
-                let next = checks[j].record.as_ref();
-                if let Some(digest) = next
-                    .filter(|next| Some(next.first_seq) == record.last_seq.checked_add(1))
-                    .and_then(|next| next.prev_file_digest_bytes())
-                {
-                    found.push(Commitment {
-                        by: format!("the record of {}", checks[j].rel),
-                        digest,
-                    });
-                }
-            }
-            if let Some(digest) = seal
-                .filter(|seal| seal.covers(record))
-                .and_then(Seal::file_digest_bytes)
+    let mut order: Vec<usize> = (0..checks.len())
+        .filter(|&i| checks[i].signature_pending)
+        .collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(checks[i].record.as_ref().map_or(0, |r| r.first_seq)));
+    let mut found: Vec<Vec<Commitment>> = (0..checks.len()).map(|_| Vec::new()).collect();
+    for i in order {
+        let Some(record) = checks[i].record.clone() else {
+            continue;
+        };
+        let mut commitments = Vec::new();
+        for &j in successors.get(record.head.as_str()).into_iter().flatten() {
+            let next = checks[j].record.as_ref().filter(|_| checks[j].authentic);
+            if let Some(digest) = next
+                .filter(|next| Some(next.first_seq) == record.last_seq.checked_add(1))
+                .and_then(|next| next.prev_file_digest_bytes())
             {
-                found.push(Commitment {
-                    by: "the device's seal".into(),
+                commitments.push(Commitment {
+                    by: format!("the record of {}", checks[j].rel),
                     digest,
                 });
             }
-            for anchor in anchors {
-                if anchor.seq == record.last_seq
-                    && anchor.head == record.head
-                    && let Some(digest) = parse_hash(&anchor.file_digest)
-                {
-                    found.push(Commitment {
-                        by: format!("anchor #{}", anchor.index),
-                        digest,
-                    });
-                }
+        }
+        if let Some(digest) = seal
+            .filter(|seal| seal.covers(&record))
+            .and_then(Seal::file_digest_bytes)
+        {
+            commitments.push(Commitment {
+                by: "the device's seal".into(),
+                digest,
+            });
+        }
+        for anchor in anchors {
+            if anchor.seq == record.last_seq
+                && anchor.head == record.head
+                && let Some(digest) = parse_hash(&anchor.file_digest)
+            {
+                commitments.push(Commitment {
+                    by: format!("anchor #{}", anchor.index),
+                    digest,
+                });
             }
-            found
-        })
-        .collect()
+        }
+        let check = &mut checks[i];
+        let vouched = check.digest.is_some_and(|digest| {
+            !commitments.is_empty() && commitments.iter().all(|c| c.digest == digest)
+        });
+        check.signature_pending = false;
+        if vouched || key.is_some_and(|key| record.signature_valid(key)) {
+            check.authentic = true;
+            check.trusted = true;
+        } else {
+            check.forged = true;
+            check.report(
+                AnomalyClass::SegmentForged,
+                "signature does not verify under the device key".into(),
+            );
+        }
+        found[i] = commitments;
+    }
+    found
 }
 
 /// Whether the file's bytes prove it: read, committed to, every commitment

@@ -117,16 +117,17 @@ impl<'a> Verifier<'a> {
             .map(|(device, _)| anchors.iter().filter(|a| &a.device_id == device).collect())
             .collect();
 
-        // 2. What commits to each file's bytes. A seal that cannot be read
-        //    commits to nothing: its file is then checked row by row.
+        // 2. What commits to each file's bytes, and which records are
+        //    authentic. A seal that cannot be read commits to nothing: its
+        //    file is then checked row by row.
         let mut work: Vec<(SegmentCheck, Vec<coverage::Commitment>)> = Vec::new();
         let mut owner: Vec<usize> = Vec::new();
-        for (i, checks) in per_device.into_iter().enumerate() {
+        for (i, mut checks) in per_device.into_iter().enumerate() {
             let device = devices[i].0.as_str();
             let seal = Seal::read_for(store, device).ok().flatten();
             let key = self.keyring.device(device);
             let commitments =
-                coverage::commitments(&checks, key, seal.as_ref(), &device_anchors[i]);
+                coverage::resolve(&mut checks, key, seal.as_ref(), &device_anchors[i]);
             for pair in checks.into_iter().zip(commitments) {
                 work.push(pair);
                 owner.push(i);

@@ -31,8 +31,12 @@ pub(super) struct SegmentCheck {
     pub rel: String,
     pub name: String,
     pub record: Option<SegmentRecord>,
-    /// The record is the device's: head and signature hold under its key.
+    /// The record is the device's: its head holds and either its file is
+    /// vouched for by an authentic commitment or its signature verifies.
     pub authentic: bool,
+    /// Everything but the signature holds; the signature is checked only
+    /// if no authentic commitment vouches for the file (see `coverage`).
+    pub signature_pending: bool,
     /// The record vouches for nothing (altered, misplaced, empty, or a bad
     /// signature): its rows are not checked.
     pub forged: bool,
@@ -76,7 +80,8 @@ impl SegmentCheck {
     }
 }
 
-/// Hashes the file and reads its record; judges the record.
+/// Hashes the file and reads its record; judges the record, all but its
+/// signature.
 pub(super) fn scan(keyring: &Keyring, device: &str, path: &Path, rel: String) -> SegmentCheck {
     let name = path
         .file_name()
@@ -89,6 +94,7 @@ pub(super) fn scan(keyring: &Keyring, device: &str, path: &Path, rel: String) ->
         name,
         record: None,
         authentic: false,
+        signature_pending: false,
         forged: false,
         trusted: false,
         digest: None,
@@ -126,8 +132,7 @@ pub(super) fn scan(keyring: &Keyring, device: &str, path: &Path, rel: String) ->
         }
     };
     let verdict = judge(keyring, device, &record);
-    check.authentic = verdict.is_none();
-    check.trusted = check.authentic;
+    check.signature_pending = verdict.is_none();
     check.record = Some(record);
     if let (Some(named), Some(record)) = (name_seq, &check.record)
         && named != record.first_seq
@@ -145,7 +150,9 @@ pub(super) fn scan(keyring: &Keyring, device: &str, path: &Path, rel: String) ->
     check
 }
 
-/// Is the record authentic? One verdict, reported once.
+/// Is the record the device's, apart from its signature (checked later,
+/// only where no commitment vouches for the file)? One verdict, reported
+/// once.
 fn judge(
     keyring: &Keyring,
     device: &str,
@@ -192,10 +199,6 @@ fn judge(
                 record.key_id,
                 key.key_id()
             ),
-        )),
-        Some(key) if !record.signature_valid(key) => Some((
-            AnomalyClass::SegmentForged,
-            "signature does not verify under the device key".into(),
         )),
         Some(_) => None,
     }

@@ -134,3 +134,59 @@ fn a_lost_seal_costs_a_row_level_check_not_an_anomaly() {
     assert_eq!(depth_of(&report, &newest), Some(Depth::Bytes));
     assert_eq!(report.files_at(Depth::Rows), 1);
 }
+
+#[test]
+fn a_record_vouched_for_by_its_signed_successor_is_authentic_in_both_modes() {
+    // The rule of docs/ledger-format.md §5: a file whose bytes the next
+    // signed record commits to needs no signature of its own. Only the key
+    // holder can make the two differ (a record with a broken signature in
+    // a file its successor signs for); fast path and --deep must agree on
+    // it, and nothing else in the store may change.
+    let case = fresh();
+    let device = "PC-0003";
+    let key = device_key(device);
+    let segs = segments(&case.store, device);
+    let (k, last) = (segs.len() - 2, segs.len() - 1);
+    // Segment k: same rows, its signature broken (different bytes).
+    let (rows, mut kv) = read_segment(&segs[k]);
+    let mut record = read_record(&segs[k]).unwrap();
+    record.signature = "00".repeat(64);
+    replace_record(&mut kv, &record);
+    write_segment(&segs[k], &rows, kv);
+    let digest = worklog_ledger::file_digest(&segs[k]).unwrap().0;
+    // The key holder re-signs the last record over the new bytes, and
+    // seals the rewritten last file.
+    let (rows, mut kv) = read_segment(&segs[last]);
+    let mut next = read_record(&segs[last]).unwrap();
+    next.prev_file_digest = hex::encode(digest);
+    next.seal(&key);
+    replace_record(&mut kv, &next);
+    write_segment(&segs[last], &rows, kv);
+    let last_digest = worklog_ledger::file_digest(&segs[last]).unwrap().0;
+    Seal::new(&next, &last_digest, &key)
+        .write_for(&case.store)
+        .unwrap();
+
+    let fast = verify(&case.store);
+    let deep = Verifier::new(&keyring())
+        .deep(true)
+        .verify(&case.store)
+        .unwrap();
+    assert!(fast.is_clean(), "{}", list(&anomalies(&fast)));
+    assert_eq!(fast.devices, deep.devices);
+    // Without the successor's commitment the broken signature is found.
+    let mut kv_next = read_segment(&segs[last]).1;
+    next.prev_file_digest = worklog_ledger::NO_FILE_DIGEST.into();
+    next.seal(&key);
+    replace_record(&mut kv_next, &next);
+    write_segment(&segs[last], &read_segment(&segs[last]).0, kv_next);
+    let report = verify(&case.store);
+    assert!(
+        anomalies(&report)
+            .iter()
+            .any(|a| a.class == AnomalyClass::SegmentForged
+                && a.file.as_deref() == Some(rel(&case.store, &segs[k]).as_str())),
+        "{}",
+        list(&anomalies(&report))
+    );
+}
