@@ -7,7 +7,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+use parquet::file::metadata::{
+    PageIndexPolicy, ParquetMetaDataOptions, ParquetMetaDataReader, ParquetStatisticsPolicy,
+};
+use parquet::file::reader::ChunkReader;
 use sha2::{Digest, Sha256};
 use worklog_schema::Timestamp;
 
@@ -228,10 +231,19 @@ fn hash_file(path: &Path) -> Result<(Hash, u64, Option<Bytes>), String> {
         .map_err(|e| format!("not a readable file: {}", chain(&e)))
 }
 
-/// The segment record from a Parquet footer.
+/// The segment record from a Parquet footer. Only the footer is decoded,
+/// without the column statistics and page indexes the record does not
+/// need (the row-level check reads the file in full when it is needed).
 fn read_record<R: ChunkReader + 'static>(path: &Path, source: R) -> Result<SegmentRecord, String> {
-    let reader = SerializedFileReader::new(source)
+    let options = ParquetMetaDataOptions::new()
+        .with_column_stats_policy(ParquetStatisticsPolicy::SkipAll)
+        .with_size_stats_policy(ParquetStatisticsPolicy::SkipAll)
+        .with_encoding_stats_policy(ParquetStatisticsPolicy::SkipAll);
+    let metadata = ParquetMetaDataReader::new()
+        .with_page_index_policy(PageIndexPolicy::Skip)
+        .with_metadata_options(Some(options))
+        .parse_and_finish(&source)
         .map_err(|e| format!("not a readable Parquet file: {e}"))?;
-    let kv = reader.metadata().file_metadata().key_value_metadata();
+    let kv = metadata.file_metadata().key_value_metadata();
     record_from_metadata(path, kv).map_err(|e| format!("schema-invalid: {}", chain(&e)))
 }
