@@ -27,6 +27,10 @@ use crate::segment::record_from_metadata;
 /// their footer read apart.
 const IN_MEMORY_LIMIT: u64 = 64 << 20;
 
+/// Bytes read, then hashed, at a time: small enough to stay in the core's
+/// cache between the copy from the page cache and the hash.
+const HASH_CHUNK: u64 = 128 << 10;
+
 /// Everything known about one segment file, filled by the passes.
 pub(super) struct SegmentCheck {
     pub device: String,
@@ -212,17 +216,32 @@ fn judge(
 fn hash_file(path: &Path) -> Result<(Hash, u64, Option<Bytes>), String> {
     let unreadable = |e: std::io::Error| format!("not a readable file: {e}");
     let mut file = File::open(path).map_err(unreadable)?;
-    let len = file.metadata().map_err(unreadable)?.len();
+    let metadata = file.metadata().map_err(unreadable)?;
+    // A device or a pipe under a segment's name could be read forever.
+    if !metadata.is_file() {
+        return Err("not a regular file: a segment must be a file".into());
+    }
+    let len = metadata.len();
     if len <= IN_MEMORY_LIMIT {
         // The length is a hint (the file may change while read): read to
-        // the end, whatever it is, up to the limit and one byte more.
+        // the end, whatever it is, up to the limit and one byte more. Each
+        // chunk is hashed as soon as it is read, while still in cache.
         let mut buf = Vec::with_capacity(len as usize);
-        (&mut file)
-            .take(IN_MEMORY_LIMIT + 1)
-            .read_to_end(&mut buf)
-            .map_err(unreadable)?;
+        let mut hasher = Sha256::new();
+        loop {
+            let start = buf.len();
+            let room = (IN_MEMORY_LIMIT + 1).saturating_sub(start as u64);
+            let read = (&mut file)
+                .take(room.min(HASH_CHUNK))
+                .read_to_end(&mut buf)
+                .map_err(unreadable)?;
+            hasher.update(&buf[start..]);
+            if read == 0 || buf.len() as u64 > IN_MEMORY_LIMIT {
+                break;
+            }
+        }
         if buf.len() as u64 <= IN_MEMORY_LIMIT {
-            let digest = Sha256::digest(&buf).into();
+            let digest = hasher.finalize().into();
             return Ok((digest, buf.len() as u64, Some(Bytes::from(buf))));
         }
     }

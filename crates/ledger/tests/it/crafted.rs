@@ -244,3 +244,16 @@ fn a_file_that_makes_the_parquet_reader_panic_is_unreadable_and_the_rest_verifie
         assert!(d.rows_verified > 0);
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_device_file_under_a_segment_name_is_unreadable_not_read_forever() {
+    let (_dir, store) = built_store();
+    let target = store::device_dir(&store, "PC-0001").join("seg-99999999999999999999.parquet");
+    std::os::unix::fs::symlink("/dev/zero", &target).unwrap();
+    let report = verify_within(&store, Duration::from_secs(60)).expect("the verifier finished");
+    let found: Vec<&Anomaly> = report.anomalies().collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].class, AnomalyClass::FileUnreadable);
+    assert!(found[0].detail.contains("not a regular file"), "{found:#?}");
+}
