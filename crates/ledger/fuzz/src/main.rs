@@ -344,6 +344,34 @@ fn fuzz_journal(seconds: u64, seed: u64) -> Result<u64, String> {
     Ok(cases)
 }
 
+/// Verifies a kept case again (fast path, then deep), timing each: for
+/// reproducing what the `verify` fuzzer reported.
+fn replay(store: Option<PathBuf>) -> Result<u64, String> {
+    let store = store.ok_or("usage: replay <case folder>")?;
+    let devices: Vec<String> = store::list_devices(&store)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    let ring = keyring(&devices);
+    for deep in [false, true] {
+        let started = Instant::now();
+        let report = Verifier::new(&ring)
+            .deep(deep)
+            .verify(&store)
+            .map_err(|e| e.to_string())?;
+        println!(
+            "deep={deep}: {:.2} s, {} anomalies",
+            started.elapsed().as_secs_f64(),
+            report.anomalies().count()
+        );
+        for a in report.anomalies() {
+            println!("  {a}");
+        }
+    }
+    Ok(1)
+}
+
 /// Keeps a failing case under `artifacts/` and says where.
 fn keep(case: tempfile::TempDir, store: &Path, failure: &str, done: &[String]) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
@@ -377,8 +405,11 @@ fn main() {
     let result = match args.get(1).map(String::as_str) {
         Some("verify") => fuzz_verify(seconds, seed),
         Some("journal") => fuzz_journal(seconds, seed),
+        Some("replay") => replay(args.get(2).map(PathBuf::from)),
         _ => {
-            eprintln!("usage: worklog-ledger-fuzz verify|journal [--seconds N] [--seed S]");
+            eprintln!(
+                "usage: worklog-ledger-fuzz verify|journal [--seconds N] [--seed S] | replay DIR"
+            );
             std::process::exit(2);
         }
     };

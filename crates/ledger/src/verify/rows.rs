@@ -4,17 +4,21 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::io::Read;
+
+use bytes::Bytes;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{TimestampMicrosecondType, UInt64Type};
 use arrow_array::{Array, RecordBatch};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::ChunkReader;
 use rayon::prelude::*;
 use worklog_schema::Timestamp;
 
 use super::contained;
 use super::report::{AnomalyClass, Depth};
-use super::scan::SegmentCheck;
+use super::scan::{IN_MEMORY_LIMIT, SegmentCheck};
 use crate::canonical::{RowEncoder, Scratch};
 use crate::merkle::{self, Hash};
 use crate::record::{SegmentRecord, parse_hash};
@@ -27,19 +31,14 @@ pub(super) fn check_rows(check: &mut SegmentCheck) {
     let Some(record) = check.record.clone().filter(|_| !check.forged) else {
         return;
     };
-    let rows = contained(|| {
-        File::open(&check.path)
-            .map_err(|e| format!("not a readable Parquet file: {e}"))
-            .and_then(|f| {
-                ParquetRecordBatchReaderBuilder::try_new(f)
-                    .map_err(|e| format!("not a readable Parquet file: {e}"))
-            })
-            .and_then(|builder| match unsigned_column(&builder) {
-                Some(column) => Err(format!(
-                    "schema-invalid: column {column:?} is not in the segment schema (unsigned data beside the evidence)"
-                )),
-                None => read_rows(builder),
-            })
+    // From memory when the file is small enough (as segments are): a
+    // damaged page header can make the reader seek and read in a loop, which
+    // costs a system call per step on a file and a copy in memory.
+    let rows = contained(|| match read_small(&check.path)? {
+        Some(bytes) => decode(bytes),
+        None => decode(
+            File::open(&check.path).map_err(|e| format!("not a readable Parquet file: {e}"))?,
+        ),
     });
     let rows = match rows {
         Ok(rows) => rows,
@@ -95,6 +94,30 @@ pub(super) fn check_rows(check: &mut SegmentCheck) {
     }
 }
 
+/// The file's bytes, if it is no larger than [`IN_MEMORY_LIMIT`].
+fn read_small(path: &std::path::Path) -> Result<Option<Bytes>, String> {
+    let unreadable = |e: std::io::Error| format!("not a readable Parquet file: {e}");
+    let mut file = File::open(path).map_err(unreadable)?;
+    let mut buf = Vec::new();
+    (&mut file)
+        .take(IN_MEMORY_LIMIT + 1)
+        .read_to_end(&mut buf)
+        .map_err(unreadable)?;
+    Ok((buf.len() as u64 <= IN_MEMORY_LIMIT).then(|| Bytes::from(buf)))
+}
+
+/// Decodes every row of a segment file.
+fn decode<T: ChunkReader + 'static>(source: T) -> Result<Rows, String> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(source)
+        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    match unsigned_column(&builder) {
+        Some(column) => Err(format!(
+            "schema-invalid: column {column:?} is not in the segment schema (unsigned data beside the evidence)"
+        )),
+        None => read_rows(builder),
+    }
+}
+
 /// What a record says about its rows that the rows (proven by the root)
 /// contradict: first and last time, clock regressions, device.
 fn disagreement(record: &SegmentRecord, rows: &Rows) -> Option<String> {
@@ -144,7 +167,9 @@ struct Rows {
 /// digests and the Merkle root cover only the schema's columns, so such a
 /// column would sit unsigned beside the evidence for any reader of the
 /// files.
-fn unsigned_column(builder: &ParquetRecordBatchReaderBuilder<File>) -> Option<String> {
+fn unsigned_column<T: ChunkReader + 'static>(
+    builder: &ParquetRecordBatchReaderBuilder<T>,
+) -> Option<String> {
     let expected = segment_schema();
     builder
         .schema()
@@ -154,7 +179,9 @@ fn unsigned_column(builder: &ParquetRecordBatchReaderBuilder<File>) -> Option<St
         .map(|f| f.name().clone())
 }
 
-fn read_rows(builder: ParquetRecordBatchReaderBuilder<File>) -> std::result::Result<Rows, String> {
+fn read_rows<T: ChunkReader + 'static>(
+    builder: ParquetRecordBatchReaderBuilder<T>,
+) -> std::result::Result<Rows, String> {
     let reader = builder
         .with_batch_size(32 * 1024)
         .build()

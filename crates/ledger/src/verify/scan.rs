@@ -25,7 +25,7 @@ use crate::segment::record_from_metadata;
 /// Files up to this size are read into memory once, so that the footer
 /// parsed is the one hashed; larger ones are streamed through the hash and
 /// their footer read apart.
-const IN_MEMORY_LIMIT: u64 = 64 << 20;
+pub(super) const IN_MEMORY_LIMIT: u64 = 64 << 20;
 
 /// Bytes read, then hashed, at a time: small enough to stay in the core's
 /// cache between the copy from the page cache and the hash.
