@@ -39,18 +39,18 @@ pub(crate) fn manifest(
         .map(|path| {
             let rel = relative(path, root);
             let len = std::fs::metadata(path).map(|m| m.len()).ok();
-            match by_path.get(rel.as_str()) {
-                Some(file) if Some(file.bytes) == len => match &file.sha256 {
-                    Some(sha256) => Ok(InputFile {
+            let reused = by_path
+                .get(rel.as_str())
+                .filter(|file| Some(file.bytes) == len)
+                .and_then(|file| {
+                    Some(InputFile {
                         path: rel,
                         bytes: file.bytes,
-                        sha256: sha256.clone(),
+                        sha256: file.sha256.clone()?,
                         verified: Some(file.depth.as_str().to_owned()),
-                    }),
-                    None => hash_file(path, root),
-                },
-                _ => hash_file(path, root),
-            }
+                    })
+                });
+            reused.map_or_else(|| hash_file(path, root), Ok)
         })
         .collect::<Result<_>>()?;
     event_files.sort_by(|a, b| a.path.cmp(&b.path));

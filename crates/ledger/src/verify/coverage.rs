@@ -101,6 +101,7 @@ pub(super) fn resolve(
             !commitments.is_empty() && commitments.iter().all(|c| c.digest == digest)
         });
         check.signature_pending = false;
+        check.vouched = vouched;
         if vouched || key.is_some_and(|key| record.signature_valid(key)) {
             check.authentic = true;
             check.trusted = true;
@@ -116,16 +117,10 @@ pub(super) fn resolve(
     found
 }
 
-/// Whether the file's bytes prove it: read, committed to, every commitment
-/// met, and no clock regression to locate among its rows.
-pub(super) fn proven_by_bytes(check: &SegmentCheck, commitments: &[Commitment]) -> bool {
-    let Some(digest) = check.digest else {
-        return false;
-    };
-    check.authentic
-        && check.record.as_ref().is_some_and(|r| r.ts_regressions == 0)
-        && !commitments.is_empty()
-        && commitments.iter().all(|c| c.digest == digest)
+/// Whether the file's bytes prove it: vouched for (see [`resolve`]) and no
+/// clock regression to locate among its rows.
+pub(super) fn proven_by_bytes(check: &SegmentCheck) -> bool {
+    check.vouched && check.record.as_ref().is_some_and(|r| r.ts_regressions == 0)
 }
 
 /// After the row-level check of a file whose bytes miss a commitment: if

@@ -120,35 +120,38 @@ impl<'a> Verifier<'a> {
         // 2. What commits to each file's bytes, and which records are
         //    authentic. A seal that cannot be read commits to nothing: its
         //    file is then checked row by row.
-        let mut work: Vec<(SegmentCheck, Vec<coverage::Commitment>)> = Vec::new();
-        let mut owner: Vec<usize> = Vec::new();
-        for (i, mut checks) in per_device.into_iter().enumerate() {
-            let device = devices[i].0.as_str();
-            let seal = Seal::read_for(store, device).ok().flatten();
-            let key = self.keyring.device(device);
-            let commitments =
-                coverage::resolve(&mut checks, key, seal.as_ref(), &device_anchors[i]);
-            for pair in checks.into_iter().zip(commitments) {
-                work.push(pair);
-                owner.push(i);
-            }
-        }
+        let mut resolved: Vec<Vec<(SegmentCheck, Vec<coverage::Commitment>)>> = per_device
+            .into_iter()
+            .zip(&devices)
+            .zip(&device_anchors)
+            .map(|((mut checks, (device, _)), anchors)| {
+                let seal = Seal::read_for(store, device).ok().flatten();
+                let key = self.keyring.device(device);
+                let commitments = coverage::resolve(&mut checks, key, seal.as_ref(), anchors);
+                checks.into_iter().zip(commitments).collect()
+            })
+            .collect();
 
         // 3. Rows of the files their bytes do not prove.
-        work.par_iter_mut().for_each(|(check, commitments)| {
-            if !self.deep && coverage::proven_by_bytes(check, commitments) {
-                check.depth = Depth::Bytes;
-            } else {
-                let before = check.anomalies.len();
-                rows::check_rows(check);
-                coverage::report_altered(check, commitments, before);
-            }
-        });
+        resolved
+            .par_iter_mut()
+            .flat_map(|checks| checks.par_iter_mut())
+            .for_each(|(check, commitments)| {
+                if !self.deep && coverage::proven_by_bytes(check) {
+                    check.depth = Depth::Bytes;
+                } else {
+                    let before = check.anomalies.len();
+                    rows::check_rows(check);
+                    coverage::report_altered(check, commitments, before);
+                }
+            });
 
         // 4. Each device's chain and anchors.
-        let mut per_device: Vec<Vec<SegmentCheck>> =
-            (0..devices.len()).map(|_| Vec::new()).collect();
-        for ((check, _), i) in work.into_iter().zip(owner) {
+        let per_device: Vec<Vec<SegmentCheck>> = resolved
+            .into_iter()
+            .map(|checks| checks.into_iter().map(|(check, _)| check).collect())
+            .collect();
+        for check in per_device.iter().flatten() {
             report.files += 1;
             report.file_bytes = report.file_bytes.saturating_add(check.file_bytes);
             report.rows += check.rows;
@@ -160,7 +163,6 @@ impl<'a> Verifier<'a> {
                 bytes: check.file_bytes,
                 depth: check.depth,
             });
-            per_device[i].push(check);
         }
         report.verified_files.sort_by(|a, b| a.file.cmp(&b.file));
         let mut seen = Vec::new();

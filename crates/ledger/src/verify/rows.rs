@@ -4,9 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Read;
-
-use bytes::Bytes;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{TimestampMicrosecondType, UInt64Type};
@@ -18,7 +15,7 @@ use worklog_schema::Timestamp;
 
 use super::contained;
 use super::report::{AnomalyClass, Depth};
-use super::scan::{IN_MEMORY_LIMIT, SegmentCheck};
+use super::scan::{SegmentCheck, hash_file};
 use crate::canonical::{RowEncoder, Scratch};
 use crate::merkle::{self, Hash};
 use crate::record::{SegmentRecord, parse_hash};
@@ -31,14 +28,21 @@ pub(super) fn check_rows(check: &mut SegmentCheck) {
     let Some(record) = check.record.clone().filter(|_| !check.forged) else {
         return;
     };
-    // From memory when the file is small enough (as segments are): a
-    // damaged page header can make the reader seek and read in a loop, which
-    // costs a system call per step on a file and a copy in memory.
-    let rows = contained(|| match read_small(&check.path)? {
-        Some(bytes) => decode(bytes),
-        None => decode(
-            File::open(&check.path).map_err(|e| format!("not a readable Parquet file: {e}"))?,
-        ),
+    // Read as pass 1 read it: from memory when small enough (as segments
+    // are), for a damaged page header can make the reader seek and read in
+    // a loop, which costs a system call per step on a file.
+    let rows = contained(|| {
+        let (digest, _, bytes) = hash_file(&check.path)?;
+        // The rows decoded must be those of the bytes hashed in pass 1.
+        if Some(digest) != check.digest {
+            return Err("the file changed while it was being verified: verify again".into());
+        }
+        match bytes {
+            Some(bytes) => decode(bytes),
+            None => decode(
+                File::open(&check.path).map_err(|e| format!("not a readable Parquet file: {e}"))?,
+            ),
+        }
     });
     let rows = match rows {
         Ok(rows) => rows,
@@ -92,18 +96,6 @@ pub(super) fn check_rows(check: &mut SegmentCheck) {
             check.anomalies.push(a);
         }
     }
-}
-
-/// The file's bytes, if it is no larger than [`IN_MEMORY_LIMIT`].
-fn read_small(path: &std::path::Path) -> Result<Option<Bytes>, String> {
-    let unreadable = |e: std::io::Error| format!("not a readable Parquet file: {e}");
-    let mut file = File::open(path).map_err(unreadable)?;
-    let mut buf = Vec::new();
-    (&mut file)
-        .take(IN_MEMORY_LIMIT + 1)
-        .read_to_end(&mut buf)
-        .map_err(unreadable)?;
-    Ok((buf.len() as u64 <= IN_MEMORY_LIMIT).then(|| Bytes::from(buf)))
 }
 
 /// Decodes every row of a segment file.

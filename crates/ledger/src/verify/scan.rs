@@ -25,7 +25,7 @@ use crate::segment::record_from_metadata;
 /// Files up to this size are read into memory once, so that the footer
 /// parsed is the one hashed; larger ones are streamed through the hash and
 /// their footer read apart.
-pub(super) const IN_MEMORY_LIMIT: u64 = 64 << 20;
+const IN_MEMORY_LIMIT: u64 = 64 << 20;
 
 /// Bytes read, then hashed, at a time: small enough to stay in the core's
 /// cache between the copy from the page cache and the hash.
@@ -44,6 +44,9 @@ pub(super) struct SegmentCheck {
     /// Everything but the signature holds; the signature is checked only
     /// if no authentic commitment vouches for the file (see `coverage`).
     pub signature_pending: bool,
+    /// Every commitment to the file's bytes, from an authentic source,
+    /// matches them, and there is at least one (set by `coverage`).
+    pub vouched: bool,
     /// The record vouches for nothing (altered, misplaced, empty, or a bad
     /// signature): its rows are not checked.
     pub forged: bool,
@@ -102,6 +105,7 @@ pub(super) fn scan(keyring: &Keyring, device: &str, path: &Path, rel: String) ->
         record: None,
         authentic: false,
         signature_pending: false,
+        vouched: false,
         forged: false,
         trusted: false,
         digest: None,
@@ -213,7 +217,7 @@ fn judge(
 
 /// SHA-256 of the file, its length, and its bytes when small enough to
 /// keep for reading the footer.
-fn hash_file(path: &Path) -> Result<(Hash, u64, Option<Bytes>), String> {
+pub(super) fn hash_file(path: &Path) -> Result<(Hash, u64, Option<Bytes>), String> {
     let unreadable = |e: std::io::Error| format!("not a readable file: {e}");
     let mut file = File::open(path).map_err(unreadable)?;
     let metadata = file.metadata().map_err(unreadable)?;
