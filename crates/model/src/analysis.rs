@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::detail::DetailText;
 use crate::period::Period;
 use crate::rule_kind::{Category, Severity};
 use crate::verdict::{Coverage, Verdict, VerdictReason};
@@ -20,6 +21,10 @@ pub struct WaivedBy {
     pub approver: String,
     /// Last day it applies.
     pub expires: String,
+    /// The waiver names no device, so it covers the rule on every device:
+    /// a blanket waiver, which the report flags.
+    #[serde(default)]
+    pub all_devices: bool,
 }
 
 /// One finding: a rule matched an event (or a device, for device-level
@@ -109,6 +114,26 @@ pub struct Integrity {
     pub anomalies: Vec<String>,
     /// The anomaly classes, deduplicated.
     pub classes: Vec<String>,
+    /// Every anomaly with its parts, for reports in either language.
+    #[serde(default)]
+    pub entries: Vec<AnomalyEntry>,
+}
+
+/// One integrity anomaly: its class and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnomalyEntry {
+    /// The class (`row_deleted`, …; [`crate::anomaly_label`] words it).
+    pub class: String,
+    /// The segment file, relative to the store.
+    pub file: Option<String>,
+    /// First sequence number concerned.
+    pub first_seq: Option<u64>,
+    /// Last sequence number concerned.
+    pub last_seq: Option<u64>,
+    /// Event time at the location, µs UTC.
+    pub ts: Option<i64>,
+    /// The verifier's explanation (English, technical).
+    pub detail_en: String,
 }
 
 /// Log coverage of one device in the period.
@@ -218,6 +243,11 @@ pub struct RuleRun {
     pub findings: u64,
     /// Whether it ran (false when its SQL failed).
     pub ran: bool,
+    /// What a finding says, per `detail` code the rule's SQL emits, with
+    /// `{name}` placeholders for the finding's evidence columns and the
+    /// policy's settings (already filled in by the analysis).
+    #[serde(default)]
+    pub details: BTreeMap<String, DetailText>,
 }
 
 /// An input file and its SHA-256, for the reproducibility manifest.

@@ -20,17 +20,21 @@
 //! ```
 
 mod analysis;
+mod detail;
+mod labels;
 mod language;
 mod period;
 mod rule_kind;
 mod verdict;
 
 pub use analysis::{
-    Analysis, CheckStatus, DeviceSummary, DeviceVerdict, Finding, InputFile, Integrity, ItemInfo,
-    LogCheck, Manifest, Problem, Rollup, RuleRun, WaivedBy,
+    Analysis, AnomalyEntry, CheckStatus, DeviceSummary, DeviceVerdict, Finding, InputFile,
+    Integrity, ItemInfo, LogCheck, Manifest, Problem, Rollup, RuleRun, WaivedBy,
 };
 pub use chrono::NaiveDate;
+pub use detail::{DetailText, fill_placeholders};
+pub use labels::{anomaly_label, column_label, kind_label, label, value_label};
 pub use language::Language;
 pub use period::{Period, PeriodError};
 pub use rule_kind::{Category, Severity};
-pub use verdict::{Coverage, Verdict, VerdictReason};
+pub use verdict::{Coverage, Verdict, VerdictReason, list_separator};

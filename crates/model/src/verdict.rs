@@ -141,10 +141,10 @@ impl VerdictReason {
             (VerdictReason::NoEvents, Ja) => "期間中のログが1件もない".into(),
             (VerdictReason::NoEvents, En) => "no events in the period".into(),
             (VerdictReason::MissingKinds { kinds }, Ja) => {
-                format!("判定に必要なログ({})がない", kinds.join(", "))
+                format!("判定に必要なログ({})がない", kinds_text(kinds, Ja))
             }
             (VerdictReason::MissingKinds { kinds }, En) => {
-                format!("no {} events, which the rules need", kinds.join(", "))
+                format!("no {} events, which the rules need", kinds_text(kinds, En))
             }
             (VerdictReason::NotPortable, Ja) => "持ち出し可能な端末ではない".into(),
             (VerdictReason::NotPortable, En) => "not a portable device".into(),
@@ -156,11 +156,11 @@ impl VerdictReason {
             }
             (VerdictReason::IntegrityAnomaly { classes }, Ja) => format!(
                 "ログの完全性に異常があり({})、残るログでは適合を示せない",
-                classes.join(", ")
+                classes_text(classes, Ja)
             ),
             (VerdictReason::IntegrityAnomaly { classes }, En) => format!(
                 "the log's integrity is broken ({}): what is left cannot show compliance",
-                classes.join(", ")
+                classes_text(classes, En)
             ),
             (VerdictReason::InsufficientCoverage { coverage }, Ja) => {
                 format!("期間の一部にしか証跡がない: {}", coverage.text(Ja))
@@ -174,7 +174,7 @@ impl VerdictReason {
             (VerdictReason::NothingFound, Ja) => "証跡あり、指摘なし".into(),
             (VerdictReason::NothingFound, En) => "evidence present, nothing found".into(),
             (VerdictReason::FromSubItems { items }, Ja) => {
-                format!("細目({})の判定による", items.join(", "))
+                format!("細目({})の判定による", items.join("、"))
             }
             (VerdictReason::FromSubItems { items }, En) => {
                 format!("from sub-items {}", items.join(", "))
@@ -216,8 +216,8 @@ impl Coverage {
     pub fn text(&self, language: Language) -> String {
         match language {
             Language::Ja => format!(
-                "{kind} のログがある週 {w}/{n}(基準 {pct}% 以上)、{kind} のある日 {e} 日・ログのある日 {a} 日/在籍 {s} 日",
-                kind = self.kind,
+                "{kind}のログがある週 {w}/{n}(基準 {pct}% 以上)、{kind}のある日 {e} 日・ログのある日 {a} 日/在籍 {s} 日",
+                kind = crate::kind_label(&self.kind, language),
                 w = self.weeks_with_evidence,
                 n = self.weeks,
                 pct = self.required_pct,
@@ -227,7 +227,7 @@ impl Coverage {
             ),
             Language::En => format!(
                 "{w} of {n} weeks with {kind} events (at least {pct}% required); {e} day(s) with {kind} events, {a} day(s) with any events, of {s} in service",
-                kind = self.kind,
+                kind = crate::kind_label(&self.kind, language),
                 w = self.weeks_with_evidence,
                 n = self.weeks,
                 pct = self.required_pct,
@@ -236,5 +236,31 @@ impl Coverage {
                 s = self.in_service_days,
             ),
         }
+    }
+}
+
+/// Event kinds in words, joined as the language joins a list.
+fn kinds_text(kinds: &[String], language: Language) -> String {
+    let words: Vec<&str> = kinds
+        .iter()
+        .map(|k| crate::kind_label(k, language))
+        .collect();
+    words.join(list_separator(language))
+}
+
+/// Anomaly classes in words, joined as the language joins a list.
+fn classes_text(classes: &[String], language: Language) -> String {
+    let words: Vec<&str> = classes
+        .iter()
+        .map(|c| crate::anomaly_label(c, language))
+        .collect();
+    words.join(list_separator(language))
+}
+
+/// `、` in Japanese, `, ` in English.
+pub fn list_separator(language: Language) -> &'static str {
+    match language {
+        Language::Ja => "、",
+        Language::En => ", ",
     }
 }

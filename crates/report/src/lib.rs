@@ -25,7 +25,9 @@ mod excel;
 mod html;
 mod messages;
 mod model;
+mod summary;
 mod text;
+mod words;
 
 use std::path::{Path, PathBuf};
 
@@ -33,8 +35,13 @@ pub use error::{Error, Result};
 pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
 pub use html::{HtmlOptions, render_html, write_html};
 pub use messages::Messages;
-pub use model::{Generation, ItemRow, ReportModel, WeeklyCounts, evidence_text, log_check_texts};
+pub use model::{Generation, ItemRow, ReportModel, WeeklyCounts, log_check_texts};
+pub use summary::{
+    Attention, DepartmentCell, DepartmentRow, FindingGroup, Headline, ItemGroups, departments,
+    headline, item_groups,
+};
 pub use text::{EXCEL_CELL_LIMIT, clean_cell, csv_field};
+pub use words::{anomaly_text, evidence_text, evidence_value, finding_detail};
 use worklog_model::{Analysis, Language};
 
 /// What to write.
@@ -97,34 +104,69 @@ pub fn write_json(model: &ReportModel<'_>, path: &Path) -> Result<()> {
 }
 
 /// Writes every finding (waived ones too) as CSV that no spreadsheet
-/// evaluates.
+/// evaluates: UTF-8 with a byte-order mark (so that Japanese Excel opens
+/// it without 文字化け), headers in the report language, the rule's title
+/// and remediation, and the waiver that covers a finding.
 pub fn write_csv(model: &ReportModel<'_>, path: &Path) -> Result<()> {
     use std::io::Write;
     let io = |source| Error::Io {
         path: path.to_owned(),
         source,
     };
+    let m = Messages::new(model.language);
     let file = std::fs::File::create(path).map_err(io)?;
     let mut out = std::io::BufWriter::new(file);
-    writeln!(
-        out,
-        "rule_id,items,severity,device_id,department,user_name,local_time,seq,detail,evidence,waived"
-    )
-    .map_err(io)?;
+    out.write_all("\u{FEFF}".as_bytes()).map_err(io)?;
+    let headers = [
+        "rule_id",
+        "rule",
+        "items",
+        "severity",
+        "device",
+        "department",
+        "user",
+        "local_time",
+        "seq",
+        "what_happened",
+        "evidence",
+        "remediation",
+        "waived",
+        "waiver_line",
+        "waiver_scope",
+        "waiver_reason",
+        "approver",
+        "expires",
+    ];
+    let head: Vec<String> = headers.iter().map(|k| csv_field(m.get(k))).collect();
+    writeln!(out, "{}", head.join(",")).map_err(io)?;
     let a = model.analysis;
     for f in a.findings.iter().chain(&a.waived) {
+        let (title, remediation) = model.rule_texts(&f.rule_id);
+        let w = f.waived_by.as_ref();
         let fields = [
             f.rule_id.clone(),
+            title,
             f.items.join(" "),
-            f.severity.as_str().to_owned(),
+            m.get(&format!("severity_{}", f.severity.as_str()))
+                .to_owned(),
             f.device_id.clone(),
             f.department.clone(),
             f.user_name.clone(),
             f.local_time.clone(),
             f.seq.map(|s| s.to_string()).unwrap_or_default(),
-            f.detail.clone(),
-            evidence_text(f),
-            if f.waived_by.is_some() { "yes" } else { "no" }.to_owned(),
+            model.detail(f),
+            model.evidence(f),
+            remediation,
+            m.get(if w.is_some() { "yes" } else { "no" }).to_owned(),
+            w.map(|w| w.line.to_string()).unwrap_or_default(),
+            match w {
+                Some(w) if w.all_devices => m.get("waiver_all_devices").to_owned(),
+                Some(_) => m.get("waiver_named_device").to_owned(),
+                None => String::new(),
+            },
+            w.map(|w| w.reason.clone()).unwrap_or_default(),
+            w.map(|w| w.approver.clone()).unwrap_or_default(),
+            w.map(|w| w.expires.clone()).unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|v| csv_field(v)).collect();
         writeln!(out, "{}", line.join(",")).map_err(io)?;

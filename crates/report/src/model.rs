@@ -5,7 +5,13 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use worklog_model::{Analysis, Category, CheckStatus, Finding, Language, LogCheck, Verdict};
+use worklog_model::{
+    Analysis, Category, CheckStatus, Finding, Language, LogCheck, RuleRun, Verdict,
+};
+
+use crate::messages::Messages;
+use crate::summary::{self, DepartmentRow, Headline, ItemGroups};
+use crate::words;
 
 /// Generation details, the only part of a report that changes between two
 /// runs on the same input.
@@ -46,20 +52,23 @@ pub struct ItemRow {
     pub verdict_class: &'static str,
     /// Devices per verdict, in the report language, worst first.
     pub counts: Vec<(String, u64)>,
+    /// Devices per verdict (every verdict that occurs).
+    pub device_counts: BTreeMap<Verdict, u64>,
     /// Findings (not waived).
     pub findings: u64,
     /// Waived findings.
     pub waived: u64,
 }
 
-/// Findings per ISO week (Monday start, local) and item.
+/// Devices with findings per week (Monday start, local; the first week
+/// starts on the period's first day) and item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WeeklyCounts {
-    /// Monday of each week, `YYYY-MM-DD`.
+    /// First day of each week in the period, `YYYY-MM-DD`.
     pub weeks: Vec<String>,
     /// Items in catalog order that have at least one finding.
     pub items: Vec<String>,
-    /// `counts[item index][week index]`.
+    /// `counts[item index][week index]`: devices with findings.
     pub counts: Vec<Vec<u64>>,
 }
 
@@ -74,16 +83,22 @@ pub struct ReportModel<'a> {
     pub analysis: &'a Analysis,
     /// The items table.
     pub item_rows: Vec<ItemRow>,
-    /// `overall_ok`, `overall_findings` or `overall_integrity` (message key).
-    pub overall: &'static str,
+    /// The overall state and what needs attention.
+    pub headline: Headline,
+    /// Department × item verdicts.
+    pub departments: Vec<DepartmentRow>,
+    /// Each item's findings grouped by device and rule, fail-level first.
+    pub groups: Vec<ItemGroups>,
     /// Findings per week and item.
     pub weekly: WeeklyCounts,
+    #[serde(skip)]
+    rules: BTreeMap<&'a str, &'a RuleRun>,
 }
 
 impl<'a> ReportModel<'a> {
     /// Builds the model of `analysis` in `language`.
     pub fn new(analysis: &'a Analysis, language: Language, generation: Generation) -> Self {
-        let item_rows = analysis
+        let item_rows: Vec<ItemRow> = analysis
             .items
             .iter()
             .map(|item| {
@@ -97,8 +112,11 @@ impl<'a> ReportModel<'a> {
                     })
                     .collect();
                 ItemRow {
+                    device_counts: rollup.map(|r| r.counts.clone()).unwrap_or_default(),
                     number: item.number.clone(),
-                    level: item.level.clone(),
+                    level: worklog_model::label("level", &item.level, language)
+                        .unwrap_or(&item.level)
+                        .to_owned(),
                     sub_item: item.parent.is_some(),
                     question: match language {
                         Language::En => item.question_en.clone(),
@@ -117,29 +135,21 @@ impl<'a> ReportModel<'a> {
                 }
             })
             .collect();
-        let integrity_broken = analysis.has_integrity_anomalies()
-            || analysis
-                .log_checks
-                .iter()
-                .any(|c| c.id == "tamper" && c.status == CheckStatus::Problem);
-        let overall = if integrity_broken {
-            "overall_integrity"
-        } else if analysis
-            .findings
+        let verdicts: Vec<(String, Verdict)> = item_rows
             .iter()
-            .any(|f| f.category == Category::Item)
-        {
-            "overall_findings"
-        } else {
-            "overall_ok"
-        };
+            .map(|r: &ItemRow| (r.number.clone(), r.verdict))
+            .collect();
+        let headline = summary::headline(analysis, &verdicts, &Messages::new(language));
         ReportModel {
             language,
             generation,
             analysis,
             item_rows,
-            overall,
+            headline,
+            departments: summary::departments(analysis),
+            groups: summary::item_groups(analysis),
             weekly: weekly(analysis),
+            rules: analysis.rules.iter().map(|r| (r.id.as_str(), r)).collect(),
         }
     }
 
@@ -168,12 +178,55 @@ impl<'a> ReportModel<'a> {
             .filter(|f| f.category == Category::Log)
     }
 
+    /// When the report was generated, in the organisation's time zone
+    /// with its offset (`YYYY-MM-DD HH:MM:SS+09:00`).
+    pub fn generated_local(&self) -> String {
+        chrono::DateTime::parse_from_rfc3339(&self.generation.generated_at)
+            .ok()
+            .and_then(|t| {
+                let us = t.timestamp_micros();
+                Some(self.analysis.period.local_time(us)).filter(|s| !s.is_empty())
+            })
+            .unwrap_or_else(|| self.generation.generated_at.clone())
+    }
+
+    /// Every device verdict by `(device, item)`.
+    pub fn verdict_index(&self) -> BTreeMap<(&'a str, &'a str), &'a worklog_model::DeviceVerdict> {
+        self.analysis
+            .verdicts
+            .iter()
+            .map(|v| ((v.device_id.as_str(), v.item.as_str()), v))
+            .collect()
+    }
+
+    /// The overall state's message key.
+    pub fn overall(&self) -> &'static str {
+        self.headline.state
+    }
+
+    /// What `finding` says, in the report language.
+    pub fn detail(&self, finding: &Finding) -> String {
+        words::finding_detail(
+            self.rules.get(finding.rule_id.as_str()).copied(),
+            finding,
+            self.language,
+        )
+    }
+
+    /// The finding's evidence in words of the report language.
+    pub fn evidence(&self, finding: &Finding) -> String {
+        words::evidence_text(finding, self.language)
+    }
+
+    /// The grouped findings of `item` (none when it has no findings).
+    pub fn item_groups(&self, item: &str) -> Option<&ItemGroups> {
+        self.groups.iter().find(|g| g.item == item)
+    }
+
     /// The rule's title and remediation in the report language.
     pub fn rule_texts(&self, rule_id: &str) -> (String, String) {
-        self.analysis
-            .rules
-            .iter()
-            .find(|r| r.id == rule_id)
+        self.rules
+            .get(rule_id)
             .map(|r| match self.language {
                 Language::En => (r.title_en.clone(), r.remediation_en.clone()),
                 _ => (r.title_ja.clone(), r.remediation_ja.clone()),
@@ -196,59 +249,63 @@ pub fn log_check_texts(check: &LogCheck, language: Language) -> (&str, &'static 
     }
 }
 
-/// `name=value; …` of a finding's evidence.
-pub fn evidence_text(finding: &Finding) -> String {
-    finding
-        .evidence
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 fn weekly(analysis: &Analysis) -> WeeklyCounts {
     use chrono::Datelike;
-    let monday = |local: &str| -> Option<chrono::NaiveDate> {
-        let day = chrono::NaiveDate::parse_from_str(local.get(..10)?, "%Y-%m-%d").ok()?;
+    let (first, last) = (analysis.period.first_day, analysis.period.last_day);
+    // Weeks start on Monday; the first is clipped to the period's start.
+    let week_of = |day: chrono::NaiveDate| -> chrono::NaiveDate {
         day.checked_sub_days(chrono::Days::new(u64::from(
             day.weekday().num_days_from_monday(),
         )))
+        .map_or(first, |monday| monday.max(first))
     };
     let mut weeks = Vec::new();
-    let mut day = monday(&format!("{} 00:00:00", analysis.period.first_day));
-    while let Some(d) = day {
-        if d > analysis.period.last_day {
-            break;
+    let mut day = Some(first);
+    while let Some(d) = day.filter(|d| *d <= last) {
+        let week = week_of(d);
+        if weeks.last() != Some(&week) {
+            weeks.push(week);
         }
-        weeks.push(d);
-        day = d.checked_add_days(chrono::Days::new(7));
+        day = d.checked_add_days(chrono::Days::new(1));
     }
-    let mut per_item: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    let mut devices: BTreeMap<&str, Vec<std::collections::BTreeSet<&str>>> = BTreeMap::new();
     for f in analysis
         .findings
         .iter()
         .filter(|f| f.category == Category::Item)
     {
-        let Some(week) = monday(&f.local_time) else {
+        let Some(day) = f
+            .local_time
+            .get(..10)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .filter(|d| (first..=last).contains(d))
+        else {
             continue;
         };
-        let Some(index) = weeks.iter().position(|w| *w == week) else {
+        let Ok(index) = weeks.binary_search(&week_of(day)) else {
             continue;
         };
         for item in &f.items {
-            per_item.entry(item).or_insert_with(|| vec![0; weeks.len()])[index] += 1;
+            devices
+                .entry(item)
+                .or_insert_with(|| vec![Default::default(); weeks.len()])[index]
+                .insert(f.device_id.as_str());
         }
     }
     let items: Vec<String> = analysis
         .items
         .iter()
-        .filter(|i| per_item.contains_key(i.number.as_str()))
+        .filter(|i| devices.contains_key(i.number.as_str()))
         .map(|i| i.number.clone())
         .collect();
     let counts = items
         .iter()
-        .map(|i| per_item.get(i.as_str()).cloned().unwrap_or_default())
+        .map(|i| {
+            devices
+                .get(i.as_str())
+                .map(|weeks| weeks.iter().map(|d| d.len() as u64).collect())
+                .unwrap_or_default()
+        })
         .collect();
     WeeklyCounts {
         weeks: weeks

@@ -29,6 +29,32 @@ pub fn clean_cell(text: &str) -> String {
     out
 }
 
+/// Text with every control character (tab and newline aside) replaced by
+/// its visible "control picture" (U+2400 block): what the HTML report
+/// shows for log data, so that NUL, ESC or BEL bytes in a log are seen,
+/// not copied.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_hidden_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| match c as u32 {
+                code @ 0..0x20 if c != '\t' && c != '\n' => {
+                    char::from_u32(0x2400 + code).unwrap_or('\u{FFFD}')
+                }
+                0x7F => '\u{2421}',
+                0x80..=0x9F => '\u{FFFD}',
+                _ => c,
+            })
+            .collect(),
+    )
+}
+
+fn is_hidden_control(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n') || c == '\u{7F}'
+}
+
 /// A CSV field that no spreadsheet will evaluate: a value starting with
 /// `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` (the
 /// OWASP recommendation), then the field is quoted as CSV requires.
@@ -64,6 +90,11 @@ mod tests {
         assert_eq!(csv_field("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(
+            visible("a\u{0}b\u{1b}c\u{7}"),
+            "a\u{2400}b\u{241B}c\u{2407}"
+        );
+        assert_eq!(visible("改行\nタブ\t"), "改行\nタブ\t");
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
     }
 }

@@ -148,6 +148,7 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
                 remediation_en: r.remediation_en.clone(),
                 findings: counts.get(&r.id).copied().unwrap_or(0),
                 ran: !failed.contains(&r.id),
+                details: r.details_with(&analyzer.params),
             })
             .collect(),
         findings,
@@ -178,5 +179,17 @@ fn integrity_of(report: &VerifyReport, device_id: &str) -> Option<Integrity> {
         pruned_through: device.pruned_through,
         anomalies: device.anomalies.iter().map(ToString::to_string).collect(),
         classes,
+        entries: device
+            .anomalies
+            .iter()
+            .map(|a| worklog_model::AnomalyEntry {
+                class: a.class.as_str().to_owned(),
+                file: a.file.clone(),
+                first_seq: a.seq.map(|s| s.0),
+                last_seq: a.seq.map(|s| s.1),
+                ts: a.ts.map(|t| t.0),
+                detail_en: a.detail.clone(),
+            })
+            .collect(),
     })
 }

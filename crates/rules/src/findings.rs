@@ -68,7 +68,7 @@ fn append_batch(
                 if local {
                     format_local(us, ts.get(row).copied().flatten())
                 } else {
-                    format_utc(us)
+                    local_time(us)
                 }
             };
             (name.clone(), values::display_texts(array.as_ref(), &time))
@@ -102,13 +102,6 @@ fn append_batch(
     }
 }
 
-/// `2026-10-05 01:12:09 UTC`.
-fn format_utc(us: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(us)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_default()
-}
-
 /// A wall-clock time `local_us` (UTC shifted by the device's offset) with
 /// that offset, `2026-10-05 10:12:09+09:00`; without `utc_us` the offset is
 /// unknown and the text says so.
@@ -136,10 +129,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn local_evidence_carries_the_device_offset_and_utc_says_so() {
+    fn local_evidence_carries_the_device_offset() {
         let utc = 1_790_000_000_000_000;
         let local = utc + 9 * 3_600_000_000;
-        assert_eq!(format_utc(utc), "2026-09-21 14:13:20 UTC");
         assert_eq!(format_local(local, Some(utc)), "2026-09-21 23:13:20+09:00");
         assert_eq!(format_local(local, None), "2026-09-21 23:13:20 (local)");
     }

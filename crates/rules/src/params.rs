@@ -19,6 +19,14 @@ pub enum ParamValue {
 }
 
 impl ParamValue {
+    /// The value as a person reads it: `100`, `a'b`.
+    pub fn display(&self) -> String {
+        match self {
+            ParamValue::Int(n) => n.to_string(),
+            ParamValue::Text(s) => s.clone(),
+        }
+    }
+
     fn literal(&self) -> String {
         match self {
             ParamValue::Int(n) => n.to_string(),

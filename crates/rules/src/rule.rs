@@ -1,11 +1,12 @@
 //! One rule file: metadata plus a SQL query over `events` and the
 //! reference tables.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use worklog_model::{Category, Severity};
+use worklog_model::{Category, DetailText, Severity};
 
 use crate::error::RuleFileError;
 use crate::params::{Params, render_template};
@@ -47,6 +48,18 @@ pub struct Rule {
     pub file: String,
     /// 1-based line of the first line of the `sql` text in the file.
     pub sql_line: usize,
+    /// What a finding says, per `detail` code the SQL emits (`[details]`),
+    /// in both languages, with `{name}` placeholders for the finding's
+    /// evidence columns and the policy's settings. A finding whose detail
+    /// is not a code here is shown as the SQL wrote it.
+    pub details: BTreeMap<String, DetailText>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetail {
+    ja: String,
+    en: String,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +81,8 @@ struct RawRule {
     tables: toml::Spanned<Vec<String>>,
     requires_kinds: toml::Spanned<Vec<String>>,
     sql: toml::Spanned<String>,
+    #[serde(default)]
+    details: Option<toml::Spanned<BTreeMap<String, RawDetail>>>,
 }
 
 impl Rule {
@@ -199,6 +214,46 @@ impl Rule {
         if raw.sql.get_ref().trim().is_empty() {
             return Err(error(Some(raw.sql.span().start), "`sql` is empty".into()));
         }
+        let details = match raw.details {
+            None => BTreeMap::new(),
+            Some(details) => {
+                let at = Some(details.span().start);
+                let mut out = BTreeMap::new();
+                for (code, text) in details.into_inner() {
+                    if code.is_empty()
+                        || !code
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    {
+                        return Err(error(
+                            at,
+                            format!(
+                                "`details` code {code:?} must be snake_case ASCII (a-z, 0-9, _)"
+                            ),
+                        ));
+                    }
+                    for (language, value) in [("ja", &text.ja), ("en", &text.en)] {
+                        if value.trim().is_empty() {
+                            return Err(error(at, format!("`details.{code}.{language}` is empty")));
+                        }
+                        if let Err(reason) = check_placeholders(value) {
+                            return Err(error(
+                                at,
+                                format!("`details.{code}.{language}`: {reason}"),
+                            ));
+                        }
+                    }
+                    out.insert(
+                        code,
+                        DetailText {
+                            ja: text.ja,
+                            en: text.en,
+                        },
+                    );
+                }
+                out
+            }
+        };
         // A multi-line basic string starts on the line after `"""`.
         let sql_start = raw.sql.span().start;
         let sql_line = line_of(sql_start)
@@ -222,7 +277,31 @@ impl Rule {
             sql: raw.sql.into_inner(),
             file: file.to_owned(),
             sql_line,
+            details,
         })
+    }
+
+    /// The detail texts with every `{setting}` placeholder naming one of
+    /// `params` replaced by its value as a person reads it (`{name}` of an
+    /// evidence column stays for the report to fill per finding).
+    pub fn details_with(&self, params: &Params) -> BTreeMap<String, DetailText> {
+        self.details
+            .iter()
+            .map(|(code, text)| {
+                let fill = |s: &str| {
+                    worklog_model::fill_placeholders(s, |name| {
+                        params.get(name).map(|v| v.display())
+                    })
+                };
+                (
+                    code.clone(),
+                    DetailText {
+                        ja: fill(&text.ja),
+                        en: fill(&text.en),
+                    },
+                )
+            })
+            .collect()
     }
 
     /// The title in `language` (`ja` or `en`).
@@ -254,4 +333,28 @@ impl Rule {
     pub fn line_in_sql(&self, offset: usize) -> usize {
         self.sql_line + self.sql[..offset.min(self.sql.len())].matches('\n').count()
     }
+}
+
+/// Checks that every `{` opens a placeholder `{name}` (snake_case) that
+/// closes.
+fn check_placeholders(text: &str) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| "`{` without a closing `}`".to_owned())?;
+        let name = &after[..end];
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(format!(
+                "placeholder `{{{name}}}` must name a column or setting (snake_case)"
+            ));
+        }
+        rest = &after[end + 1..];
+    }
+    Ok(())
 }

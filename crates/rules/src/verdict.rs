@@ -332,12 +332,35 @@ pub(crate) fn log_checks(
             .filter(|k| !d.kinds.contains_key(*k))
             .collect();
         if !missing.is_empty() {
-            lacking_text.push(format!("{} ({})", d.device_id, missing.join(", ")));
+            lacking_text.push((d.device_id.clone(), missing));
             lacking.push(d.device_id.clone());
         }
     }
-    let join = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
-    let shown = lacking_text.join("; ");
+    // Kinds in words of the language: a Japanese report shows no
+    // identifiers where a word exists.
+    let words = |kinds: &mut dyn Iterator<Item = &str>, language: Language| {
+        kinds
+            .map(|k| kind_label(k, language))
+            .collect::<Vec<_>>()
+            .join(list_separator(language))
+    };
+    let join = |set: &BTreeSet<&str>, language| words(&mut set.iter().copied(), language);
+    let shown = |language: Language| {
+        lacking_text
+            .iter()
+            .map(|(device, missing)| {
+                let kinds = words(&mut missing.iter().copied(), language);
+                match language {
+                    Language::En => format!("{device} ({kinds})"),
+                    _ => format!("{device}({kinds})"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(match language {
+                Language::En => "; ",
+                _ => "、",
+            })
+    };
     checks.push(LogCheck {
         id: "recorded".into(),
         name_ja: "ログの記録".into(),
@@ -346,27 +369,35 @@ pub(crate) fn log_checks(
         detail_en: if lacking.is_empty() {
             format!(
                 "every device with events recorded the kinds its items need ({}; portable PCs also {})",
-                join(&needed_desktop),
-                join(&needed_portable.difference(&needed_desktop).copied().collect())
+                join(&needed_desktop, Language::En),
+                join(
+                    &needed_portable.difference(&needed_desktop).copied().collect(),
+                    Language::En
+                )
             )
         } else {
             format!(
-                "{} of {} devices lack kinds their items need: {shown}",
+                "{} of {} devices lack kinds their items need: {}",
                 lacking.len(),
-                devices.len()
+                devices.len(),
+                shown(Language::En)
             )
         },
         detail_ja: if lacking.is_empty() {
             format!(
-                "ログのある全端末で判定に必要な種類({}、持ち出し端末はさらに {})を記録",
-                join(&needed_desktop),
-                join(&needed_portable.difference(&needed_desktop).copied().collect())
+                "ログのある全端末で判定に必要な種類({}。持ち出し端末はさらに{})を記録",
+                join(&needed_desktop, Language::Ja),
+                join(
+                    &needed_portable.difference(&needed_desktop).copied().collect(),
+                    Language::Ja
+                )
             )
         } else {
             format!(
-                "{} 台中 {} 台で判定に必要な種類のログが欠けている: {shown}",
+                "{} 台中 {} 台で判定に必要な種類のログが欠けている: {}",
                 devices.len(),
-                lacking.len()
+                lacking.len(),
+                shown(Language::Ja)
             )
         },
         devices: lacking,

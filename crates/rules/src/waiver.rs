@@ -74,6 +74,7 @@ pub(crate) fn apply_waivers(waivers: &[Waiver], findings: &mut [Finding], last_d
                 reason: w.reason.clone(),
                 approver: w.approver.clone(),
                 expires: w.expires.format("%Y-%m-%d").to_string(),
+                all_devices: w.device_id.is_none(),
             });
         }
     }

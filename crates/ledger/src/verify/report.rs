@@ -50,6 +50,26 @@ pub enum AnomalyClass {
 }
 
 impl AnomalyClass {
+    /// Every class, in declaration order.
+    pub const ALL: [AnomalyClass; 16] = [
+        AnomalyClass::RowModified,
+        AnomalyClass::RowDeleted,
+        AnomalyClass::RowInserted,
+        AnomalyClass::RowsReordered,
+        AnomalyClass::SegmentMissing,
+        AnomalyClass::SegmentForged,
+        AnomalyClass::SegmentDuplicated,
+        AnomalyClass::TailTruncated,
+        AnomalyClass::ChainRewritten,
+        AnomalyClass::FileUnreadable,
+        AnomalyClass::TimeWentBackwards,
+        AnomalyClass::UnknownKey,
+        AnomalyClass::PruneWithoutCheckpoint,
+        AnomalyClass::AnchorLogBroken,
+        AnomalyClass::SegmentMisnamed,
+        AnomalyClass::FileAltered,
+    ];
+
     /// The snake_case name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {

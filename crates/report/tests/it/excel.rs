@@ -40,9 +40,23 @@ fn sheets_verdicts_and_counts_match_the_model() {
         })
         .map(|i| i.number.as_str())
         .collect();
-    let mut expected: Vec<String> = vec!["概要".into()];
+    let mut expected: Vec<String> = vec!["概要".into(), "部署別".into(), "指摘(集約)".into()];
     expected.extend(leaves.iter().map(|s| (*s).to_owned()));
-    expected.extend(["端末別", "完全性", "証跡", "漏洩兆候", "例外", "週次推移"].map(String::from));
+    expected.extend(
+        [
+            "端末別",
+            "判定理由",
+            "完全性",
+            "証跡",
+            "ログ欠落",
+            "漏洩兆候",
+            "例外",
+            "ルール",
+            "週次推移",
+            "再現性",
+        ]
+        .map(String::from),
+    );
     assert_eq!(names, expected);
 
     // Each item's verdict and finding count on the summary sheet.
@@ -58,7 +72,17 @@ fn sheets_verdicts_and_counts_match_the_model() {
             .find(|r| r.first() == Some(&item.number) && r.get(1) == Some(&item.level))
             .unwrap_or_else(|| panic!("no summary row for {}", item.number));
         assert_eq!(row[3], rollup.verdict.name_ja(), "item {}", item.number);
-        assert_eq!(row[5], rollup.findings.to_string(), "item {}", item.number);
+        // Device counts per verdict are numbers, one column each.
+        for (i, verdict) in worklog_model::Verdict::ALL.iter().enumerate() {
+            let n = rollup.counts.get(verdict).copied().unwrap_or(0);
+            assert_eq!(
+                row[4 + i],
+                n.to_string(),
+                "item {} {verdict:?}",
+                item.number
+            );
+        }
+        assert_eq!(row[9], rollup.findings.to_string(), "item {}", item.number);
     }
     // Each leaf item's sheet holds exactly its findings.
     for item in &leaves {
@@ -92,7 +116,7 @@ fn log_values_stay_text_and_control_characters_are_cleaned() {
             .any(|c| matches!(c, Data::String(s) if s == HOSTILE_FORMULA)),
         "the formula-looking user name is a plain string cell"
     );
-    assert!(cells.iter().any(|c| matches!(c, Data::String(s) if s.contains("ssid==cmd|") && s.contains('\u{2407}') && !s.contains('\u{7}'))));
+    assert!(cells.iter().any(|c| matches!(c, Data::String(s) if s.contains("SSID:=cmd|") && s.contains('\u{2407}') && !s.contains('\u{7}'))));
     for name in book.sheet_names() {
         let formulas = book.worksheet_formula(&name).unwrap();
         assert!(
@@ -139,5 +163,173 @@ fn same_input_and_generation_give_the_same_bytes() {
     assert_eq!(
         std::fs::read(first).unwrap(),
         std::fs::read(second).unwrap()
+    );
+}
+
+/// The XML of each worksheet, by sheet name, read from the xlsx archive.
+fn sheet_xml(path: &std::path::Path) -> Vec<(String, String)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut text = |name: &str| {
+        let mut s = String::new();
+        archive
+            .by_name(name)
+            .unwrap()
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    let book = text("xl/workbook.xml");
+    let names: Vec<String> = book
+        .split("<sheet ")
+        .skip(1)
+        .filter_map(|s| {
+            s.split("name=\"")
+                .nth(1)?
+                .split('"')
+                .next()
+                .map(str::to_owned)
+        })
+        .collect();
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| (name, text(&format!("xl/worksheets/sheet{}.xml", i + 1))))
+        .collect()
+}
+
+#[test]
+fn every_sheet_prints_on_a4_landscape_with_titles_and_every_table_has_a_filter() {
+    let (_tmp, path) = workbook(Language::Ja, ExcelOptions::default());
+    let sheets = sheet_xml(&path);
+    assert!(sheets.len() > 10);
+    for (name, xml) in &sheets {
+        assert!(
+            xml.contains("paperSize=\"9\"") && xml.contains("orientation=\"landscape\""),
+            "{name}: not A4 landscape"
+        );
+        assert!(
+            xml.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+            "{name}: not fit to page"
+        );
+        assert!(
+            xml.contains("<oddHeader>") && xml.contains("&amp;P / &amp;N"),
+            "{name}: header/footer"
+        );
+        assert!(xml.contains("<autoFilter ref="), "{name}: no autofilter");
+    }
+    // 概要 fits one page (fitToHeight 1, Excel's default, is not written);
+    // the other sheets fit the width and run over as many pages as needed.
+    assert!(!sheets[0].1.contains("fitToHeight="), "概要 fits one page");
+    assert!(
+        sheets[1..]
+            .iter()
+            .all(|(_, xml)| xml.contains("fitToHeight=\"0\""))
+    );
+    // Print titles: the header row of a findings sheet repeats.
+    let book = {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let mut s = String::new();
+        archive
+            .by_name("xl/workbook.xml")
+            .unwrap()
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    assert!(book.contains("_xlnm.Print_Titles"), "print titles defined");
+}
+
+#[test]
+fn times_are_date_cells_and_departments_have_their_sheet() {
+    let (_tmp, path) = workbook(Language::Ja, ExcelOptions::default());
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let a = analysis();
+    // Item sheets: the time column (4th) holds real dates in local time.
+    let range = book.worksheet_range("119").unwrap();
+    let header = cell_text(range.get((0, 3)).unwrap());
+    assert!(header.contains(&a.period.time_zone), "{header}");
+    let first = a
+        .findings
+        .iter()
+        .find(|f| f.items.iter().any(|i| i == "119") && f.severity == worklog_model::Severity::Fail)
+        .unwrap();
+    match range.get((1, 3)).unwrap() {
+        Data::DateTime(t) => {
+            // Excel's serial date: days since 1899-12-30, local wall time.
+            let wall =
+                chrono::NaiveDateTime::parse_from_str(&first.local_time[..19], "%Y-%m-%d %H:%M:%S")
+                    .unwrap();
+            let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            let serial = (wall - epoch).num_seconds() as f64 / 86_400.0;
+            assert!(
+                (t.as_f64() - serial).abs() < 1e-6,
+                "{} vs {serial} ({})",
+                t.as_f64(),
+                first.local_time
+            );
+        }
+        other => panic!("time cell is {other:?}, not a date"),
+    }
+    // 部署別: one row per department × item with device counts as numbers
+    // that add up to the organisation's.
+    let departments = book.worksheet_range("部署別").unwrap();
+    let rows: Vec<&[Data]> = departments.rows().skip(1).collect();
+    let per_department = a.rollups.iter().filter(|r| r.department.is_some()).count();
+    assert_eq!(rows.len(), per_department);
+    for item in &a.items {
+        let org = a.organisation_verdict(&item.number).unwrap();
+        let fail: f64 = rows
+            .iter()
+            .filter(|r| cell_text(&r[2]) == item.number)
+            .map(|r| match r[4] {
+                Data::Float(n) => n,
+                ref other => panic!("count cell {other:?}"),
+            })
+            .sum();
+        let want = org
+            .counts
+            .get(&worklog_model::Verdict::Fail)
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(fail as u64, want, "item {} failing devices", item.number);
+    }
+}
+
+#[test]
+fn the_japanese_workbook_has_no_english_sentence_outside_log_values() {
+    let (_tmp, path) = workbook(Language::Ja, ExcelOptions::default());
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let values = crate::log_values(analysis());
+    let mut found = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        for (r, c, cell) in range.used_cells() {
+            if let Data::String(text) = cell {
+                for run in crate::english_runs(text, &values) {
+                    found.push(format!("{name}!{r},{c}: {run:?} in {text:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "{} English runs:\n{}",
+        found.len(),
+        found
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // The check itself sees English when there is some.
+    assert_eq!(
+        crate::english_runs("storage device allowed with no window", &values).len(),
+        1
     );
 }

@@ -1,6 +1,6 @@
 //! The HTML report: escaping, capping, text in both languages.
 
-use worklog_model::Language;
+use worklog_model::{Analysis, Category, Finding, Language, Severity};
 use worklog_report::{HtmlOptions, ReportModel, render_html};
 
 use crate::{HOSTILE_SCRIPT, analysis, generation};
@@ -16,6 +16,7 @@ pub fn html(language: Language, options: HtmlOptions) -> String {
 /// The visible text: tags and the style block dropped, one line per block.
 fn visible_text(html: &str) -> String {
     let body = html.split("</style>").nth(1).unwrap_or(html);
+    let body = body.split("<script>").next().unwrap_or(body);
     let mut out = String::new();
     let mut in_tag = false;
     for c in body.chars() {
@@ -44,9 +45,14 @@ fn a_script_in_log_data_is_text() {
         "escaped form missing"
     );
     assert!(!page.contains(HOSTILE_SCRIPT));
-    // The page fetches nothing: no external URL in src or href.
+    // The page fetches nothing: no external URL in src or href, and its
+    // one script is the inline filter and sort.
     assert!(!page.contains("src=\"http") && !page.contains("href=\"http"));
-    assert!(!page.contains("<script"));
+    assert_eq!(page.matches("<script").count(), 1);
+    assert!(!page.contains("<script src"));
+    // Control characters of log data are shown as visible symbols.
+    assert!(page.contains("\u{2407}\u{241B}[31m"));
+    assert!(!page.contains('\u{7}') && !page.contains('\u{1b}'));
 }
 
 #[test]
@@ -57,14 +63,12 @@ fn findings_are_capped_per_item_with_the_total_shown() {
             max_findings_per_item: 1,
         },
     );
-    let total_119 = analysis()
-        .findings
-        .iter()
-        .filter(|f| f.items.iter().any(|i| i == "119"))
-        .count();
+    let model = ReportModel::new(analysis(), Language::En, generation());
+    let groups_119 = model.item_groups("119").unwrap().groups.len();
+    assert!(groups_119 > 1, "{groups_119}");
     assert!(
         page.contains(&format!(
-            "Showing 1 of {total_119} (the Excel file lists all)"
+            "Showing 1 of {groups_119} (the Excel file lists all)"
         )),
         "cap note missing"
     );
@@ -96,4 +100,131 @@ fn report_text_english() {
             max_findings_per_item: 3
         }
     )));
+}
+
+/// Rows of the table with `id` in the page, as text.
+pub fn table_rows(page: &str, id: &str) -> Vec<String> {
+    let start = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table {id}"));
+    let body = &page[start..];
+    let body = &body[..body.find("</table>").unwrap()];
+    body.split("<tr")
+        .skip(2) // before the first row, and the header row
+        .map(visible_text)
+        .collect()
+}
+
+#[test]
+fn departments_and_devices_have_their_sections_with_every_verdict_and_reason() {
+    let a = analysis();
+    let page = html(Language::Ja, HtmlOptions::default());
+    let model = ReportModel::new(a, Language::Ja, generation());
+    let departments = table_rows(&page, "department-table");
+    assert_eq!(departments.len(), model.departments.len());
+    for (row, department) in departments.iter().zip(&model.departments) {
+        for cell in &department.cells {
+            assert!(row.contains(cell.verdict.name_ja()), "{row}");
+        }
+    }
+    let devices = table_rows(&page, "device-table");
+    assert_eq!(devices.len(), a.devices.len());
+    // Every device verdict's reason is in the page (as the cell's title).
+    for v in &a.verdicts {
+        let reason = v.reason.text(Language::Ja);
+        let escaped = reason
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#x27;")
+            .replace('/', "&#x2f;");
+        assert!(
+            page.contains(&format!("title=\"{escaped}\"")),
+            "reason of {} {}: {reason}",
+            v.device_id,
+            v.item
+        );
+    }
+    // A 不適合 cell links to that item's findings, filtered to the device.
+    let fail = a
+        .verdicts
+        .iter()
+        .find(|v| v.verdict == worklog_model::Verdict::Fail)
+        .unwrap();
+    assert!(page.contains(&format!(
+        "href=\"#filter/groups-{}/{}\"",
+        fail.item, fail.device_id
+    )));
+}
+
+/// The fixture with, on item 120, 100,000 review findings on one device
+/// and 2 fail findings on another.
+fn swamped() -> Analysis {
+    let mut a = analysis().clone();
+    let review = a
+        .findings
+        .iter()
+        .find(|f| {
+            f.category == Category::Item && f.items == ["120"] && f.severity == Severity::Review
+        })
+        .cloned()
+        .expect("a review finding on 120");
+    a.findings.retain(|f| !f.items.iter().any(|i| i == "120"));
+    for i in 0..100_000u64 {
+        a.findings.push(Finding {
+            seq: Some(i),
+            device_id: "PC-REVIEW".into(),
+            ..review.clone()
+        });
+    }
+    for i in 0..2u64 {
+        a.findings.push(Finding {
+            seq: Some(i),
+            device_id: "PC-FAILING".into(),
+            severity: Severity::Fail,
+            rule_id: "unapproved_sender_domain".into(),
+            ..review.clone()
+        });
+    }
+    a
+}
+
+#[test]
+fn two_fail_findings_are_shown_before_a_hundred_thousand_to_review() {
+    let a = swamped();
+    let model = ReportModel::new(&a, Language::Ja, generation());
+    let page = render_html(&model, HtmlOptions::default()).unwrap();
+    let rows = table_rows(&page, "groups-120");
+    assert_eq!(rows.len(), 2, "grouped: one row per device × rule");
+    assert!(
+        rows[0].contains("PC-FAILING") && rows[0].contains("不適合"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].contains("\n2\n"), "count 2: {}", rows[0]);
+    assert!(
+        rows[1].contains("PC-REVIEW") && rows[1].contains("100,000"),
+        "{}",
+        rows[1]
+    );
+}
+
+#[test]
+fn the_japanese_page_has_no_english_sentence_outside_log_values() {
+    let text = visible_text(&html(Language::Ja, HtmlOptions::default()));
+    let text = text
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+        .replace("&#x27;", "'");
+    let values = crate::log_values(analysis());
+    let found: Vec<String> = text
+        .lines()
+        .flat_map(|line| {
+            crate::english_runs(line, &values)
+                .into_iter()
+                .map(move |r| format!("{r:?} in {line:?}"))
+        })
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }

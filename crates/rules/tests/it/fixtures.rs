@@ -45,6 +45,24 @@ fn every_rule_finds_exactly_its_fixture_expectations() {
             .filter(|f| f.rule_id == rule.id)
             .map(|f| (f.device_id.clone(), f.seq))
             .collect();
+        // Every finding says what happened in words of the rule file, in
+        // both languages: its detail is a code the rule declares.
+        for f in analysis.findings.iter().filter(|f| f.rule_id == rule.id) {
+            for (column, _) in &f.evidence {
+                if worklog_model::label("column", column, worklog_model::Language::Ja).is_none() {
+                    failures.push(format!(
+                        "{}: evidence column {column:?} has no label in templates/labels.toml",
+                        rule.id
+                    ));
+                }
+            }
+            if !rule.details.contains_key(&f.detail) {
+                failures.push(format!(
+                    "{}: detail {:?} is not a code of its [details] table",
+                    rule.id, f.detail
+                ));
+            }
+        }
         let want = expected(&rule.id);
         if found != want {
             failures.push(format!("{}: found {found:?}, expected {want:?}", rule.id));

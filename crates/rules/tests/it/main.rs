@@ -7,6 +7,7 @@ use std::path::Path;
 mod common;
 mod fixtures;
 mod ground_truth;
+mod labels;
 mod pack_and_waivers;
 mod partitions;
 mod statistics;

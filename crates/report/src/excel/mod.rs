@@ -1,0 +1,267 @@
+//! The Excel workbook compliance officers open, print and keep.
+//!
+//! Every cell of log data is written as a string (never a formula) after
+//! [`clean_cell`]; times are real date cells in the organisation's time
+//! zone; every table has an autofilter; every sheet prints on A4
+//! landscape, fit to the page width, with its header row repeated and the
+//! organisation, period and page number in the header and footer. Sheets
+//! of findings are written in constant-memory mode and continue on another
+//! sheet before Excel's row limit.
+
+mod sheets;
+mod summary;
+
+use std::path::Path;
+
+use rust_xlsxwriter::{
+    Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+use worklog_model::Verdict;
+
+use crate::error::{Error, Result};
+use crate::messages::Messages;
+use crate::model::ReportModel;
+use crate::text::clean_cell;
+
+/// Rows Excel allows on a sheet (header included).
+pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
+
+/// Options of the Excel renderer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExcelOptions {
+    /// Data rows per findings sheet before it continues on another sheet
+    /// (default: Excel's limit less the header row).
+    pub max_rows_per_sheet: u32,
+}
+
+impl Default for ExcelOptions {
+    fn default() -> Self {
+        ExcelOptions {
+            max_rows_per_sheet: EXCEL_MAX_ROWS - 1,
+        }
+    }
+}
+
+/// Formats shared by every sheet.
+pub(crate) struct Styles {
+    pub title: Format,
+    pub header: Format,
+    pub label: Format,
+    pub wrap: Format,
+    pub link: Format,
+    pub count: Format,
+    pub date_time: Format,
+    pub sign: Format,
+    pub verdicts: Vec<(Verdict, Format)>,
+    pub states: Vec<(&'static str, Format)>,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let filled = |hex: u32| {
+            Format::new()
+                .set_background_color(Color::RGB(hex))
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Center)
+                .set_bold()
+        };
+        Styles {
+            title: Format::new().set_bold().set_font_size(16),
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0x1F_3864))
+                .set_font_color(Color::White)
+                .set_border(FormatBorder::Thin)
+                .set_text_wrap()
+                .set_align(FormatAlign::Top),
+            label: Format::new().set_bold(),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            link: Format::new()
+                .set_font_color(Color::RGB(0x00_05_63_C1))
+                .set_underline(rust_xlsxwriter::FormatUnderline::Single),
+            count: Format::new().set_num_format("#,##0"),
+            date_time: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            sign: Format::new()
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Top),
+            verdicts: vec![
+                (Verdict::Fail, filled(0xF8_CBAD)),
+                (Verdict::InsufficientEvidence, filled(0xFF_E699)),
+                (Verdict::NeedsReview, filled(0xBD_D7EE)),
+                (Verdict::Pass, filled(0xC6_EFCE)),
+                (Verdict::NotApplicable, filled(0xD9_D9D9)),
+            ],
+            states: vec![
+                ("overall_integrity", filled(0xF8_CBAD).set_font_size(14)),
+                ("overall_fail", filled(0xF8_CBAD).set_font_size(14)),
+                ("overall_insufficient", filled(0xFF_E699).set_font_size(14)),
+                ("overall_review", filled(0xBD_D7EE).set_font_size(14)),
+                ("overall_ok", filled(0xC6_EFCE).set_font_size(14)),
+            ],
+        }
+    }
+
+    pub fn verdict(&self, verdict: Verdict) -> &Format {
+        self.verdicts
+            .iter()
+            .find(|(v, _)| *v == verdict)
+            .map_or(&self.label, |(_, f)| f)
+    }
+
+    pub fn state(&self, state: &str) -> &Format {
+        self.states
+            .iter()
+            .find(|(s, _)| *s == state)
+            .map_or(&self.label, |(_, f)| f)
+    }
+}
+
+/// What every sheet's page setup and texts need.
+pub(crate) struct Context<'m, 'a> {
+    pub model: &'m ReportModel<'a>,
+    pub m: Messages,
+    pub styles: Styles,
+    pub options: ExcelOptions,
+    /// Header text (`&L…&C…&R…`, `&` of the data doubled).
+    pub page_header: String,
+}
+
+impl Context<'_, '_> {
+    /// A4 landscape, fit to the page width, header row repeated, header
+    /// and footer with the organisation, period and page x/y.
+    pub fn page_setup(
+        &self,
+        sheet: &mut Worksheet,
+        header_row: Option<u32>,
+    ) -> Result<(), XlsxError> {
+        sheet.set_paper_size(9);
+        sheet.set_landscape();
+        sheet.set_print_fit_to_pages(1, 0);
+        sheet.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+        sheet.set_header(&self.page_header);
+        sheet.set_footer(format!(
+            "&C&P / &N&R{}",
+            self.m.get("footer_generated").replace('&', "&&")
+        ));
+        if let Some(row) = header_row {
+            sheet.set_repeat_rows(row, row)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a local time `YYYY-MM-DD HH:MM:SS±HH:MM` as a date cell (the
+    /// wall time; the column header names the zone); text when it is not
+    /// such a time.
+    pub fn write_time(
+        &self,
+        sheet: &mut Worksheet,
+        row: u32,
+        col: u16,
+        local: &str,
+    ) -> Result<(), XlsxError> {
+        match local
+            .get(..19)
+            .and_then(|t| ExcelDateTime::parse_from_str(t).ok())
+        {
+            Some(t) => sheet.write_datetime_with_format(row, col, &t, &self.styles.date_time),
+            None => sheet.write_string(row, col, clean_cell(local)),
+        }
+        .map(|_| ())
+    }
+
+    /// A header's text; a time column says its zone.
+    pub fn header_text(&self, key: &str) -> String {
+        match key {
+            "local_time" | "first_seen" | "last_seen" | "first_event" | "last_event" => format!(
+                "{}({})",
+                self.m.get(key),
+                self.model.analysis.period.time_zone
+            ),
+            _ => self.m.get(key).to_owned(),
+        }
+    }
+
+    /// Writes a header row.
+    pub fn headers(&self, sheet: &mut Worksheet, row: u32, keys: &[&str]) -> Result<(), XlsxError> {
+        for (c, key) in keys.iter().enumerate() {
+            sheet.write_string_with_format(
+                row,
+                c as u16,
+                self.header_text(key),
+                &self.styles.header,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the workbook to `path`.
+pub fn write_excel(model: &ReportModel<'_>, path: &Path, options: ExcelOptions) -> Result<()> {
+    let mut workbook = Workbook::new();
+    // The creation time is the report's generation time, so that the same
+    // input and generation give the same bytes.
+    let created = model.generation.generated_at.trim_end_matches('Z');
+    let m = Messages::new(model.language);
+    let mut properties = rust_xlsxwriter::DocProperties::new()
+        .set_title(m.get("title"))
+        .set_author(format!("worklog {}", model.generation.tool_version));
+    if let Ok(at) = ExcelDateTime::parse_from_str(created) {
+        properties = properties.set_creation_datetime(&at);
+    }
+    workbook.set_properties(&properties);
+    let a = model.analysis;
+    let page_header = format!(
+        "&L{}&C{}&R{} {} – {}",
+        clean_cell(&a.organisation).replace('&', "&&"),
+        m.get("title").replace('&', "&&"),
+        m.get("period"),
+        m.date(a.period.first_day),
+        m.date(a.period.last_day)
+    );
+    let context = Context {
+        model,
+        m,
+        styles: Styles::new(),
+        options,
+        page_header,
+    };
+    build(&context, &mut workbook).map_err(|e| xlsx(path, e))?;
+    workbook.save(path).map_err(|e| xlsx(path, e))
+}
+
+fn xlsx(path: &Path, e: XlsxError) -> Error {
+    Error::Excel {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    }
+}
+
+/// Sheet names of each item's findings (the first sheet; continuations
+/// add ` (続き2)`, …). A parent item shares its first sub-item's sheet.
+pub fn item_sheet_name(number: &str) -> String {
+    sheet_safe(number)
+}
+
+pub(crate) fn sheet_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .take(31)
+        .collect()
+}
+
+fn build(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
+    summary::summary_sheet(cx, workbook)?;
+    sheets::departments_sheet(cx, workbook)?;
+    sheets::groups_sheet(cx, workbook)?;
+    sheets::item_sheets(cx, workbook)?;
+    sheets::devices_sheets(cx, workbook)?;
+    sheets::integrity_sheet(cx, workbook)?;
+    sheets::log_sheets(cx, workbook)?;
+    sheets::leak_sheet(cx, workbook)?;
+    sheets::waived_sheet(cx, workbook)?;
+    sheets::rules_sheet(cx, workbook)?;
+    summary::weekly_sheet(cx, workbook)?;
+    summary::manifest_sheet(cx, workbook)?;
+    sheets::problems_sheet(cx, workbook)?;
+    Ok(())
+}

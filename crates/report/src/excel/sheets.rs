@@ -1,0 +1,623 @@
+//! The tables of the workbook: departments, grouped findings, each item's
+//! full list, devices and why, integrity, log management, leak signals,
+//! waivers, rules, unprocessed inputs. One autofilter per table.
+
+use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
+use worklog_model::{Finding, Severity, Verdict};
+
+use super::{Context, item_sheet_name, sheet_safe};
+use crate::model::log_check_texts;
+use crate::text::clean_cell;
+use crate::words::anomaly_text;
+
+/// One cell of a table row.
+pub(super) enum Cell {
+    Text(String),
+    /// A local time, written as a date cell.
+    Time(String),
+    Number(u64),
+    Verdict(Verdict),
+}
+
+/// Writes `rows` under `headers` on one sheet (continuing on `name
+/// (続き2)`, … when full), in constant memory, with an autofilter, frozen
+/// header and page setup.
+fn table_sheets<T>(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+    name: &str,
+    headers: &[&str],
+    rows: &[T],
+    row_of: impl Fn(&T) -> Vec<Cell>,
+) -> Result<(), XlsxError> {
+    let per_sheet = cx.options.max_rows_per_sheet.max(1) as usize;
+    let widths = column_widths(cx, headers, rows.iter().take(2_000).map(&row_of));
+    let chunks: Vec<&[T]> = if rows.is_empty() {
+        vec![&[]]
+    } else {
+        rows.chunks(per_sheet).collect()
+    };
+    for (part, chunk) in chunks.iter().enumerate() {
+        let sheet: &mut Worksheet = workbook.add_worksheet_with_constant_memory()?;
+        let sheet_name = if part == 0 {
+            sheet_safe(name)
+        } else {
+            sheet_safe(&format!("{name} ({}{})", cx.m.get("continued"), part + 1))
+        };
+        sheet.set_name(sheet_name)?;
+        cx.page_setup(sheet, Some(0))?;
+        for (c, width) in widths.iter().enumerate() {
+            sheet.set_column_width(c as u16, *width)?;
+        }
+        cx.headers(sheet, 0, headers)?;
+        for (r, row) in chunk.iter().enumerate() {
+            let r = (r + 1) as u32;
+            for (c, cell) in row_of(row).into_iter().enumerate() {
+                write_cell(cx, sheet, r, c as u16, cell)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.autofilter(
+            0,
+            0,
+            chunk.len() as u32,
+            headers.len().saturating_sub(1) as u16,
+        )?;
+    }
+    Ok(())
+}
+
+fn write_cell(
+    cx: &Context<'_, '_>,
+    sheet: &mut Worksheet,
+    r: u32,
+    c: u16,
+    cell: Cell,
+) -> Result<(), XlsxError> {
+    match cell {
+        Cell::Text(text) => {
+            sheet.write_string(r, c, clean_cell(&text))?;
+        }
+        Cell::Time(local) => cx.write_time(sheet, r, c, &local)?,
+        Cell::Number(n) => {
+            sheet.write_number_with_format(r, c, n as f64, &cx.styles.count)?;
+        }
+        Cell::Verdict(v) => {
+            sheet.write_string_with_format(
+                r,
+                c,
+                v.name(cx.model.language),
+                cx.styles.verdict(v),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Column widths that fit the header and a sample of values, counting
+/// East Asian wide characters as two columns; dates get room for
+/// `yyyy-mm-dd hh:mm:ss`.
+fn column_widths(
+    cx: &Context<'_, '_>,
+    headers: &[&str],
+    rows: impl Iterator<Item = Vec<Cell>>,
+) -> Vec<f64> {
+    let width = |s: &str| -> usize {
+        s.chars()
+            .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+            .sum()
+    };
+    let mut widths: Vec<usize> = headers
+        .iter()
+        .map(|h| width(&cx.header_text(h)).min(24) + 3)
+        .collect();
+    for row in rows {
+        for (c, cell) in row.iter().enumerate() {
+            let w = match cell {
+                Cell::Text(text) => width(text),
+                Cell::Time(_) => 19,
+                Cell::Number(n) => n.to_string().len() + 2,
+                Cell::Verdict(v) => width(v.name(cx.model.language)),
+            };
+            if let Some(slot) = widths.get_mut(c) {
+                *slot = (*slot).max(w + 2);
+            }
+        }
+    }
+    widths.into_iter().map(|w| w.clamp(8, 70) as f64).collect()
+}
+
+fn severity_text(cx: &Context<'_, '_>, severity: Severity) -> String {
+    cx.m.get(&format!("severity_{}", severity.as_str()))
+        .to_owned()
+}
+
+/// 部署別: department × item verdicts with device counts as numbers.
+pub(super) fn departments_sheet(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+) -> Result<(), XlsxError> {
+    let m = &cx.m;
+    let mut rows = Vec::new();
+    for department in &cx.model.departments {
+        for cell in &department.cells {
+            rows.push((department, cell));
+        }
+    }
+    let mut headers = vec!["department", "department_devices", "item", "verdict"];
+    headers.extend([
+        "verdict_fail",
+        "verdict_insufficient",
+        "verdict_review",
+        "verdict_pass",
+        "verdict_na",
+    ]);
+    headers.push("findings");
+    let unlisted = m.get("department_unlisted").to_owned();
+    table_sheets(
+        cx,
+        workbook,
+        m.get("sheet_departments"),
+        &headers,
+        &rows,
+        |(d, cell)| {
+            let mut out = vec![
+                Cell::Text(if d.department.is_empty() {
+                    unlisted.clone()
+                } else {
+                    d.department.clone()
+                }),
+                Cell::Number(d.devices),
+                Cell::Text(cell.item.clone()),
+                Cell::Verdict(cell.verdict),
+            ];
+            for v in Verdict::ALL {
+                let n = cell
+                    .counts
+                    .iter()
+                    .find(|(c, _)| *c == v)
+                    .map_or(0, |(_, n)| *n);
+                out.push(Cell::Number(n));
+            }
+            out.push(Cell::Number(cell.findings));
+            out
+        },
+    )
+}
+
+/// 指摘(集約): every item's findings, one row per item × device × rule,
+/// fail-level first.
+pub(super) fn groups_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
+    let model = cx.model;
+    let findings = &model.analysis.findings;
+    let rows: Vec<_> = model
+        .groups
+        .iter()
+        .flat_map(|g| g.groups.iter().map(move |group| (g.item.as_str(), group)))
+        .collect();
+    let headers = [
+        "item",
+        "severity",
+        "device",
+        "department",
+        "rule",
+        "count",
+        "first_seen",
+        "last_seen",
+        "users",
+        "what_happened",
+    ];
+    table_sheets(
+        cx,
+        workbook,
+        cx.m.get("sheet_groups"),
+        &headers,
+        &rows,
+        |(item, g)| {
+            let first = findings.get(g.first);
+            vec![
+                Cell::Text((*item).to_owned()),
+                Cell::Text(severity_text(cx, g.severity)),
+                Cell::Text(g.device_id.clone()),
+                Cell::Text(g.department.clone()),
+                Cell::Text(model.rule_texts(&g.rule_id).0),
+                Cell::Number(g.count),
+                Cell::Time(g.first_time.clone()),
+                Cell::Time(g.last_time.clone()),
+                Cell::Text(g.users.join(worklog_model::list_separator(model.language))),
+                Cell::Text(first.map(|f| model.detail(f)).unwrap_or_default()),
+            ]
+        },
+    )
+}
+
+/// One sheet per leaf item: every finding, fail-level first.
+pub(super) fn item_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
+    let model = cx.model;
+    let a = model.analysis;
+    let headers = [
+        "device",
+        "user",
+        "department",
+        "local_time",
+        "seq",
+        "severity",
+        "what_happened",
+        "rule",
+        "evidence",
+    ];
+    for item in a.items.iter().filter(|i| {
+        !a.items
+            .iter()
+            .any(|c| c.parent.as_deref() == Some(&i.number))
+    }) {
+        let mut findings: Vec<&Finding> = model.item_findings(&item.number).collect();
+        // Stable: within a severity the analysis's order stays.
+        findings.sort_by_key(|f| f.severity);
+        table_sheets(
+            cx,
+            workbook,
+            &item_sheet_name(&item.number),
+            &headers,
+            &findings,
+            |f| {
+                vec![
+                    Cell::Text(f.device_id.clone()),
+                    Cell::Text(f.user_name.clone()),
+                    Cell::Text(f.department.clone()),
+                    Cell::Time(f.local_time.clone()),
+                    f.seq.map_or(Cell::Text(String::new()), Cell::Number),
+                    Cell::Text(severity_text(cx, f.severity)),
+                    Cell::Text(model.detail(f)),
+                    Cell::Text(model.rule_texts(&f.rule_id).0),
+                    Cell::Text(model.evidence(f)),
+                ]
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// 端末別 (device × item verdict matrix) and 判定理由 (every verdict with
+/// its reason).
+pub(super) fn devices_sheets(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+) -> Result<(), XlsxError> {
+    let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
+    let a = model.analysis;
+    let matrix = workbook.add_worksheet();
+    matrix.set_name(m.get("sheet_devices"))?;
+    cx.page_setup(matrix, Some(0))?;
+    cx.headers(matrix, 0, &["device", "department"])?;
+    matrix.set_column_width(0, 14)?;
+    matrix.set_column_width(1, 18)?;
+    for (i, item) in a.items.iter().enumerate() {
+        matrix.write_string_with_format(0, 2 + i as u16, &item.number, &styles.header)?;
+        matrix.set_column_width(2 + i as u16, 11)?;
+    }
+    let verdicts = cx.model.verdict_index();
+    for (r, device) in a.devices.iter().enumerate() {
+        let r = 1 + r as u32;
+        matrix.write_string(r, 0, clean_cell(&device.device_id))?;
+        matrix.write_string(r, 1, clean_cell(&device.department))?;
+        for (i, item) in a.items.iter().enumerate() {
+            if let Some(v) = verdicts.get(&(device.device_id.as_str(), item.number.as_str())) {
+                let link = format!("internal:'{}'!A1", sheet_safe(m.get("sheet_reasons")));
+                let url = rust_xlsxwriter::Url::new(link).set_text(v.verdict.name(model.language));
+                matrix.write_url_with_format(r, 2 + i as u16, url, styles.verdict(v.verdict))?;
+            }
+        }
+    }
+    matrix.set_freeze_panes(1, 2)?;
+    matrix.autofilter(0, 0, a.devices.len() as u32, 1 + a.items.len() as u16)?;
+    let headers = [
+        "device",
+        "department",
+        "item",
+        "verdict",
+        "reason",
+        "findings",
+        "waived",
+    ];
+    table_sheets(
+        cx,
+        workbook,
+        m.get("sheet_reasons"),
+        &headers,
+        &a.verdicts,
+        |v| {
+            vec![
+                Cell::Text(v.device_id.clone()),
+                Cell::Text(v.department.clone()),
+                Cell::Text(v.item.clone()),
+                Cell::Verdict(v.verdict),
+                Cell::Text(v.reason.text(model.language)),
+                Cell::Number(v.findings),
+                Cell::Number(v.waived),
+            ]
+        },
+    )
+}
+
+/// 完全性: per device what was verified, and each anomaly in words.
+pub(super) fn integrity_sheet(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+) -> Result<(), XlsxError> {
+    let (model, m) = (cx.model, &cx.m);
+    let a = model.analysis;
+    let local = a.period.local_times();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for device in &a.devices {
+        let id = || Cell::Text(device.device_id.clone());
+        match &device.integrity {
+            None => rows.push(vec![
+                id(),
+                Cell::Text(String::new()),
+                Cell::Text(String::new()),
+                Cell::Text(String::new()),
+                Cell::Text(m.get("not_verified").into()),
+            ]),
+            Some(i) => {
+                let counts =
+                    || [i.segments_verified, i.rows_verified, i.anchors_matched].map(Cell::Number);
+                if i.entries.is_empty() && i.anomalies.is_empty() {
+                    let mut row = vec![id()];
+                    row.extend(counts());
+                    row.push(Cell::Text(m.get("no_anomalies").into()));
+                    rows.push(row);
+                }
+                for entry in &i.entries {
+                    let mut row = vec![id()];
+                    row.extend(counts());
+                    row.push(Cell::Text(anomaly_text(entry, model.language, &local)));
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    let headers = [
+        "device",
+        "segments_verified",
+        "rows_verified",
+        "anchors_matched",
+        "anomalies",
+    ];
+    table_sheets(
+        cx,
+        workbook,
+        m.get("sheet_integrity"),
+        &headers,
+        &rows,
+        |row| {
+            row.iter()
+                .map(|c| match c {
+                    Cell::Text(t) => Cell::Text(t.clone()),
+                    Cell::Time(t) => Cell::Time(t.clone()),
+                    Cell::Number(n) => Cell::Number(*n),
+                    Cell::Verdict(v) => Cell::Verdict(*v),
+                })
+                .collect()
+        },
+    )
+}
+
+/// 証跡 (the four requirements, then each device's log coverage) and
+/// ログ欠落 (the gaps found).
+pub(super) fn log_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
+    let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
+    let a = model.analysis;
+    let log = workbook.add_worksheet();
+    log.set_name(m.get("sheet_log"))?;
+    cx.page_setup(log, None)?;
+    cx.headers(log, 0, &["requirement", "status", "details", "devices"])?;
+    for (c, w) in [24.0, 12.0, 80.0, 40.0].into_iter().enumerate() {
+        log.set_column_width(c as u16, w)?;
+    }
+    let mut r = 0;
+    for check in &a.log_checks {
+        r += 1;
+        let (name, status, detail) = log_check_texts(check, model.language);
+        log.write_string(r, 0, name)?;
+        log.write_string(r, 1, m.get(status))?;
+        log.write_string_with_format(r, 2, clean_cell(detail), &styles.wrap)?;
+        log.write_string_with_format(r, 3, clean_cell(&check.devices.join(", ")), &styles.wrap)?;
+    }
+    r += 2;
+    let coverage = [
+        "device",
+        "department",
+        "in_inventory",
+        "events",
+        "first_event",
+        "last_event",
+        "gaps",
+        "kinds",
+    ];
+    let head = r;
+    cx.headers(log, r, &coverage)?;
+    for device in &a.devices {
+        r += 1;
+        let at = |t: Option<i64>| t.map(|t| a.period.local_time(t)).unwrap_or_default();
+        let kinds: Vec<String> = device
+            .kinds
+            .iter()
+            .map(|(k, n)| {
+                format!(
+                    "{} {}",
+                    worklog_model::kind_label(k, model.language),
+                    m.number(*n)
+                )
+            })
+            .collect();
+        log.write_string(r, 0, clean_cell(&device.device_id))?;
+        log.write_string(r, 1, clean_cell(&device.department))?;
+        log.write_string(r, 2, m.get(if device.in_inventory { "yes" } else { "no" }))?;
+        log.write_number_with_format(r, 3, device.events as f64, &styles.count)?;
+        cx.write_time(log, r, 4, &at(device.first_ts))?;
+        cx.write_time(log, r, 5, &at(device.last_ts))?;
+        log.write_number_with_format(r, 6, device.gaps as f64, &styles.count)?;
+        log.write_string(
+            r,
+            7,
+            kinds.join(worklog_model::list_separator(model.language)),
+        )?;
+    }
+    log.autofilter(head, 0, r, coverage.len() as u16 - 1)?;
+    let gaps: Vec<&Finding> = model.log_findings().collect();
+    let headers = [
+        "device",
+        "local_time",
+        "seq",
+        "what_happened",
+        "rule",
+        "evidence",
+    ];
+    table_sheets(cx, workbook, m.get("sheet_gaps"), &headers, &gaps, |f| {
+        vec![
+            Cell::Text(f.device_id.clone()),
+            Cell::Time(f.local_time.clone()),
+            f.seq.map_or(Cell::Text(String::new()), Cell::Number),
+            Cell::Text(model.detail(f)),
+            Cell::Text(model.rule_texts(&f.rule_id).0),
+            Cell::Text(model.evidence(f)),
+        ]
+    })
+}
+
+/// 漏洩兆候.
+pub(super) fn leak_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
+    let model = cx.model;
+    let leak: Vec<&Finding> = model.leak_findings().collect();
+    let headers = [
+        "device",
+        "user",
+        "department",
+        "local_time",
+        "seq",
+        "signal",
+        "what_happened",
+        "evidence",
+    ];
+    table_sheets(cx, workbook, cx.m.get("sheet_leak"), &headers, &leak, |f| {
+        vec![
+            Cell::Text(f.device_id.clone()),
+            Cell::Text(f.user_name.clone()),
+            Cell::Text(f.department.clone()),
+            Cell::Time(f.local_time.clone()),
+            f.seq.map_or(Cell::Text(String::new()), Cell::Number),
+            Cell::Text(model.rule_texts(&f.rule_id).0),
+            Cell::Text(model.detail(f)),
+            Cell::Text(model.evidence(f)),
+        ]
+    })
+}
+
+/// 例外: waived findings with the waiver, blanket waivers said so.
+pub(super) fn waived_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
+    let (model, m) = (cx.model, &cx.m);
+    let waived: Vec<&Finding> = model.analysis.waived.iter().collect();
+    let headers = [
+        "device",
+        "user",
+        "local_time",
+        "seq",
+        "rule",
+        "what_happened",
+        "waiver_line",
+        "waiver_scope",
+        "waiver_reason",
+        "approver",
+        "expires",
+    ];
+    table_sheets(
+        cx,
+        workbook,
+        m.get("sheet_waived"),
+        &headers,
+        &waived,
+        |f| {
+            let w = f.waived_by.as_ref();
+            vec![
+                Cell::Text(f.device_id.clone()),
+                Cell::Text(f.user_name.clone()),
+                Cell::Time(f.local_time.clone()),
+                f.seq.map_or(Cell::Text(String::new()), Cell::Number),
+                Cell::Text(model.rule_texts(&f.rule_id).0),
+                Cell::Text(model.detail(f)),
+                w.map_or(Cell::Text(String::new()), |w| Cell::Number(w.line as u64)),
+                Cell::Text(
+                    m.get(if w.is_some_and(|w| w.all_devices) {
+                        "waiver_all_devices"
+                    } else {
+                        "waiver_named_device"
+                    })
+                    .to_owned(),
+                ),
+                Cell::Text(w.map(|w| w.reason.clone()).unwrap_or_default()),
+                Cell::Text(w.map(|w| w.approver.clone()).unwrap_or_default()),
+                Cell::Text(w.map(|w| w.expires.clone()).unwrap_or_default()),
+            ]
+        },
+    )
+}
+
+/// ルール: each rule once, with its remediation (not repeated per finding).
+pub(super) fn rules_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
+    let (model, m) = (cx.model, &cx.m);
+    let headers = [
+        "rule_id",
+        "rule",
+        "items",
+        "severity",
+        "findings",
+        "remediation",
+    ];
+    table_sheets(
+        cx,
+        workbook,
+        m.get("sheet_rules"),
+        &headers,
+        &model.analysis.rules,
+        |r| {
+            let (title, remediation) = model.rule_texts(&r.id);
+            vec![
+                Cell::Text(r.id.clone()),
+                Cell::Text(title),
+                Cell::Text(r.items.join(worklog_model::list_separator(model.language))),
+                Cell::Text(severity_text(cx, r.severity)),
+                Cell::Number(r.findings),
+                Cell::Text(remediation),
+            ]
+        },
+    )
+}
+
+/// Inputs that could not be processed (only when there are some).
+pub(super) fn problems_sheet(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+) -> Result<(), XlsxError> {
+    let a = cx.model.analysis;
+    if a.problems.is_empty() {
+        return Ok(());
+    }
+    let headers = ["source", "file", "line", "reason"];
+    table_sheets(
+        cx,
+        workbook,
+        cx.m.get("sheet_problems"),
+        &headers,
+        &a.problems,
+        |p| {
+            vec![
+                Cell::Text(p.source.clone()),
+                Cell::Text(p.file.clone()),
+                p.line
+                    .map_or(Cell::Text(String::new()), |l| Cell::Number(l as u64)),
+                Cell::Text(p.reason.clone()),
+            ]
+        },
+    )
+}

@@ -1,0 +1,240 @@
+//! 概要 (one printed page: facts, the headline, the items, the sign-off
+//! block), 週次推移 (devices with findings per week) and the
+//! reproducibility manifest.
+
+use rust_xlsxwriter::{Chart, ChartType, Workbook, XlsxError};
+use worklog_model::Verdict;
+
+use super::{Context, item_sheet_name};
+use crate::text::clean_cell;
+
+pub(super) fn summary_sheet(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+) -> Result<(), XlsxError> {
+    let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
+    let a = model.analysis;
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(m.get("sheet_summary"))?;
+    cx.page_setup(sheet, None)?;
+    // 概要 is the page an auditor signs: it prints on one page.
+    sheet.set_print_fit_to_pages(1, 1);
+    for (col, width) in [
+        8.0, 10.0, 58.0, 11.0, 8.0, 8.0, 8.0, 8.0, 8.0, 9.0, 8.0, 10.0,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sheet.set_column_width(col as u16, width)?;
+    }
+    sheet.write_string_with_format(0, 0, m.get("title"), &styles.title)?;
+    sheet.write_string(1, 0, m.get("subtitle"))?;
+    let period = format!(
+        "{} – {}({})",
+        m.date(a.period.first_day),
+        m.date(a.period.last_day),
+        a.period.time_zone
+    );
+    let facts: [(&str, String); 5] = [
+        ("organisation", clean_cell(&a.organisation)),
+        ("period", period),
+        ("generated_at", m.date_time(&model.generated_local())),
+        ("tool_version", model.generation.tool_version.clone()),
+        ("edition", a.manifest.edition.clone()),
+    ];
+    let mut row = 3;
+    for (key, value) in &facts {
+        sheet.write_string_with_format(row, 0, m.get(key), &styles.label)?;
+        sheet.write_string(row, 2, value)?;
+        row += 1;
+    }
+    for (key, n) in [("events", a.events), ("devices", a.devices.len() as u64)] {
+        sheet.write_string_with_format(row, 0, m.get(key), &styles.label)?;
+        sheet.write_number_with_format(row, 2, n as f64, &styles.count)?;
+        row += 1;
+    }
+    row += 1;
+    let state = model.overall();
+    sheet.write_string_with_format(row, 0, m.get("overall_status"), &styles.label)?;
+    sheet.merge_range(row, 2, row, 5, m.get(state), styles.state(state))?;
+    sheet.set_row_height(row, 24)?;
+    row += 1;
+    sheet.write_string_with_format(row, 0, m.get("attention"), &styles.label)?;
+    if model.headline.attention.is_empty() {
+        sheet.write_string(row, 2, m.get("none"))?;
+        row += 1;
+    }
+    for point in &model.headline.attention {
+        sheet.write_string(row, 2, format!("・{}", clean_cell(&point.text)))?;
+        row += 1;
+    }
+    row += 1;
+    let verdicts = Verdict::ALL;
+    let mut heads: Vec<String> = ["item", "level", "question", "verdict"]
+        .iter()
+        .map(|k| m.get(k).to_owned())
+        .collect();
+    heads.extend(verdicts.iter().map(|v| v.name(model.language).to_owned()));
+    heads.extend(
+        ["findings", "waived", "details"]
+            .iter()
+            .map(|k| m.get(k).to_owned()),
+    );
+    let header_row = row;
+    for (c, head) in heads.iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, head, &styles.header)?;
+    }
+    let leaf = |number: &str| !a.items.iter().any(|c| c.parent.as_deref() == Some(number));
+    for item in &model.item_rows {
+        row += 1;
+        sheet.write_string(row, 0, &item.number)?;
+        sheet.write_string(row, 1, &item.level)?;
+        sheet.write_string_with_format(row, 2, &item.question, &styles.wrap)?;
+        sheet.write_string_with_format(
+            row,
+            3,
+            &item.verdict_label,
+            styles.verdict(item.verdict),
+        )?;
+        for (i, verdict) in verdicts.iter().enumerate() {
+            let n = item.device_counts.get(verdict).copied().unwrap_or(0);
+            sheet.write_number_with_format(row, 4 + i as u16, n as f64, &styles.count)?;
+        }
+        sheet.write_number_with_format(row, 9, item.findings as f64, &styles.count)?;
+        sheet.write_number_with_format(row, 10, item.waived as f64, &styles.count)?;
+        let target = if leaf(&item.number) {
+            Some(item.number.clone())
+        } else {
+            a.items
+                .iter()
+                .find(|c| c.parent.as_deref() == Some(&item.number))
+                .map(|c| c.number.clone())
+        };
+        if let Some(target) = target {
+            let url =
+                rust_xlsxwriter::Url::new(format!("internal:'{}'!A1", item_sheet_name(&target)))
+                    .set_text(m.get("see_sheet"));
+            sheet.write_url_with_format(row, 11, url, &styles.link)?;
+        }
+    }
+    sheet.autofilter(header_row, 0, row, 11)?;
+    // The sign-off block: who prepared, checked and approved the report.
+    row += 2;
+    sheet.write_string_with_format(row, 0, m.get("sign_off"), &styles.label)?;
+    row += 1;
+    for (i, key) in ["prepared_by", "checked_by", "approved_by"]
+        .iter()
+        .enumerate()
+    {
+        let (first, last) = match i {
+            0 => (2u16, 3u16),
+            1 => (4, 7),
+            _ => (8, 11),
+        };
+        sheet.merge_range(row, first, row, last, m.get(key), &styles.header)?;
+        sheet.merge_range(row + 1, first, row + 1, last, "", &styles.sign)?;
+        sheet.merge_range(
+            row + 2,
+            first,
+            row + 2,
+            last,
+            m.get("sign_date"),
+            &styles.sign,
+        )?;
+    }
+    sheet.set_row_height(row + 1, 36)?;
+    Ok(())
+}
+
+pub(super) fn weekly_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
+    let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
+    let weekly = workbook.add_worksheet();
+    let name = m.get("sheet_weekly").to_owned();
+    weekly.set_name(&name)?;
+    cx.page_setup(weekly, Some(0))?;
+    weekly.write_string_with_format(0, 0, m.get("week"), &styles.header)?;
+    weekly.set_column_width(0, 14)?;
+    for (i, item) in model.weekly.items.iter().enumerate() {
+        weekly.write_string_with_format(0, 1 + i as u16, item, &styles.header)?;
+    }
+    for (w, week) in model.weekly.weeks.iter().enumerate() {
+        match rust_xlsxwriter::ExcelDateTime::parse_from_str(week) {
+            Ok(day) => weekly.write_datetime_with_format(
+                1 + w as u32,
+                0,
+                &day,
+                &rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd"),
+            )?,
+            Err(_) => weekly.write_string(1 + w as u32, 0, week)?,
+        };
+        for (i, counts) in model.weekly.counts.iter().enumerate() {
+            let n = counts.get(w).copied().unwrap_or(0);
+            weekly.write_number_with_format(1 + w as u32, 1 + i as u16, n as f64, &styles.count)?;
+        }
+    }
+    let last = model.weekly.weeks.len() as u32;
+    weekly.autofilter(0, 0, last, model.weekly.items.len() as u16)?;
+    if !model.weekly.items.is_empty() && last > 0 {
+        let mut chart = Chart::new(ChartType::Line);
+        chart.title().set_name(m.get("chart_title"));
+        for i in 0..model.weekly.items.len() {
+            let col = 1 + i as u16;
+            chart
+                .add_series()
+                .set_name((name.as_str(), 0, col))
+                .set_categories((name.as_str(), 1, 0, last, 0))
+                .set_values((name.as_str(), 1, col, last, col));
+        }
+        chart.y_axis().set_name(m.get("devices_with_findings"));
+        weekly.insert_chart(1, model.weekly.items.len() as u16 + 2, &chart)?;
+    }
+    Ok(())
+}
+
+pub(super) fn manifest_sheet(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+) -> Result<(), XlsxError> {
+    let (model, m) = (cx.model, &cx.m);
+    let a = model.analysis;
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(m.get("sheet_manifest"))?;
+    cx.page_setup(sheet, Some(0))?;
+    sheet.set_column_width(0, 30)?;
+    sheet.set_column_width(1, 80)?;
+    cx.headers(sheet, 0, &["manifest_entry", "manifest_value"])?;
+    let mut rows: Vec<(String, String)> = vec![
+        (
+            m.get("rule_pack_sha256").into(),
+            a.manifest.rule_pack_sha256.clone(),
+        ),
+        (
+            m.get("policy_sha256").into(),
+            a.manifest.policy_sha256.clone(),
+        ),
+        (
+            m.get("events_sha256").into(),
+            a.manifest.events_sha256.clone(),
+        ),
+        (
+            m.get("segment_files").into(),
+            m.number(a.manifest.event_files.len() as u64),
+        ),
+        (
+            m.get("segment_verification").into(),
+            m.verification_depths(&a.manifest),
+        ),
+    ];
+    for (name, value) in &a.manifest.parameters {
+        rows.push((
+            format!("{}: {name}", m.get("parameters")),
+            clean_cell(value),
+        ));
+    }
+    for (r, (name, value)) in rows.iter().enumerate() {
+        sheet.write_string(1 + r as u32, 0, name)?;
+        sheet.write_string(1 + r as u32, 1, value)?;
+    }
+    sheet.autofilter(0, 0, rows.len() as u32, 1)?;
+    Ok(())
+}

@@ -1,0 +1,328 @@
+//! The one-file HTML report: inline CSS, SVG and a small script (filter
+//! and sort), nothing fetched, every value autoescaped by the template
+//! engine and its control characters made visible.
+
+use std::path::Path;
+
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+use serde_json::json;
+use worklog_model::{Finding, Verdict, list_separator};
+
+use crate::error::{Error, Result};
+use crate::messages::Messages;
+use crate::model::{ReportModel, log_check_texts};
+use crate::text::visible;
+use crate::words::anomaly_text;
+
+mod chart;
+
+const TEMPLATE: &str = include_str!("../../../../templates/report.html");
+
+/// Options of the HTML renderer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HtmlOptions {
+    /// Rows shown per table of findings (groups per item, leak signals,
+    /// waived findings), fail-level first; the total is always shown, and
+    /// the Excel file lists them all.
+    pub max_findings_per_item: usize,
+}
+
+impl Default for HtmlOptions {
+    fn default() -> Self {
+        HtmlOptions {
+            max_findings_per_item: 200,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    device: String,
+    user: String,
+    department: String,
+    time: String,
+    seq: String,
+    detail: String,
+    rule: String,
+    evidence: String,
+    waiver_reason: String,
+    approver: String,
+    expires: String,
+    blanket: bool,
+}
+
+#[derive(Serialize)]
+struct GroupRow {
+    severity: String,
+    severity_class: &'static str,
+    device: String,
+    department: String,
+    rule: String,
+    count: u64,
+    count_text: String,
+    first: String,
+    last: String,
+    users: String,
+    detail: String,
+    evidence: String,
+}
+
+#[derive(Serialize)]
+struct ItemCard {
+    number: String,
+    level: String,
+    question: String,
+    verdict_label: String,
+    verdict_class: &'static str,
+    counts: String,
+    findings: String,
+    waived: String,
+    groups: Vec<GroupRow>,
+    shown_note: String,
+    top_devices: String,
+    top_users: String,
+}
+
+/// Renders the HTML text.
+pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<String> {
+    let m = Messages::new(model.language);
+    let a = model.analysis;
+    let cap = options.max_findings_per_item;
+    let sep = list_separator(model.language);
+    let row = |f: &Finding| {
+        let waiver = f.waived_by.as_ref();
+        Row {
+            device: f.device_id.clone(),
+            user: f.user_name.clone(),
+            department: f.department.clone(),
+            time: m.date_time(&f.local_time),
+            seq: f.seq.map(|s| s.to_string()).unwrap_or_default(),
+            detail: model.detail(f),
+            rule: model.rule_texts(&f.rule_id).0,
+            evidence: model.evidence(f),
+            waiver_reason: waiver.map(|w| w.reason.clone()).unwrap_or_default(),
+            approver: waiver.map(|w| w.approver.clone()).unwrap_or_default(),
+            expires: waiver.map(|w| w.expires.clone()).unwrap_or_default(),
+            blanket: waiver.is_some_and(|w| w.all_devices),
+        }
+    };
+    let shown = |shown: usize, total: usize| {
+        m.get("shown_of")
+            .replace("{shown}", &m.number(shown as u64))
+            .replace("{total}", &m.number(total as u64))
+    };
+    let counted = |pairs: &[(String, u64)]| {
+        pairs
+            .iter()
+            .map(|(name, n)| format!("{name} {}", m.number(*n)))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let items: Vec<ItemCard> = model
+        .item_rows
+        .iter()
+        .map(|item| {
+            let grouped = model.item_groups(&item.number);
+            let all = grouped.map_or(&[][..], |g| g.groups.as_slice());
+            let groups: Vec<GroupRow> = all
+                .iter()
+                .take(cap)
+                .map(|g| {
+                    let first = a.findings.get(g.first);
+                    GroupRow {
+                        severity: m
+                            .get(&format!("severity_{}", g.severity.as_str()))
+                            .to_owned(),
+                        severity_class: g.severity.as_str(),
+                        device: g.device_id.clone(),
+                        department: g.department.clone(),
+                        rule: model.rule_texts(&g.rule_id).0,
+                        count: g.count,
+                        count_text: m.number(g.count),
+                        first: m.date_time(&g.first_time),
+                        last: m.date_time(&g.last_time),
+                        users: g.users.join(sep),
+                        detail: first.map(|f| model.detail(f)).unwrap_or_default(),
+                        evidence: first.map(|f| model.evidence(f)).unwrap_or_default(),
+                    }
+                })
+                .collect();
+            ItemCard {
+                number: item.number.clone(),
+                level: item.level.clone(),
+                question: item.question.clone(),
+                verdict_label: item.verdict_label.clone(),
+                verdict_class: item.verdict_class,
+                counts: counted(&item.counts),
+                findings: m.number(item.findings),
+                waived: m.number(item.waived),
+                shown_note: shown(groups.len(), all.len()),
+                groups,
+                top_devices: grouped.map(|g| counted(&g.top_devices)).unwrap_or_default(),
+                top_users: grouped.map(|g| counted(&g.top_users)).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let leak: Vec<&Finding> = model.leak_findings().collect();
+    let leak_rows: Vec<Row> = leak.iter().take(cap).map(|f| row(f)).collect();
+    let local = a.period.local_times();
+    let integrity: Vec<_> = a
+        .devices
+        .iter()
+        .map(|d| {
+            let i = d.integrity.as_ref();
+            json!({
+                "device": d.device_id,
+                "segments": i.map(|i| m.number(i.segments_verified)),
+                "rows": i.map(|i| m.number(i.rows_verified)),
+                "anchors": i.map(|i| m.number(i.anchors_matched)),
+                "anomalies": i.map(|i| i.entries.iter().map(|e| anomaly_text(e, model.language, &local)).collect::<Vec<_>>()).unwrap_or_default(),
+                "status": m.get(if i.is_some() { "no_anomalies" } else { "not_verified" }),
+            })
+        })
+        .collect();
+    let log_checks: Vec<_> = a
+        .log_checks
+        .iter()
+        .map(|c| {
+            let (name, status, detail) = log_check_texts(c, model.language);
+            json!({ "name": name, "status": m.get(status), "status_class": c.status, "detail": detail, "devices": c.devices.join(sep) })
+        })
+        .collect();
+    let problems: Vec<_> = a
+        .problems
+        .iter()
+        .map(|p| json!({ "source": p.source, "file": p.file, "line": p.line, "reason": p.reason }))
+        .collect();
+    let verdicts = model.verdict_index();
+    let verdict_of = |device: &str, item: &str| verdicts.get(&(device, item)).copied();
+    let devices: Vec<_> = a
+        .devices
+        .iter()
+        .map(|d| {
+            let cells: Vec<_> = a
+                .items
+                .iter()
+                .map(|item| match verdict_of(&d.device_id, &item.number) {
+                    Some(v) => json!({
+                        "item": item.number,
+                        "label": v.verdict.name(model.language),
+                        "class": v.verdict.as_str(),
+                        "reason": v.reason.text(model.language),
+                    }),
+                    None => json!({ "item": item.number, "label": "", "class": "", "reason": "" }),
+                })
+                .collect();
+            json!({
+                "device": d.device_id,
+                "device_url": percent_encoded(&d.device_id),
+                "department": d.department,
+                "cells": cells,
+            })
+        })
+        .collect();
+    let departments: Vec<_> = model
+        .departments
+        .iter()
+        .map(|d| {
+            let cells: Vec<_> = d
+                .cells
+                .iter()
+                .map(|c| {
+                    let counts: Vec<String> = c
+                        .counts
+                        .iter()
+                        .map(|(v, n)| format!("{} {}", v.name(model.language), m.number(*n)))
+                        .collect();
+                    json!({
+                        "item": c.item,
+                        "label": c.verdict.name(model.language),
+                        "class": c.verdict.as_str(),
+                        "counts": counts.join(sep),
+                        "failing": c.counts.iter().find(|(v, _)| *v == Verdict::Fail).map_or(0, |(_, n)| *n),
+                    })
+                })
+                .collect();
+            json!({
+                "department": if d.department.is_empty() { m.get("department_unlisted").to_owned() } else { d.department.clone() },
+                "devices": m.number(d.devices),
+                "cells": cells,
+            })
+        })
+        .collect();
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    // Log data may carry NUL, ESC or BEL bytes: shown as visible symbols.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) => minijinja::escape_formatter(out, state, &Value::from(visible(text).as_ref())),
+        None => minijinja::escape_formatter(out, state, value),
+    });
+    env.add_template("report.html", TEMPLATE)
+        .map_err(|e| Error::Template(e.to_string()))?;
+    let template = env
+        .get_template("report.html")
+        .map_err(|e| Error::Template(e.to_string()))?;
+    let attention: Vec<_> = model
+        .headline
+        .attention
+        .iter()
+        .map(|p| json!({ "kind": p.kind, "text": p.text, "anchor": p.anchor }))
+        .collect();
+    template
+        .render(minijinja::value::Serde(json!({
+            "lang": model.language.code(),
+            "t": m.all(),
+            "generation": model.generation,
+            "generated_at": m.date_time(&model.generated_local()),
+            "organisation": a.organisation,
+            "period": format!("{} – {}", m.date(a.period.first_day), m.date(a.period.last_day)),
+            "time_zone": a.period.time_zone,
+            "edition": a.manifest.edition,
+            "events": m.number(a.events),
+            "devices_count": m.number(a.devices.len() as u64),
+            "overall_key": model.overall(),
+            "overall": m.get(model.overall()),
+            "attention": attention,
+            "items": items,
+            "item_numbers": a.items.iter().map(|i| i.number.clone()).collect::<Vec<_>>(),
+            "departments": departments,
+            "devices": devices,
+            "chart": chart::chart(model, &m),
+            "integrity": integrity,
+            "log_checks": log_checks,
+            "log_rows": model.log_findings().take(cap).map(row).collect::<Vec<_>>(),
+            "leak_note": shown(leak_rows.len(), leak.len()),
+            "leak_rows": leak_rows,
+            "waived_rows": a.waived.iter().take(cap).map(row).collect::<Vec<_>>(),
+            "waived_note": shown(a.waived.len().min(cap), a.waived.len()),
+            "problems": problems,
+            "manifest": a.manifest,
+            "segment_files": m.number(a.manifest.event_files.len() as u64),
+            "segment_verification": m.verification_depths(&a.manifest),
+            "parameters": a.manifest.parameters.iter().collect::<Vec<_>>(),
+        })))
+        .map_err(|e| Error::Template(format!("{e:#}")))
+}
+
+/// Text for a URL fragment: every byte but `A-Z a-z 0-9 - _ . ~` as `%XX`.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Writes the HTML report to `path`.
+pub fn write_html(model: &ReportModel<'_>, path: &Path, options: HtmlOptions) -> Result<()> {
+    let html = render_html(model, options)?;
+    std::fs::write(path, html).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })
+}

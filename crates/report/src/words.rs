@@ -1,0 +1,89 @@
+//! What a report says about a finding or an anomaly, in the report's
+//! language: a rule's detail code becomes its text with the evidence
+//! filled in, evidence columns get labels and enumerated values words, and
+//! integrity anomalies are located in words instead of code syntax.
+
+use worklog_model::{
+    AnomalyEntry, Finding, Language, RuleRun, anomaly_label, column_label, fill_placeholders,
+    list_separator, value_label,
+};
+
+/// An evidence value as the report shows it: enumerated values in words,
+/// anything else (names, paths, times, numbers) as logged.
+pub fn evidence_value<'a>(column: &str, value: &'a str, language: Language) -> &'a str {
+    value_label(column, value, language).unwrap_or(value)
+}
+
+/// What the finding says: the text its rule gives the detail code, with
+/// `{column}` filled from its evidence; a detail that is no code of the
+/// rule is shown as the rule wrote it.
+pub fn finding_detail(rule: Option<&RuleRun>, finding: &Finding, language: Language) -> String {
+    let Some(text) = rule.and_then(|r| r.details.get(&finding.detail)) else {
+        return finding.detail.clone();
+    };
+    fill_placeholders(text.get(language), |name| {
+        finding
+            .evidence
+            .iter()
+            .find(|(column, _)| column == name)
+            .map(|(column, value)| evidence_value(column, value, language).to_owned())
+    })
+}
+
+/// `label: value` of each evidence column that has a value, joined as the
+/// language joins a list.
+pub fn evidence_text(finding: &Finding, language: Language) -> String {
+    let pair = match language {
+        Language::En => ": ",
+        _ => ":",
+    };
+    finding
+        .evidence
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| {
+            format!(
+                "{}{pair}{}",
+                column_label(k, language),
+                evidence_value(k, v, language)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(list_separator(language))
+}
+
+/// One anomaly in words: its class, the events and file concerned, when.
+pub fn anomaly_text(
+    entry: &AnomalyEntry,
+    language: Language,
+    local_time: &dyn Fn(i64) -> String,
+) -> String {
+    let class = anomaly_label(&entry.class, language);
+    let seq = match (entry.first_seq, entry.last_seq, language) {
+        (Some(a), Some(b), Language::En) if a == b => format!("event {a}"),
+        (Some(a), Some(b), Language::En) => format!("events {a} to {b}"),
+        (Some(a), Some(b), _) if a == b => format!("連番 {a}"),
+        (Some(a), Some(b), _) => format!("連番 {a}〜{b}"),
+        _ => String::new(),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if !seq.is_empty() {
+        parts.push(seq);
+    }
+    if let Some(file) = &entry.file {
+        parts.push(match language {
+            Language::En => format!("file {file}"),
+            _ => format!("ファイル {file}"),
+        });
+    }
+    if let Some(ts) = entry.ts {
+        parts.push(local_time(ts));
+    }
+    let located = parts.join(list_separator(language));
+    match (located.is_empty(), language) {
+        (true, Language::En) => format!("{class}: {}", entry.detail_en),
+        (true, _) => class.to_owned(),
+        (false, Language::En) => format!("{class} ({located}): {}", entry.detail_en),
+        (false, _) => format!("{class}({located})"),
+    }
+}
