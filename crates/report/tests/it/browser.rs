@@ -93,3 +93,37 @@ fn chromium_renders_every_item_card_and_runs_no_script() {
     );
     assert!(!dom.contains(HOSTILE_SCRIPT));
 }
+
+#[test]
+fn the_inline_filter_hides_rows_that_do_not_match() {
+    let Some(browser) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("report.html");
+    std::fs::write(&page, html(Language::Ja, HtmlOptions::default())).unwrap();
+    let leak: Vec<&worklog_model::Finding> = analysis()
+        .findings
+        .iter()
+        .filter(|f| f.category == worklog_model::Category::Leak)
+        .collect();
+    let device = &leak[0].device_id;
+    let others = leak.iter().filter(|f| &f.device_id != device).count();
+    assert!(
+        others > 0,
+        "the fixture has leak signals on more than one device"
+    );
+    // The fragment fills the filter as a user typing would.
+    let url = format!("file://{}#filter/leak-table/{device}", page.display());
+    let out = headless(&browser, &["--dump-dom".into(), url]);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let table = &dom[dom.find("id=\"leak-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let rows: Vec<&str> = table.split("<tr").skip(2).collect();
+    assert_eq!(rows.len(), leak.len());
+    let hidden = rows.iter().filter(|r| r.starts_with(" hidden")).count();
+    assert_eq!(hidden, others, "rows of other devices hidden");
+    assert!(
+        rows.iter()
+            .filter(|r| !r.starts_with(" hidden"))
+            .all(|r| r.contains(device.as_str()))
+    );
+}
