@@ -196,6 +196,26 @@ pub(crate) struct ReportArgs {
     /// Report language.
     #[arg(long, value_enum, default_value = "ja")]
     pub lang: Lang,
+    #[command(flatten)]
+    pub extras: ReportExtras,
+}
+
+/// What a report may add: a comparison with the last audit, and a
+/// pseudonymised copy for external parties.
+#[derive(clap::Args, Default)]
+pub(crate) struct ReportExtras {
+    /// The last audit's `analysis.json` (or its folder): the reports show
+    /// per item and device what is new, fixed and still open, and verdict
+    /// changes.
+    #[arg(long, value_name = "ANALYSIS")]
+    pub compare: Option<PathBuf>,
+    /// Write the reports pseudonymised for external parties: user names,
+    /// device ids, personal paths and mail addresses become keyed, stable
+    /// pseudonyms (HMAC-SHA-256 with the key in this file, at least 16
+    /// bytes, e.g. `head -c 32 /dev/urandom > pseudonym.key`; keep it: the
+    /// mapping is written nowhere).
+    #[arg(long, value_name = "KEY_FILE")]
+    pub pseudonymise_key: Option<PathBuf>,
 }
 
 // `worklog keygen`: Generate an Ed25519 key pair (device or authority).
@@ -354,6 +374,8 @@ pub(crate) struct AuditArgs {
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub extras: ReportExtras,
 }
 
 /// A size in bytes: a number with an optional unit (`B`, `KiB`, `MiB`,

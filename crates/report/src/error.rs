@@ -26,6 +26,9 @@ pub enum Error {
     /// The HTML template failed (a bug in `templates/report.html`).
     #[error("HTML template: {0}")]
     Template(String),
+    /// The pseudonymisation key is unusable.
+    #[error("pseudonymisation key: {0}")]
+    PseudonymKey(String),
     /// JSON serialisation failed.
     #[error("JSON report: {0}")]
     Json(String),

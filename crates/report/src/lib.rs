@@ -20,22 +20,26 @@
 //! # Ok(()) }
 //! ```
 
+mod compare;
 mod error;
 mod excel;
 mod html;
 mod messages;
 mod model;
+mod pseudonym;
 mod summary;
 mod text;
 mod words;
 
 use std::path::{Path, PathBuf};
 
+pub use compare::{Change, Comparison, DeviceChange, ItemChange, compare};
 pub use error::{Error, Result};
 pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
 pub use html::{HtmlOptions, render_html, write_html};
 pub use messages::Messages;
 pub use model::{Generation, ItemRow, ReportModel, WeeklyCounts, log_check_texts};
+pub use pseudonym::{MIN_KEY_BYTES, PseudonymKey, pseudonymise};
 pub use summary::{
     Attention, DepartmentCell, DepartmentRow, FindingGroup, Headline, ItemGroups, departments,
     headline, item_groups,
@@ -45,7 +49,7 @@ pub use words::{anomaly_text, evidence_text, evidence_value, finding_detail};
 use worklog_model::{Analysis, Language};
 
 /// What to write.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
     /// Language of the texts (Japanese by default).
     pub language: Language,
@@ -53,6 +57,13 @@ pub struct ReportOptions {
     pub excel: ExcelOptions,
     /// HTML options.
     pub html: HtmlOptions,
+    /// The last audit's analysis: the reports then compare with it (new,
+    /// fixed, still open, verdict changes per item and device).
+    pub compare: Option<std::sync::Arc<Analysis>>,
+    /// Write a pseudonymised copy for external parties: names, device ids,
+    /// personal paths and mail addresses replaced by keyed pseudonyms
+    /// (the last audit's too, with the same key, so that they compare).
+    pub pseudonymise: Option<PseudonymKey>,
 }
 
 /// The files written by [`write_reports`].
@@ -79,7 +90,23 @@ pub fn write_reports(
         path: dir.to_owned(),
         source,
     })?;
-    let model = ReportModel::new(analysis, options.language, generation);
+    let pseudonymised;
+    let previous_pseudonymised;
+    let (analysis, previous) = match &options.pseudonymise {
+        Some(key) => {
+            pseudonymised = pseudonymise(analysis, key)?;
+            previous_pseudonymised = match &options.compare {
+                Some(previous) => Some(pseudonymise(previous, key)?),
+                None => None,
+            };
+            (&pseudonymised, previous_pseudonymised.as_ref())
+        }
+        None => (analysis, options.compare.as_deref()),
+    };
+    let mut model = ReportModel::new(analysis, options.language, generation);
+    if let Some(previous) = previous {
+        model = model.compared_with(previous);
+    }
     let files = ReportFiles {
         excel: dir.join("report.xlsx"),
         html: dir.join("report.html"),

@@ -91,6 +91,8 @@ pub struct ReportModel<'a> {
     pub groups: Vec<ItemGroups>,
     /// Findings per week and item.
     pub weekly: WeeklyCounts,
+    /// The comparison with the last audit, when one was given.
+    pub comparison: Option<crate::compare::Comparison>,
     #[serde(skip)]
     rules: BTreeMap<&'a str, &'a RuleRun>,
 }
@@ -149,6 +151,7 @@ impl<'a> ReportModel<'a> {
             departments: summary::departments(analysis),
             groups: summary::item_groups(analysis),
             weekly: weekly(analysis),
+            comparison: None,
             rules: analysis.rules.iter().map(|r| (r.id.as_str(), r)).collect(),
         }
     }
@@ -176,6 +179,12 @@ impl<'a> ReportModel<'a> {
             .findings
             .iter()
             .filter(|f| f.category == Category::Log)
+    }
+
+    /// The model with a comparison against `previous`, the last audit.
+    pub fn compared_with(mut self, previous: &Analysis) -> Self {
+        self.comparison = Some(crate::compare::compare(previous, self.analysis));
+        self
     }
 
     /// When the report was generated, in the organisation's time zone

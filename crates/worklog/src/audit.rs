@@ -48,6 +48,12 @@ pub struct AuditConfig {
     pub language: worklog_rules::Language,
     /// Memory budget and partitioning of the analysis.
     pub execution: Execution,
+    /// The last audit's analysis, to compare with (new, fixed, still
+    /// open, verdict changes), when given.
+    pub compare: Option<std::sync::Arc<Analysis>>,
+    /// Write the reports pseudonymised with this key (for external
+    /// parties); `analysis/` keeps the real names for the agency.
+    pub pseudonymise: Option<worklog_report::PseudonymKey>,
 }
 
 /// What an audit produced.
@@ -118,6 +124,8 @@ pub fn audit(config: &AuditConfig, progress: &(dyn Fn(Step) + Sync)) -> Result<A
         &config.out.join("report"),
         &worklog_report::ReportOptions {
             language: config.language,
+            compare: config.compare.clone(),
+            pseudonymise: config.pseudonymise.clone(),
             ..Default::default()
         },
         worklog_report::Generation::now(),

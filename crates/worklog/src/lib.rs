@@ -29,6 +29,8 @@
 //!         out: out.path().join("audit"),
 //!         language: worklog::rules::Language::En,
 //!         execution: worklog::Execution::default(),
+//!         compare: None,
+//!         pseudonymise: None,
 //!     },
 //!     &|step| eprintln!("{step:?}"),
 //! )

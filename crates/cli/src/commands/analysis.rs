@@ -114,13 +114,17 @@ pub(crate) fn report(args: ReportArgs) -> Result<u8> {
         analysis,
         out,
         lang,
+        extras,
     } = args;
     let analysis = worklog::load_analysis(&analysis)?;
+    let (compare, pseudonymise) = report_extras(&extras)?;
     let files = worklog::report::write_reports(
         &analysis,
         &out,
         &worklog::report::ReportOptions {
             language: lang.language(),
+            compare,
+            pseudonymise,
             ..Default::default()
         },
         worklog::report::Generation::now(),
@@ -128,6 +132,31 @@ pub(crate) fn report(args: ReportArgs) -> Result<u8> {
     .with_context(|| format!("writing the reports into {}", out.display()))?;
     print(&report_paths(&files))?;
     Ok(EXIT_OK)
+}
+
+/// The last audit's analysis and the pseudonymisation key, read from the
+/// files the options name.
+pub(crate) fn report_extras(
+    extras: &crate::args::ReportExtras,
+) -> Result<(
+    Option<std::sync::Arc<worklog::rules::Analysis>>,
+    Option<worklog::report::PseudonymKey>,
+)> {
+    let compare = match &extras.compare {
+        Some(path) => Some(std::sync::Arc::new(
+            worklog::load_analysis(path)
+                .with_context(|| format!("--compare {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let key = match &extras.pseudonymise_key {
+        Some(path) => Some(
+            worklog::report::PseudonymKey::read(path)
+                .with_context(|| format!("--pseudonymise-key {}", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok((compare, key))
 }
 
 /// `worklog rules list`.

@@ -33,6 +33,11 @@ struct ConfigFile {
 pub(crate) fn run(args: AuditArgs) -> Result<u8> {
     let bar = spinner(args.quiet);
     let fail_on_findings = args.fail_on.is_some();
+    if args.demo && (args.extras.compare.is_some() || args.extras.pseudonymise_key.is_some()) {
+        anyhow::bail!(
+            "--compare and --pseudonymise-key apply to an audit of a store: run `worklog report --analysis <out>/analysis` with them on the demo's output instead"
+        );
+    }
     if args.demo {
         let out = args
             .out
@@ -116,7 +121,10 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
     };
     let first_day = day(args.from.or(config.from), "--from")?;
     let last_day = day(args.to.or(config.to), "--to")?;
+    let (compare, pseudonymise) = super::analysis::report_extras(&args.extras)?;
     let audit_config = worklog::AuditConfig {
+        compare,
+        pseudonymise,
         store,
         keys,
         anchors,

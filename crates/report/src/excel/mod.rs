@@ -253,6 +253,7 @@ fn build(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError>
     summary::summary_sheet(cx, workbook)?;
     sheets::departments_sheet(cx, workbook)?;
     sheets::groups_sheet(cx, workbook)?;
+    sheets::comparison_sheets(cx, workbook)?;
     sheets::item_sheets(cx, workbook)?;
     sheets::devices_sheets(cx, workbook)?;
     sheets::integrity_sheet(cx, workbook)?;

@@ -621,3 +621,84 @@ pub(super) fn problems_sheet(
         },
     )
 }
+
+/// 前回比較 (per item) and 前回比較(端末) (per item × device that changed
+/// or still has findings), when the last audit was given.
+pub(super) fn comparison_sheets(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+) -> Result<(), XlsxError> {
+    let (model, m) = (cx.model, &cx.m);
+    let Some(comparison) = &model.comparison else {
+        return Ok(());
+    };
+    let verdict =
+        |v: Option<Verdict>| v.map_or(Cell::Text(m.get("not_in_audit").to_owned()), Cell::Verdict);
+    let headers = [
+        "item",
+        "previous_verdict",
+        "current_verdict",
+        "new_devices",
+        "still_open_devices",
+        "fixed_devices",
+        "verdict_changed_devices",
+    ];
+    table_sheets(
+        cx,
+        workbook,
+        m.get("sheet_compare"),
+        &headers,
+        &comparison.items,
+        |i| {
+            vec![
+                Cell::Text(i.item.clone()),
+                verdict(i.previous),
+                verdict(i.current),
+                Cell::Number(i.new),
+                Cell::Number(i.still_open),
+                Cell::Number(i.fixed),
+                Cell::Number(i.verdict_changed),
+            ]
+        },
+    )?;
+    let headers = [
+        "item",
+        "device",
+        "department",
+        "change",
+        "previous_verdict",
+        "current_verdict",
+        "previous_findings",
+        "current_findings",
+        "new_rules",
+        "fixed_rules",
+    ];
+    let titles = |rules: &[String]| {
+        rules
+            .iter()
+            .map(|r| model.rule_texts(r).0)
+            .collect::<Vec<_>>()
+            .join(worklog_model::list_separator(model.language))
+    };
+    table_sheets(
+        cx,
+        workbook,
+        m.get("sheet_compare_devices"),
+        &headers,
+        &comparison.devices,
+        |d| {
+            vec![
+                Cell::Text(d.item.clone()),
+                Cell::Text(d.device_id.clone()),
+                Cell::Text(d.department.clone()),
+                Cell::Text(m.get(d.change.key()).to_owned()),
+                verdict(d.previous),
+                verdict(d.current),
+                Cell::Number(d.previous_findings),
+                Cell::Number(d.current_findings),
+                Cell::Text(titles(&d.new_rules)),
+                Cell::Text(titles(&d.fixed_rules)),
+            ]
+        },
+    )
+}

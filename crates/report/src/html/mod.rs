@@ -252,6 +252,45 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
             })
         })
         .collect();
+    let comparison = model.comparison.as_ref().map(|c| {
+        let verdict = |v: Option<Verdict>| match v {
+            Some(v) => json!({ "label": v.name(model.language), "class": v.as_str() }),
+            None => json!({ "label": m.get("not_in_audit"), "class": "" }),
+        };
+        let titles = |rules: &[String]| {
+            rules
+                .iter()
+                .map(|r| model.rule_texts(r).0)
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        json!({
+            "previous_period": format!("{} – {}", m.date(c.previous_first_day), m.date(c.previous_last_day)),
+            "items": c.items.iter().map(|i| json!({
+                "item": i.item,
+                "previous": verdict(i.previous),
+                "current": verdict(i.current),
+                "new": m.number(i.new),
+                "still_open": m.number(i.still_open),
+                "fixed": m.number(i.fixed),
+                "verdict_changed": m.number(i.verdict_changed),
+            })).collect::<Vec<_>>(),
+            "devices": c.devices.iter().take(cap).map(|d| json!({
+                "item": d.item,
+                "device": d.device_id,
+                "department": d.department,
+                "change": m.get(d.change.key()),
+                "change_class": d.change.key(),
+                "previous": verdict(d.previous),
+                "current": verdict(d.current),
+                "previous_findings": m.number(d.previous_findings),
+                "current_findings": m.number(d.current_findings),
+                "new_rules": titles(&d.new_rules),
+                "fixed_rules": titles(&d.fixed_rules),
+            })).collect::<Vec<_>>(),
+            "note": shown(c.devices.len().min(cap), c.devices.len()),
+        })
+    });
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     // Log data may carry NUL, ESC or BEL bytes: shown as visible symbols.
@@ -288,6 +327,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
             "items": items,
             "item_numbers": a.items.iter().map(|i| i.number.clone()).collect::<Vec<_>>(),
             "departments": departments,
+            "comparison": comparison,
             "devices": devices,
             "chart": chart::chart(model, &m),
             "integrity": integrity,

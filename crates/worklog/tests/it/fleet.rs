@@ -352,6 +352,8 @@ pub fn audit(
             out: out.to_owned(),
             language: worklog::rules::Language::Ja,
             execution: worklog::Execution::default(),
+            compare: None,
+            pseudonymise: None,
         },
         &|_| {},
     )

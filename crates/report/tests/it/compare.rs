@@ -1,0 +1,210 @@
+//! The comparison with the last audit, and the pseudonymised copy.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use calamine::{Reader, Xlsx, open_workbook};
+use worklog_model::{Analysis, Category, Language};
+use worklog_report::{
+    Change, PseudonymKey, ReportModel, ReportOptions, compare, pseudonymise, render_html,
+    write_reports,
+};
+
+use crate::{analysis, generation};
+
+/// This year: item 119's findings on one device are gone, and one device
+/// that had no finding on item 108 has one now.
+fn this_year() -> (Analysis, String, String) {
+    let mut a = analysis().clone();
+    let fixed = a
+        .findings
+        .iter()
+        .find(|f| f.items == ["119"] && f.device_id != "PC-HOSTILE")
+        .unwrap()
+        .device_id
+        .clone();
+    a.findings
+        .retain(|f| !(f.items.iter().any(|i| i == "119") && f.device_id == fixed));
+    let on_108: BTreeSet<String> = a
+        .findings
+        .iter()
+        .filter(|f| f.items.iter().any(|i| i == "108"))
+        .map(|f| f.device_id.clone())
+        .collect();
+    let fresh = a
+        .devices
+        .iter()
+        .find(|d| !on_108.contains(&d.device_id))
+        .unwrap()
+        .device_id
+        .clone();
+    let template = a
+        .findings
+        .iter()
+        .find(|f| f.items.iter().any(|i| i == "108"))
+        .cloned()
+        .unwrap();
+    a.findings.push(worklog_model::Finding {
+        device_id: fresh.clone(),
+        ..template
+    });
+    (a, fixed, fresh)
+}
+
+#[test]
+fn new_fixed_and_still_open_per_item_and_device() {
+    let previous = analysis();
+    let (current, fixed, fresh) = this_year();
+    let c = compare(previous, &current);
+    let find = |item: &str, device: &str| {
+        c.devices
+            .iter()
+            .find(|d| d.item == item && d.device_id == device)
+            .unwrap_or_else(|| panic!("no change for {item} {device}"))
+    };
+    let gone = find("119", &fixed);
+    assert_eq!(gone.change, Change::Fixed);
+    assert!(gone.previous_findings > 0 && gone.current_findings == 0);
+    assert!(!gone.fixed_rules.is_empty());
+    let new = find("108", &fresh);
+    assert_eq!(new.change, Change::New);
+    assert_eq!((new.previous_findings, new.current_findings), (0, 1));
+    // Everything else with findings both years is still open.
+    let open = c
+        .devices
+        .iter()
+        .filter(|d| d.change == Change::StillOpen)
+        .count();
+    let both: usize = {
+        let keys = |a: &Analysis| -> BTreeSet<(String, String)> {
+            a.findings
+                .iter()
+                .filter(|f| f.category == Category::Item)
+                .flat_map(|f| f.items.iter().map(|i| (i.clone(), f.device_id.clone())))
+                .collect()
+        };
+        keys(previous).intersection(&keys(&current)).count()
+    };
+    assert_eq!(open, both);
+    // New first, and the per-item summary counts them.
+    assert_eq!(c.devices[0].change, Change::New);
+    let item_108 = c.items.iter().find(|i| i.item == "108").unwrap();
+    assert_eq!(item_108.new, 1);
+    let item_119 = c.items.iter().find(|i| i.item == "119").unwrap();
+    assert_eq!(item_119.fixed, 1);
+    // Comparing an audit with itself: nothing new, nothing fixed.
+    let same = compare(previous, previous);
+    assert!(same.devices.iter().all(|d| d.change == Change::StillOpen));
+}
+
+#[test]
+fn both_reports_show_the_comparison() {
+    let (current, fixed, fresh) = this_year();
+    let tmp = tempfile::tempdir().unwrap();
+    let options = ReportOptions {
+        compare: Some(Arc::new(analysis().clone())),
+        ..ReportOptions::default()
+    };
+    let files = write_reports(&current, tmp.path(), &options, generation()).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&files.excel).unwrap();
+    let rows: Vec<Vec<String>> = book
+        .worksheet_range("前回比較(端末)")
+        .unwrap()
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "108" && r[1] == fresh && r[3] == "新規")
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "119" && r[1] == fixed && r[3] == "解消")
+    );
+    let html = std::fs::read_to_string(&files.html).unwrap();
+    assert!(html.contains("id=\"comparison\""));
+    let rows = crate::html::table_rows(&html, "comparison-devices");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(&fresh) && r.contains("新規"))
+    );
+    let en = render_html(
+        &ReportModel::new(&current, Language::En, generation()).compared_with(analysis()),
+        Default::default(),
+    )
+    .unwrap();
+    assert!(en.contains("Comparison with the last audit") && en.contains(">fixed<"));
+}
+
+/// Every text the four report files hold (the workbook's XML included).
+fn report_texts(dir: &std::path::Path) -> String {
+    use std::io::Read;
+    let mut all = String::new();
+    for name in ["report.html", "report.json", "findings.csv"] {
+        all += &std::fs::read_to_string(dir.join(name)).unwrap();
+    }
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(dir.join("report.xlsx")).unwrap()).unwrap();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let mut text = String::new();
+        if file.read_to_string(&mut text).is_ok() {
+            all += &text;
+        }
+    }
+    all
+}
+
+#[test]
+fn the_pseudonymised_copy_keeps_counts_and_shows_no_name() {
+    let a = analysis();
+    let key = PseudonymKey::new(b"the agency keeps this key safe!!".to_vec()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let options = ReportOptions {
+        pseudonymise: Some(key.clone()),
+        ..ReportOptions::default()
+    };
+    write_reports(a, tmp.path(), &options, generation()).unwrap();
+    let texts = report_texts(tmp.path());
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for f in &a.findings {
+        names.insert(&f.device_id);
+        names.insert(&f.user_name);
+    }
+    for d in &a.devices {
+        names.insert(&d.device_id);
+        names.insert(&d.owner);
+    }
+    names.retain(|n| !n.is_empty() && !n.starts_with('='));
+    let leaked: Vec<&&str> = names.iter().filter(|n| texts.contains(**n)).collect();
+    assert!(
+        leaked.is_empty(),
+        "names in the pseudonymised reports: {leaked:?}"
+    );
+    let pc = key.pseudonym("device", &a.devices[0].device_id);
+    assert!(texts.contains(&pc), "{pc} is the device's stable pseudonym");
+
+    // Same structure and counts; the same key gives the same pseudonyms,
+    // another key others.
+    let p = pseudonymise(a, &key).unwrap();
+    assert_eq!(p.findings.len(), a.findings.len());
+    assert_eq!(p.rollups, a.rollups);
+    assert_eq!(pseudonymise(a, &key).unwrap(), p);
+    let other = PseudonymKey::new(b"another agency, another key 1234".to_vec()).unwrap();
+    assert_ne!(
+        pseudonymise(a, &other).unwrap().devices[0].device_id,
+        p.devices[0].device_id
+    );
+    // Personal path segments and mail addresses go too.
+    let paths: Vec<&String> = a
+        .findings
+        .iter()
+        .flat_map(|f| f.evidence.iter().map(|(_, v)| v))
+        .filter(|v| v.contains("\\Users\\") || v.contains('@'))
+        .collect();
+    assert!(!paths.is_empty(), "the fixture has paths and addresses");
+    let json = serde_json::to_string(&p).unwrap();
+    for value in paths {
+        assert!(!json.contains(value.as_str()), "{value} left as it was");
+    }
+}
