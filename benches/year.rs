@@ -303,6 +303,8 @@ fn child(args: &[String]) -> i32 {
         last_day,
         out: out.clone(),
         language: worklog::rules::Language::Ja,
+        compare: None,
+        pseudonymise: None,
         execution: worklog::Execution {
             memory_bytes: std::env::var("WORKLOG_BENCH_MEMORY_MIB")
                 .ok()
