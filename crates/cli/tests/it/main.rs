@@ -785,3 +785,51 @@ fn bad_invocations_and_inputs_snapshot() {
     }
     insta::assert_snapshot!(report);
 }
+
+#[test]
+fn report_compares_with_the_last_audit_and_pseudonymises_with_a_key() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../report/tests/fixtures/analysis.json");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("pseudonym.key");
+    std::fs::write(&key, [7u8; 32]).unwrap();
+    let out = dir.path().join("report");
+    let run = worklog(&[
+        "report",
+        "--analysis",
+        fixture.to_str().unwrap(),
+        "--compare",
+        fixture.to_str().unwrap(),
+        "--pseudonymise-key",
+        key.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let csv = std::fs::read_to_string(out.join("findings.csv")).unwrap();
+    assert!(csv.lines().count() > 10);
+    assert!(
+        !csv.contains("PC-00"),
+        "a device id in the pseudonymised CSV"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"comparison\"") && !html.contains("PC-00"));
+
+    // A key too short to be a secret is refused, naming the file.
+    std::fs::write(&key, b"short").unwrap();
+    let run = worklog(&[
+        "report",
+        "--analysis",
+        fixture.to_str().unwrap(),
+        "--pseudonymise-key",
+        key.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("pseudonym.key") && stderr.contains("at least 16"),
+        "{stderr}"
+    );
+}

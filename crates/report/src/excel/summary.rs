@@ -90,6 +90,9 @@ pub(super) fn summary_sheet(
         sheet.write_string(row, 0, &item.number)?;
         sheet.write_string(row, 1, &item.level)?;
         sheet.write_string_with_format(row, 2, &item.question, &styles.wrap)?;
+        // Neither Excel nor LibreOffice grows a row for wrapped text written
+        // by a library: the height follows the question's printed lines.
+        sheet.set_row_height(row, 15.0 * f64::from(wrapped_lines(&item.question, 56)))?;
         sheet.write_string_with_format(
             row,
             3,
@@ -144,6 +147,16 @@ pub(super) fn summary_sheet(
     }
     sheet.set_row_height(row + 1, 36)?;
     Ok(())
+}
+
+/// Lines `text` takes in a column `width` characters wide (East Asian
+/// wide characters count two).
+fn wrapped_lines(text: &str, width: usize) -> u32 {
+    let columns: usize = text
+        .chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum();
+    u32::try_from(columns.div_ceil(width.max(1)).clamp(1, 6)).unwrap_or(6)
 }
 
 pub(super) fn weekly_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {

@@ -9,6 +9,7 @@ mod compare;
 mod excel;
 mod headline;
 mod html;
+mod print;
 
 use std::path::Path;
 use std::sync::OnceLock;
