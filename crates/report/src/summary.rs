@@ -13,7 +13,8 @@ use crate::messages::Messages;
 /// One thing the headline says needs attention.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attention {
-    /// What kind (`integrity`, `fail`, `insufficient`, `review`, `leak`,
+    /// What kind (`integrity`, `fail`, `insufficient`, `review`,
+    /// `fail_devices`, `leak`,
     /// `blanket_waiver`, `log`, `problems`).
     pub kind: &'static str,
     /// The sentence, in the report language.
@@ -99,6 +100,46 @@ pub fn headline(
                 anchor: format!("#item-{first}"),
             });
         }
+    }
+    // Which devices and departments fail, on page one.
+    let mut failing: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for v in analysis
+        .verdicts
+        .iter()
+        .filter(|v| v.verdict == Verdict::Fail)
+    {
+        failing
+            .entry(v.department.as_str())
+            .or_default()
+            .insert(v.device_id.as_str());
+    }
+    if !failing.is_empty() {
+        let devices: usize = failing.values().map(BTreeSet::len).sum();
+        let mut departments: Vec<(&str, usize)> =
+            failing.iter().map(|(d, set)| (*d, set.len())).collect();
+        departments.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let unlisted = m.get("department_unlisted");
+        let named: Vec<String> = departments
+            .iter()
+            .map(|(d, n)| {
+                format!(
+                    "{} {}",
+                    if d.is_empty() { unlisted } else { d },
+                    m.number(*n as u64)
+                )
+            })
+            .collect();
+        attention.push(Attention {
+            kind: "fail_devices",
+            text: fill(
+                "attention_fail_devices",
+                &[
+                    ("n", m.number(devices as u64)),
+                    ("departments", named.join(sep)),
+                ],
+            ),
+            anchor: "#departments".into(),
+        });
     }
     let leak: Vec<&Finding> = analysis
         .findings
@@ -199,7 +240,7 @@ pub fn headline(
     let has = |kind: &str| attention.iter().any(|a| a.kind == kind);
     let state = if has("integrity") {
         "overall_integrity"
-    } else if has("fail") {
+    } else if has("fail") || has("fail_devices") {
         "overall_fail"
     } else if has("insufficient") {
         "overall_insufficient"

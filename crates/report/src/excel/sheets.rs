@@ -403,29 +403,31 @@ pub(super) fn integrity_sheet(
     )
 }
 
-/// 証跡 (the four requirements, then each device's log coverage) and
-/// ログ欠落 (the gaps found).
+/// 証跡 (the four log-management requirements), ログ取得状況 (each device's
+/// log coverage) and ログ欠落 (the gaps found): three tables, three sheets,
+/// each with its filter and its own column widths.
 pub(super) fn log_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
-    let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
+    let (model, m) = (cx.model, &cx.m);
     let a = model.analysis;
-    let log = workbook.add_worksheet();
-    log.set_name(m.get("sheet_log"))?;
-    cx.page_setup(log, None)?;
-    cx.headers(log, 0, &["requirement", "status", "details", "devices"])?;
-    for (c, w) in [24.0, 12.0, 80.0, 40.0].into_iter().enumerate() {
-        log.set_column_width(c as u16, w)?;
-    }
-    let mut r = 0;
-    for check in &a.log_checks {
-        r += 1;
-        let (name, status, detail) = log_check_texts(check, model.language);
-        log.write_string(r, 0, name)?;
-        log.write_string(r, 1, m.get(status))?;
-        log.write_string_with_format(r, 2, clean_cell(detail), &styles.wrap)?;
-        log.write_string_with_format(r, 3, clean_cell(&check.devices.join(", ")), &styles.wrap)?;
-    }
-    r += 2;
-    let coverage = [
+    let sep = worklog_model::list_separator(model.language);
+    let headers = ["requirement", "status", "details", "devices"];
+    table_sheets(
+        cx,
+        workbook,
+        m.get("sheet_log"),
+        &headers,
+        &a.log_checks,
+        |check| {
+            let (name, status, detail) = log_check_texts(check, model.language);
+            vec![
+                Cell::Text(name.to_owned()),
+                Cell::Text(m.get(status).to_owned()),
+                Cell::Text(detail.to_owned()),
+                Cell::Text(check.devices.join(sep)),
+            ]
+        },
+    )?;
+    let headers = [
         "device",
         "department",
         "in_inventory",
@@ -435,36 +437,41 @@ pub(super) fn log_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resul
         "gaps",
         "kinds",
     ];
-    let head = r;
-    cx.headers(log, r, &coverage)?;
-    for device in &a.devices {
-        r += 1;
-        let at = |t: Option<i64>| t.map(|t| a.period.local_time(t)).unwrap_or_default();
-        let kinds: Vec<String> = device
-            .kinds
-            .iter()
-            .map(|(k, n)| {
-                format!(
-                    "{} {}",
-                    worklog_model::kind_label(k, model.language),
-                    m.number(*n)
-                )
-            })
-            .collect();
-        log.write_string(r, 0, clean_cell(&device.device_id))?;
-        log.write_string(r, 1, clean_cell(&device.department))?;
-        log.write_string(r, 2, m.get(if device.in_inventory { "yes" } else { "no" }))?;
-        log.write_number_with_format(r, 3, device.events as f64, &styles.count)?;
-        cx.write_time(log, r, 4, &at(device.first_ts))?;
-        cx.write_time(log, r, 5, &at(device.last_ts))?;
-        log.write_number_with_format(r, 6, device.gaps as f64, &styles.count)?;
-        log.write_string(
-            r,
-            7,
-            kinds.join(worklog_model::list_separator(model.language)),
-        )?;
-    }
-    log.autofilter(head, 0, r, coverage.len() as u16 - 1)?;
+    let local = a.period.local_times();
+    table_sheets(
+        cx,
+        workbook,
+        m.get("sheet_coverage"),
+        &headers,
+        &a.devices,
+        |device| {
+            let at = |t: Option<i64>| t.map(&local).unwrap_or_default();
+            let kinds: Vec<String> = device
+                .kinds
+                .iter()
+                .map(|(k, n)| {
+                    format!(
+                        "{} {}",
+                        worklog_model::kind_label(k, model.language),
+                        m.number(*n)
+                    )
+                })
+                .collect();
+            vec![
+                Cell::Text(device.device_id.clone()),
+                Cell::Text(device.department.clone()),
+                Cell::Text(
+                    m.get(if device.in_inventory { "yes" } else { "no" })
+                        .to_owned(),
+                ),
+                Cell::Number(device.events),
+                Cell::Time(at(device.first_ts)),
+                Cell::Time(at(device.last_ts)),
+                Cell::Number(device.gaps),
+                Cell::Text(kinds.join(sep)),
+            ]
+        },
+    )?;
     let gaps: Vec<&Finding> = model.log_findings().collect();
     let headers = [
         "device",

@@ -48,6 +48,7 @@ fn sheets_verdicts_and_counts_match_the_model() {
             "判定理由",
             "完全性",
             "証跡",
+            "ログ取得状況",
             "ログ欠落",
             "漏洩兆候",
             "例外",
