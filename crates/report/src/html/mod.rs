@@ -316,6 +316,8 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
             "generation": model.generation,
             "generated_at": m.date_time(&model.generated_local()),
             "organisation": a.organisation,
+            "organisation_css": css_string(&visible(&a.organisation)),
+            "period_css": css_string(&format!("{} – {}", m.date(a.period.first_day), m.date(a.period.last_day))),
             "period": format!("{} – {}", m.date(a.period.first_day), m.date(a.period.last_day)),
             "time_zone": a.period.time_zone,
             "edition": a.manifest.edition,
@@ -346,6 +348,21 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         .map_err(|e| Error::Template(format!("{e:#}")))
 }
 
+/// Text for a CSS string (the printed page header): every character but
+/// letters, digits and spaces as a CSS hex escape, so that no `"`, `\`,
+/// `<` or newline of log data can end the string or the style block.
+fn css_string(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == ' ' {
+                c.to_string()
+            } else {
+                format!("\\{:06X}", c as u32)
+            }
+        })
+        .collect()
+}
+
 /// Text for a URL fragment: every byte but `A-Z a-z 0-9 - _ . ~` as `%XX`.
 fn percent_encoded(text: &str) -> String {
     text.bytes()
@@ -365,4 +382,17 @@ pub fn write_html(model: &ReportModel<'_>, path: &Path, options: HtmlOptions) ->
         path: path.to_owned(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_css_string_cannot_be_ended_by_its_text() {
+        let text = css_string("A&B 株式会社\"; } </style><script>\n\\");
+        assert!(text.starts_with("A\\000026B 株式会社\\000022"));
+        assert!(!text.contains(['"', '<', '>', '\n', ';', '}']));
+        assert_eq!(text.matches('\\').count(), 11);
+    }
 }
