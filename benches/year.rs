@@ -103,9 +103,15 @@ fn main() {
         let dir = if quick {
             std::env::temp_dir().join(format!("worklog-year-quick-{}", std::process::id()))
         } else {
+            // Keyed by the schema and ledger format too: a store written by
+            // an older format is never reused.
             cache.join(format!(
-                "year-{}x{}x{}",
-                size.devices, size.days, size.events_per_day
+                "year-schema{}-{}-{}x{}x{}",
+                worklog_schema::SCHEMA_VERSION,
+                worklog_ledger::FORMAT.replace('/', "-"),
+                size.devices,
+                size.days,
+                size.events_per_day
             ))
         };
         let events = match ensure_store(&dir, &size) {

@@ -285,6 +285,13 @@ event_columns! {
     agent_version: Option<String>,
     /// Free text detail (agent configuration change, log-clear attempt).
     detail: Option<String>,
+    /// Where an imported event came from: `evtx:<channel>` (a Windows
+    /// event log) or `osquery:<query name>`; absent for the agent's own.
+    source: Option<String>,
+    /// The record's number in its source (the channel's EventRecordID):
+    /// re-imports skip what is already stored, and a hole in the numbers
+    /// shows a cleared or lost log.
+    source_record_id: Option<i64>,
 }
 
 impl Default for EventKind {

@@ -7,7 +7,7 @@ use crate::EventKind;
 pub const COMMON_REQUIRED: &[&str] = &["seq", "ts", "utc_offset_min", "device_id", "kind", "op"];
 
 /// Columns any event may set.
-pub const COMMON_OPTIONAL: &[&str] = &["user_name", "detail"];
+pub const COMMON_OPTIONAL: &[&str] = &["user_name", "detail", "source", "source_record_id"];
 
 /// The columns one `kind`/`op` pair requires and allows.
 #[derive(Debug, Clone, Copy)]

@@ -61,6 +61,8 @@ fn a_batch_missing_a_column_is_refused_by_name() {
     let err = batch_to_events(&trimmed).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `device_id` is missing from the record batch; was it written with schema version 1?"
+        format!(
+            "column `device_id` is missing from the record batch; was it written with schema version {SCHEMA_VERSION}?"
+        )
     );
 }
