@@ -1,0 +1,38 @@
+//! Importers of Worklog Analyzer: events that PCs already record, mapped to
+//! the event schema, with an account of every record.
+//!
+//! - Windows event logs (`.evtx`): [`read_evtx`] reads one file with the
+//!   `evtx` parser and maps each record by the table in
+//!   `docs/evtx-mapping.md` ([`mapping::RULES`]): sessions, process
+//!   starts, log clears, boots and shutdowns, storage devices, Wi-Fi,
+//!   installs. Every record is mapped, counted as not mapped (by channel,
+//!   provider, event id and reason) or counted as not parsed (with the
+//!   parser's reason); a damaged chunk never stops the file, nor a damaged
+//!   file the job.
+//!
+//! The events keep their source (`evtx:<channel>`) and the channel's
+//! EventRecordID, so that a re-import skips what is stored and a hole in
+//! the numbers shows a cleared or lost log. Writing them into a store
+//! (through the ledger writer) is the `worklog` crate's job: this crate
+//! links neither the ledger nor polars.
+//!
+//! # Example
+//! ```no_run
+//! use worklog_import::{ImportOptions, read_evtx};
+//! let options = ImportOptions::with_time_zone("Asia/Tokyo")?;
+//! let file = read_evtx(std::path::Path::new("Security.evtx"), &options);
+//! println!("{} records, {} events, {} not mapped", file.records, file.mapped_total(), file.not_mapped_total());
+//! # Ok::<(), worklog_import::Error>(())
+//! ```
+
+mod error;
+mod evtx;
+pub mod mapping;
+mod options;
+mod record;
+
+pub use error::{Error, Result};
+pub use evtx::{FileImport, read_file as read_evtx};
+pub use mapping::{Mapping, map};
+pub use options::ImportOptions;
+pub use record::Record;

@@ -1,0 +1,509 @@
+//! Which Windows events become which events of the schema, and from which
+//! fields (Microsoft's documented layouts; the table an auditor checks is
+//! `docs/evtx-mapping.md`, and a test keeps the two in step).
+
+use worklog_schema::{Event, EventKind, Timestamp};
+
+use crate::record::Record;
+
+/// What one record became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mapping {
+    /// An event of the schema (device, time, source and seq still to be
+    /// checked and numbered by the caller).
+    Event(Box<Event>),
+    /// Not an event the audit uses, with why (`no mapping` for an event id
+    /// the table does not list).
+    NotMapped(String),
+}
+
+/// A row of the mapping table: which records, what they become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Channel (`Security`, `System`, …).
+    pub channel: &'static str,
+    /// Provider name.
+    pub provider: &'static str,
+    /// Event ids.
+    pub ids: &'static [u32],
+    /// Kind and operation (`session logon`, …).
+    pub becomes: &'static str,
+    /// Which field feeds which column.
+    pub fields: &'static str,
+}
+
+const SECURITY: &str = "Microsoft-Windows-Security-Auditing";
+
+/// The mapping table (also printed in `docs/evtx-mapping.md`).
+pub const RULES: &[Rule] = &[
+    Rule {
+        channel: "Security",
+        provider: SECURITY,
+        ids: &[4624],
+        becomes: "session logon (logon types 2, 10, 11), session unlock (type 7)",
+        fields: "TargetUserName → user_name; other logon types (service, network, batch) are not mapped, with the type as the reason",
+    },
+    Rule {
+        channel: "Security",
+        provider: SECURITY,
+        ids: &[4634],
+        becomes: "session logoff (logon types 2, 10, 11)",
+        fields: "TargetUserName → user_name",
+    },
+    Rule {
+        channel: "Security",
+        provider: SECURITY,
+        ids: &[4647],
+        becomes: "session logoff",
+        fields: "TargetUserName → user_name",
+    },
+    Rule {
+        channel: "Security",
+        provider: SECURITY,
+        ids: &[4800],
+        becomes: "session lock",
+        fields: "TargetUserName → user_name",
+    },
+    Rule {
+        channel: "Security",
+        provider: SECURITY,
+        ids: &[4801],
+        becomes: "session unlock",
+        fields: "TargetUserName → user_name",
+    },
+    Rule {
+        channel: "Security",
+        provider: SECURITY,
+        ids: &[4688],
+        becomes: "app start",
+        fields: "NewProcessName → exe_path (its file name → exe_name); TargetUserName, else SubjectUserName → user_name",
+    },
+    Rule {
+        channel: "Security",
+        provider: SECURITY,
+        ids: &[6416],
+        becomes: "media connect (storage classes only)",
+        fields: "DeviceId → media_class, vendor_id, product_id, media_serial; DeviceDescription → volume_name; blocked = false",
+    },
+    Rule {
+        channel: "Security",
+        provider: "Microsoft-Windows-Eventlog",
+        ids: &[1102],
+        becomes: "agent log_clear_attempt",
+        fields: "SubjectUserName → user_name; detail = `Security log cleared`",
+    },
+    Rule {
+        channel: "System",
+        provider: "Microsoft-Windows-Eventlog",
+        ids: &[104],
+        becomes: "agent log_clear_attempt",
+        fields: "SubjectUserName → user_name; Channel → detail (`<channel> log cleared`)",
+    },
+    Rule {
+        channel: "System",
+        provider: "EventLog",
+        ids: &[6005],
+        becomes: "agent start",
+        fields: "detail = `event log service started (boot)`",
+    },
+    Rule {
+        channel: "System",
+        provider: "EventLog",
+        ids: &[6006],
+        becomes: "agent shutdown",
+        fields: "detail = `event log service stopped (shutdown)`",
+    },
+    Rule {
+        channel: "System",
+        provider: "Microsoft-Windows-Kernel-General",
+        ids: &[12],
+        becomes: "agent start",
+        fields: "detail = `operating system started`",
+    },
+    Rule {
+        channel: "System",
+        provider: "Microsoft-Windows-Kernel-General",
+        ids: &[13],
+        becomes: "agent shutdown",
+        fields: "detail = `operating system shut down`",
+    },
+    Rule {
+        channel: "System",
+        provider: "Microsoft-Windows-UserPnp",
+        ids: &[20001, 20003],
+        becomes: "media connect (storage classes only)",
+        fields: "DeviceInstanceID → media_class, vendor_id, product_id, media_serial; blocked = false",
+    },
+    Rule {
+        channel: "Microsoft-Windows-Kernel-PnP/Configuration",
+        provider: "Microsoft-Windows-Kernel-PnP",
+        ids: &[400, 410],
+        becomes: "media connect (storage classes only)",
+        fields: "DeviceInstanceId → media_class, vendor_id, product_id, media_serial; blocked = false",
+    },
+    Rule {
+        channel: "Microsoft-Windows-Partition/Diagnostic",
+        provider: "Microsoft-Windows-Partition",
+        ids: &[1006],
+        becomes: "media connect (removable disks; Capacity 0 = removal → media disconnect)",
+        fields: "ParentId → vendor_id, product_id; SerialNumber → media_serial; Model → volume_name; media_class = mass_storage",
+    },
+    Rule {
+        channel: "Microsoft-Windows-WLAN-AutoConfig/Operational",
+        provider: "Microsoft-Windows-WLAN-AutoConfig",
+        ids: &[8001],
+        becomes: "network connect",
+        fields: "if_type = wifi; SSID → ssid; AuthenticationAlgorithm → auth_method; CipherAlgorithm → cipher",
+    },
+    Rule {
+        channel: "Microsoft-Windows-WLAN-AutoConfig/Operational",
+        provider: "Microsoft-Windows-WLAN-AutoConfig",
+        ids: &[8003],
+        becomes: "network disconnect",
+        fields: "if_type = wifi; SSID → ssid",
+    },
+    Rule {
+        channel: "Application",
+        provider: "MsiInstaller",
+        ids: &[1033, 11707],
+        becomes: "software install",
+        fields: "1033: Data[0] product → product_name, Data[1] → product_version, Data[4] → publisher, Data[3] status ≠ 0 → blocked; 11707: `Product: <name> --` → product_name; user from System.Security.UserID is not resolved: user_name = `-`",
+    },
+    Rule {
+        channel: "Application",
+        provider: "MsiInstaller",
+        ids: &[1034, 11724],
+        becomes: "software uninstall",
+        fields: "as 1033 / 11707",
+    },
+    Rule {
+        channel: "Microsoft-Windows-Sysmon/Operational",
+        provider: "Microsoft-Windows-Sysmon",
+        ids: &[1],
+        becomes: "app start",
+        fields: "Image → exe_path (file name → exe_name); User (after `\\`) → user_name",
+    },
+    Rule {
+        channel: "Microsoft-Windows-Sysmon/Operational",
+        provider: "Microsoft-Windows-Sysmon",
+        ids: &[11],
+        becomes: "file create",
+        fields: "TargetFilename → file_path; Image's file name → exe_name; User → user_name (absent before Sysmon 11: `-`); src_volume = the path's drive",
+    },
+];
+
+/// The account name of `DOMAIN\name` or `name`.
+fn account(name: &str) -> String {
+    name.rsplit('\\').next().unwrap_or(name).to_owned()
+}
+
+/// The file name of a Windows or POSIX path.
+fn file_name(path: &str) -> String {
+    path.rsplit(['\\', '/']).next().unwrap_or(path).to_owned()
+}
+
+/// A storage device named by a PnP device instance id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageDevice {
+    /// The schema's media class (`mass_storage`, `sd_card`, `mtp`, `optical`).
+    pub class: &'static str,
+    /// `VID_`/`VEN_` part.
+    pub vendor: Option<String>,
+    /// `PID_`/`PROD_` part.
+    pub product: Option<String>,
+    /// The instance's serial (its third part, before `&`).
+    pub serial: Option<String>,
+}
+
+/// Storage class, vendor id, product id and serial of a PnP device
+/// instance id (`USBSTOR\DISK&VEN_…&PROD_…\SERIAL&0`,
+/// `USB\VID_0781&PID_5583\4C53…`, `SWD\WPDBUSENUM\…`, `SD\…`), or `None`
+/// when it is not a storage device.
+pub fn storage_device(instance: &str) -> Option<StorageDevice> {
+    let upper = instance.to_ascii_uppercase();
+    let parts: Vec<&str> = instance.split('\\').collect();
+    let serial = parts
+        .get(2)
+        .map(|s| s.split('&').next().unwrap_or(s).to_owned())
+        .filter(|s| !s.is_empty());
+    let between = |key: &str| {
+        upper.find(key).map(|at| {
+            let rest = &instance[at + key.len()..];
+            rest.split(['&', '\\']).next().unwrap_or(rest).to_owned()
+        })
+    };
+    let class = if upper.starts_with("USBSTOR\\") || upper.starts_with("SCSI\\DISK") {
+        "mass_storage"
+    } else if upper.starts_with("SD\\") || upper.contains("SDBUS") {
+        "sd_card"
+    } else if upper.starts_with("SWD\\WPDBUSENUM") || upper.contains("WPD") {
+        "mtp"
+    } else if upper.starts_with("SCSI\\CDROM") || upper.starts_with("IDE\\CDROM") {
+        "optical"
+    } else {
+        return None;
+    };
+    let vendor = between("VID_").or_else(|| between("VEN_"));
+    let product = between("PID_").or_else(|| between("PROD_"));
+    Some(StorageDevice {
+        class,
+        vendor,
+        product,
+        serial,
+    })
+}
+
+/// `AuthenticationAlgorithm` of WLAN-AutoConfig in the schema's words.
+fn auth_method(text: &str) -> Option<&'static str> {
+    Some(match text.trim().to_ascii_lowercase().as_str() {
+        "open" => "open",
+        "wep" | "shared" => "wep",
+        "wpa-personal" | "wpa-psk" => "wpa_psk",
+        "wpa2-personal" | "wpa2-psk" | "rsna-psk" => "wpa2_psk",
+        "wpa2-enterprise" | "wpa2" | "rsna" => "wpa2_enterprise",
+        "wpa3-personal" | "wpa3-sae" | "sae" => "wpa3_sae",
+        "wpa3-enterprise" | "wpa3" => "wpa3_enterprise",
+        _ => return None,
+    })
+}
+
+/// `CipherAlgorithm` of WLAN-AutoConfig in the schema's words.
+fn cipher(text: &str) -> Option<&'static str> {
+    Some(match text.trim().to_ascii_lowercase().as_str() {
+        "none" => "none",
+        "wep" | "wep-40" | "wep-104" => "wep",
+        "tkip" => "tkip",
+        "ccmp" | "aes" => "ccmp",
+        "gcmp" | "gcmp-256" => "gcmp",
+        _ => return None,
+    })
+}
+
+/// Maps one record; the caller sets device, time, offset and source.
+pub fn map(record: &Record<'_>) -> Mapping {
+    let (channel, provider) = (record.channel(), record.provider());
+    let Some(id) = record.event_id() else {
+        return Mapping::NotMapped("no event id".into());
+    };
+    let field = |name: &str| record.field(name);
+    let event = |kind: EventKind, op: &str| Event {
+        kind,
+        op: op.to_owned(),
+        ..Event::default()
+    };
+    let session = |op: &str, user: Option<String>| match user {
+        Some(user) => Mapping::Event(Box::new(Event {
+            user_name: Some(account(&user)),
+            ..event(EventKind::Session, op)
+        })),
+        None => Mapping::NotMapped("no user name".into()),
+    };
+    let media = |instance: Option<String>, description: Option<String>| {
+        let Some(instance) = instance else {
+            return Mapping::NotMapped("no device instance id".into());
+        };
+        match storage_device(&instance) {
+            Some(device) => Mapping::Event(Box::new(Event {
+                media_class: Some(device.class.to_owned()),
+                vendor_id: device.vendor,
+                product_id: device.product,
+                media_serial: device.serial,
+                volume_name: description,
+                blocked: Some(false),
+                ..event(EventKind::Media, "connect")
+            })),
+            None => Mapping::NotMapped("not a storage device".into()),
+        }
+    };
+    let cleared = |what: String| {
+        Mapping::Event(Box::new(Event {
+            user_name: field("SubjectUserName").map(|u| account(&u)),
+            detail: Some(what),
+            ..event(EventKind::Agent, "log_clear_attempt")
+        }))
+    };
+    let agent = |op: &str, detail: &str| {
+        Mapping::Event(Box::new(Event {
+            detail: Some(detail.to_owned()),
+            ..event(EventKind::Agent, op)
+        }))
+    };
+    let interactive = |logon_type: Option<String>| -> Result<bool, String> {
+        match logon_type.as_deref().map(str::trim) {
+            Some("2" | "10" | "11") => Ok(true),
+            Some("7") => Ok(false),
+            Some(other) => Err(format!("logon type {other} (not interactive)")),
+            None => Err("no logon type".into()),
+        }
+    };
+    let app = |path: Option<String>, user: Option<String>| match (path, user) {
+        (Some(path), Some(user)) => Mapping::Event(Box::new(Event {
+            exe_name: Some(file_name(&path)),
+            exe_path: Some(path),
+            user_name: Some(account(&user)),
+            ..event(EventKind::App, "start")
+        })),
+        (None, _) => Mapping::NotMapped("no process image".into()),
+        (_, None) => Mapping::NotMapped("no user name".into()),
+    };
+    match (channel.as_str(), provider.as_str(), id) {
+        ("Security", SECURITY, 4624) => match interactive(field("LogonType")) {
+            Ok(true) => session("logon", field("TargetUserName")),
+            Ok(false) => session("unlock", field("TargetUserName")),
+            Err(reason) => Mapping::NotMapped(reason),
+        },
+        ("Security", SECURITY, 4634) => match interactive(field("LogonType")) {
+            Ok(true) => session("logoff", field("TargetUserName")),
+            Ok(false) => Mapping::NotMapped("logon type 7 (unlock session)".into()),
+            Err(reason) => Mapping::NotMapped(reason),
+        },
+        ("Security", SECURITY, 4647) => session("logoff", field("TargetUserName")),
+        ("Security", SECURITY, 4800) => session("lock", field("TargetUserName")),
+        ("Security", SECURITY, 4801) => session("unlock", field("TargetUserName")),
+        ("Security", SECURITY, 4688) => app(
+            field("NewProcessName"),
+            field("TargetUserName").or_else(|| field("SubjectUserName")),
+        ),
+        ("Security", SECURITY, 6416) => media(field("DeviceId"), field("DeviceDescription")),
+        ("Security", "Microsoft-Windows-Eventlog", 1102) => cleared("Security log cleared".into()),
+        ("System", "Microsoft-Windows-Eventlog", 104) => cleared(format!(
+            "{} log cleared",
+            field("Channel").unwrap_or_else(|| "an event".into())
+        )),
+        ("System", "EventLog", 6005) => agent("start", "event log service started (boot)"),
+        ("System", "EventLog", 6006) => agent("shutdown", "event log service stopped (shutdown)"),
+        ("System", "Microsoft-Windows-Kernel-General", 12) => {
+            agent("start", "operating system started")
+        }
+        ("System", "Microsoft-Windows-Kernel-General", 13) => {
+            agent("shutdown", "operating system shut down")
+        }
+        ("System", "Microsoft-Windows-UserPnp", 20001 | 20003) => media(
+            field("DeviceInstanceID").or_else(|| field("DeviceInstanceId")),
+            None,
+        ),
+        (_, "Microsoft-Windows-Kernel-PnP", 400 | 410) => media(field("DeviceInstanceId"), None),
+        (_, "Microsoft-Windows-Partition", 1006) => partition(record),
+        (_, "Microsoft-Windows-WLAN-AutoConfig", 8001) => {
+            let auth = field("AuthenticationAlgorithm");
+            match auth.as_deref().and_then(auth_method) {
+                Some(auth) => Mapping::Event(Box::new(Event {
+                    if_type: Some("wifi".into()),
+                    ssid: field("SSID").or_else(|| field("ProfileName")),
+                    auth_method: Some(auth.to_owned()),
+                    cipher: field("CipherAlgorithm")
+                        .as_deref()
+                        .and_then(cipher)
+                        .map(str::to_owned),
+                    ..event(EventKind::Network, "connect")
+                })),
+                None => Mapping::NotMapped(format!(
+                    "unknown authentication {:?}",
+                    auth.unwrap_or_default()
+                )),
+            }
+        }
+        (_, "Microsoft-Windows-WLAN-AutoConfig", 8003) => Mapping::Event(Box::new(Event {
+            if_type: Some("wifi".into()),
+            ssid: field("SSID").or_else(|| field("ProfileName")),
+            ..event(EventKind::Network, "disconnect")
+        })),
+        ("Application", "MsiInstaller", 1033 | 1034 | 11707 | 11724) => msi(record, id),
+        (_, "Microsoft-Windows-Sysmon", 1) => app(field("Image"), field("User")),
+        (_, "Microsoft-Windows-Sysmon", 11) => match field("TargetFilename") {
+            Some(path) => Mapping::Event(Box::new(Event {
+                src_volume: path
+                    .get(..2)
+                    .filter(|d| d.ends_with(':'))
+                    .map(str::to_owned),
+                exe_name: field("Image").map(|i| file_name(&i)),
+                user_name: Some(field("User").map_or_else(|| "-".to_owned(), |u| account(&u))),
+                file_path: Some(path),
+                ..event(EventKind::File, "create")
+            })),
+            None => Mapping::NotMapped("no target file name".into()),
+        },
+        _ => Mapping::NotMapped("no mapping".into()),
+    }
+}
+
+/// Partition/Diagnostic 1006: a disk arrived (or, with capacity 0, left).
+fn partition(record: &Record<'_>) -> Mapping {
+    let field = |name: &str| record.field(name);
+    let removal = field("Capacity").is_some_and(|c| c.trim() == "0");
+    let parent = field("ParentId").unwrap_or_default();
+    let upper = parent.to_ascii_uppercase();
+    let between = |key: &str| {
+        upper.find(key).map(|at| {
+            let rest = &parent[at + key.len()..];
+            rest.split(['&', '\\']).next().unwrap_or(rest).to_owned()
+        })
+    };
+    if !upper.starts_with("USB") && !upper.contains("USBSTOR") {
+        return Mapping::NotMapped("not a USB disk".into());
+    }
+    Mapping::Event(Box::new(Event {
+        media_class: Some("mass_storage".into()),
+        vendor_id: between("VID_"),
+        product_id: between("PID_"),
+        media_serial: field("SerialNumber").map(|s| s.trim().to_owned()),
+        volume_name: field("Model").map(|m| m.trim().to_owned()),
+        blocked: (!removal).then_some(false),
+        kind: EventKind::Media,
+        op: if removal { "disconnect" } else { "connect" }.into(),
+        ..Event::default()
+    }))
+}
+
+/// MsiInstaller 1033/1034 (data list) and 11707/11724 (one message).
+fn msi(record: &Record<'_>, id: u32) -> Mapping {
+    let op = if matches!(id, 1033 | 11707) {
+        "install"
+    } else {
+        "uninstall"
+    };
+    let (product, version, publisher, failed) = if matches!(id, 1033 | 1034) {
+        (
+            record.data(0),
+            record.data(1),
+            record.data(4),
+            record.data(3).is_some_and(|s| s.trim() != "0"),
+        )
+    } else {
+        let message = record.data(0).unwrap_or_default();
+        let product = message
+            .strip_prefix("Product: ")
+            .and_then(|rest| rest.split(" -- ").next())
+            .map(|p| p.trim().to_owned());
+        (product, None, None, false)
+    };
+    match product.filter(|p| !p.trim().is_empty()) {
+        Some(product) => Mapping::Event(Box::new(Event {
+            user_name: Some("-".into()),
+            product_name: Some(product),
+            product_version: version,
+            publisher,
+            blocked: Some(failed),
+            kind: EventKind::Software,
+            op: op.into(),
+            ..Event::default()
+        })),
+        None => Mapping::NotMapped("no product name".into()),
+    }
+}
+
+/// Sets what every mapped event carries: device, time, offset, source.
+pub fn complete(
+    event: &mut Event,
+    device_id: &str,
+    ts_us: i64,
+    utc_offset_min: i32,
+    record: &Record<'_>,
+) {
+    event.device_id = device_id.to_owned();
+    event.ts = Timestamp(ts_us);
+    event.utc_offset_min = utc_offset_min;
+    event.source = Some(format!("evtx:{}", record.channel()));
+    event.source_record_id = record.record_id();
+}

@@ -1,0 +1,262 @@
+//! Records built from Microsoft's documented layouts (the `evtx` crate's
+//! JSON rendering of the XML event schema), one per mapped event the
+//! samples lack, and what each must become.
+
+use serde_json::{Value, json};
+use worklog_import::{Mapping, Record, map};
+use worklog_schema::{Event, EventKind};
+
+fn record(channel: &str, provider: &str, id: u32, data: Value) -> Value {
+    json!({"Event": {
+        "System": {
+            "Provider": {"#attributes": {"Name": provider}},
+            "EventID": id,
+            "TimeCreated": {"#attributes": {"SystemTime": "2026-10-05T01:02:03.0000000Z"}},
+            "EventRecordID": 77,
+            "Channel": channel,
+            "Computer": "PC-0001.corp.example"
+        },
+        "EventData": data
+    }})
+}
+
+fn event(doc: &Value) -> Event {
+    match map(&Record::new(doc)) {
+        Mapping::Event(e) => *e,
+        other => panic!("not mapped: {other:?}"),
+    }
+}
+
+fn not_mapped(doc: &Value) -> String {
+    match map(&Record::new(doc)) {
+        Mapping::NotMapped(reason) => reason,
+        other => panic!("mapped: {other:?}"),
+    }
+}
+
+const SECURITY: &str = "Microsoft-Windows-Security-Auditing";
+
+#[test]
+fn logons_by_type_locks_and_unlocks() {
+    let logon = |t: &str| {
+        record(
+            "Security",
+            SECURITY,
+            4624,
+            json!({"TargetUserName": "tanaka", "TargetDomainName": "CORP", "LogonType": t}),
+        )
+    };
+    let e = event(&logon("2"));
+    assert_eq!(
+        (e.kind, e.op.as_str(), e.user_name.as_deref()),
+        (EventKind::Session, "logon", Some("tanaka"))
+    );
+    assert_eq!(event(&logon("10")).op, "logon");
+    assert_eq!(event(&logon("7")).op, "unlock");
+    assert_eq!(not_mapped(&logon("3")), "logon type 3 (not interactive)");
+    let lock = record(
+        "Security",
+        SECURITY,
+        4800,
+        json!({"TargetUserName": "tanaka", "SessionId": 1}),
+    );
+    assert_eq!(event(&lock).op, "lock");
+    let unlock = record(
+        "Security",
+        SECURITY,
+        4801,
+        json!({"TargetUserName": "tanaka", "SessionId": 1}),
+    );
+    assert_eq!(event(&unlock).op, "unlock");
+}
+
+#[test]
+fn log_clears_become_log_clear_attempts() {
+    let security = json!({"Event": {
+        "System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Eventlog"}}, "EventID": 1102, "Channel": "Security",
+                   "TimeCreated": {"#attributes": {"SystemTime": "2026-10-05T01:02:03Z"}}, "EventRecordID": 9, "Computer": "PC-0001"},
+        "UserData": {"LogFileCleared": {"SubjectUserSid": "S-1-5-21-1", "SubjectUserName": "sato", "SubjectDomainName": "CORP"}}
+    }});
+    let e = event(&security);
+    assert_eq!(
+        (e.kind, e.op.as_str()),
+        (EventKind::Agent, "log_clear_attempt")
+    );
+    assert_eq!(e.user_name.as_deref(), Some("sato"));
+    let system = json!({"Event": {
+        "System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Eventlog"}}, "EventID": 104, "Channel": "System",
+                   "TimeCreated": {"#attributes": {"SystemTime": "2026-10-05T01:02:03Z"}}, "EventRecordID": 10, "Computer": "PC-0001"},
+        "UserData": {"LogFileCleared": {"SubjectUserName": "sato", "Channel": "Application"}}
+    }});
+    assert_eq!(
+        event(&system).detail.as_deref(),
+        Some("Application log cleared")
+    );
+}
+
+#[test]
+fn storage_devices_from_pnp_partition_and_security_events() {
+    let pnp = record(
+        "Microsoft-Windows-Kernel-PnP/Configuration",
+        "Microsoft-Windows-Kernel-PnP",
+        400,
+        json!({"DeviceInstanceId": "USBSTOR\\Disk&Ven_SanDisk&Prod_Ultra&Rev_1.00\\4C530001230612104583&0", "DriverName": "disk.inf"}),
+    );
+    let e = event(&pnp);
+    assert_eq!((e.kind, e.op.as_str()), (EventKind::Media, "connect"));
+    assert_eq!(e.media_class.as_deref(), Some("mass_storage"));
+    assert_eq!(e.vendor_id.as_deref(), Some("SanDisk"));
+    assert_eq!(e.product_id.as_deref(), Some("Ultra"));
+    assert_eq!(e.media_serial.as_deref(), Some("4C530001230612104583"));
+    assert_eq!(e.blocked, Some(false));
+    let mouse = record(
+        "Microsoft-Windows-Kernel-PnP/Configuration",
+        "Microsoft-Windows-Kernel-PnP",
+        400,
+        json!({"DeviceInstanceId": "HID\\VID_046D&PID_C077\\7&2a&0&0000"}),
+    );
+    assert_eq!(not_mapped(&mouse), "not a storage device");
+    let partition = |capacity: &str| {
+        record(
+            "Microsoft-Windows-Partition/Diagnostic",
+            "Microsoft-Windows-Partition",
+            1006,
+            json!({"Capacity": capacity, "Manufacturer": "SanDisk", "Model": "Ultra USB 3.0", "SerialNumber": "4C530001230612104583",
+               "ParentId": "USB\\VID_0781&PID_5583\\4C530001230612104583"}),
+        )
+    };
+    let arrived = event(&partition("30752636928"));
+    assert_eq!(
+        (
+            arrived.op.as_str(),
+            arrived.vendor_id.as_deref(),
+            arrived.product_id.as_deref()
+        ),
+        ("connect", Some("0781"), Some("5583"))
+    );
+    assert_eq!(event(&partition("0")).op, "disconnect");
+    let recognised = record(
+        "Security",
+        SECURITY,
+        6416,
+        json!({"DeviceId": "SWD\\WPDBUSENUM\\_??_USBSTOR#DISK&VEN_KINGSTON", "DeviceDescription": "KINGSTON", "ClassName": "WPD"}),
+    );
+    assert_eq!(event(&recognised).media_class.as_deref(), Some("mtp"));
+}
+
+#[test]
+fn wifi_connections_with_their_security() {
+    let connect = record(
+        "Microsoft-Windows-WLAN-AutoConfig/Operational",
+        "Microsoft-Windows-WLAN-AutoConfig",
+        8001,
+        json!({"InterfaceDescription": "Intel(R) Wi-Fi 6", "ConnectionMode": "Automatic connection with a profile",
+               "ProfileName": "Hotel_Free", "SSID": "Hotel_Free", "BSSType": "Infrastructure",
+               "AuthenticationAlgorithm": "Open", "CipherAlgorithm": "None", "OnexEnabled": 0}),
+    );
+    let e = event(&connect);
+    assert_eq!((e.kind, e.op.as_str()), (EventKind::Network, "connect"));
+    assert_eq!(
+        (e.if_type.as_deref(), e.ssid.as_deref()),
+        (Some("wifi"), Some("Hotel_Free"))
+    );
+    assert_eq!(
+        (e.auth_method.as_deref(), e.cipher.as_deref()),
+        (Some("open"), Some("none"))
+    );
+    let wpa2 = record(
+        "Microsoft-Windows-WLAN-AutoConfig/Operational",
+        "Microsoft-Windows-WLAN-AutoConfig",
+        8001,
+        json!({"SSID": "corp", "AuthenticationAlgorithm": "WPA2-Enterprise", "CipherAlgorithm": "AES"}),
+    );
+    assert_eq!(event(&wpa2).auth_method.as_deref(), Some("wpa2_enterprise"));
+    let odd = record(
+        "Microsoft-Windows-WLAN-AutoConfig/Operational",
+        "Microsoft-Windows-WLAN-AutoConfig",
+        8001,
+        json!({"SSID": "x", "AuthenticationAlgorithm": "Vendor-42"}),
+    );
+    assert!(not_mapped(&odd).contains("Vendor-42"));
+    let disconnect = record(
+        "Microsoft-Windows-WLAN-AutoConfig/Operational",
+        "Microsoft-Windows-WLAN-AutoConfig",
+        8003,
+        json!({"ProfileName": "corp", "SSID": "corp", "Reason": "The network is disconnected by the user."}),
+    );
+    assert_eq!(event(&disconnect).op, "disconnect");
+}
+
+#[test]
+fn installs_and_removals_by_the_windows_installer() {
+    let installed = record(
+        "Application",
+        "MsiInstaller",
+        1033,
+        json!({"Data": {"#text": ["TeamViewer", "15.70.4", "1041", "0", "TeamViewer Germany GmbH", "(NULL)", ""]}}),
+    );
+    let e = event(&installed);
+    assert_eq!((e.kind, e.op.as_str()), (EventKind::Software, "install"));
+    assert_eq!(e.product_name.as_deref(), Some("TeamViewer"));
+    assert_eq!(e.product_version.as_deref(), Some("15.70.4"));
+    assert_eq!(e.publisher.as_deref(), Some("TeamViewer Germany GmbH"));
+    assert_eq!(e.blocked, Some(false));
+    let failed = record(
+        "Application",
+        "MsiInstaller",
+        1033,
+        json!({"Data": {"#text": ["X", "1", "1041", "1603", "Y"]}}),
+    );
+    assert_eq!(event(&failed).blocked, Some(true));
+    let removed = record(
+        "Application",
+        "MsiInstaller",
+        11724,
+        json!({"Data": "Product: Adobe Flash Player 32 NPAPI -- Removal completed successfully."}),
+    );
+    let e = event(&removed);
+    assert_eq!(
+        (e.op.as_str(), e.product_name.as_deref()),
+        ("uninstall", Some("Adobe Flash Player 32 NPAPI"))
+    );
+}
+
+/// The table as `docs/evtx-mapping.md` prints it.
+fn table() -> String {
+    let mut out = String::from(
+        "| channel | provider | event ids | becomes | fields |\n|---|---|---|---|---|\n",
+    );
+    for rule in worklog_import::mapping::RULES {
+        let ids: Vec<String> = rule.ids.iter().map(ToString::to_string).collect();
+        out += &format!(
+            "| {} | {} | {} | {} | {} |\n",
+            rule.channel,
+            rule.provider,
+            ids.join(", "),
+            rule.becomes,
+            rule.fields
+        );
+    }
+    out
+}
+
+#[test]
+fn the_mapping_table_in_docs_is_the_code_s() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/evtx-mapping.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let (start, end) = (
+        "<!-- table: generated from crates/import/src/mapping.rs -->\n",
+        "<!-- end of table -->",
+    );
+    let from = doc.find(start).expect("table start marker") + start.len();
+    let to = doc.find(end).expect("table end marker");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(path, format!("{}{}{}", &doc[..from], table(), &doc[to..])).unwrap();
+        return;
+    }
+    assert_eq!(
+        &doc[from..to],
+        table(),
+        "run UPDATE_DOCS=1 cargo test -p worklog-import and review"
+    );
+}
