@@ -104,8 +104,16 @@ pub(crate) struct DemoArgs {
 #[derive(clap::Args)]
 pub(crate) struct IngestArgs {
     /// The input file (.jsonl/.json: JSON Lines; .csv: CSV with a header).
-    #[arg(long)]
-    pub input: PathBuf,
+    #[arg(long, conflicts_with = "paths")]
+    pub input: Option<PathBuf>,
+    /// Input files or folders (with --format evtx: .evtx files, a folder
+    /// gives all of its .evtx files).
+    #[arg(value_name = "FILE|DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Input format (default: from the file name: .csv CSV, .evtx EVTX,
+    /// else JSON Lines).
+    #[arg(long, value_enum)]
+    pub format: Option<IngestFormat>,
     /// The store folder (created if missing).
     #[arg(long)]
     pub store: PathBuf,
@@ -118,6 +126,28 @@ pub(crate) struct IngestArgs {
     /// Generate a key for a device that has none (otherwise its lines are rejected).
     #[arg(long)]
     pub create_keys: bool,
+    /// EVTX: a CSV `computer,device_id` naming the inventory's device of
+    /// each computer (default: the computer name is the device id).
+    #[arg(long)]
+    pub computer_map: Option<PathBuf>,
+    /// EVTX: the organisation's time zone, for each event's UTC offset.
+    #[arg(long, default_value = "Asia/Tokyo")]
+    pub time_zone: String,
+    /// EVTX: where the per-file summary goes (JSON; default:
+    /// <store>/_import/evtx-<UTC time>.json).
+    #[arg(long)]
+    pub summary: Option<PathBuf>,
+}
+
+/// What `worklog ingest` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum IngestFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header of column names.
+    Csv,
+    /// Windows event logs (.evtx).
+    Evtx,
 }
 
 // `worklog verify`: Verify a store's hash chains, signatures and (optionally) anchors.

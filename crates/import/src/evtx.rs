@@ -27,12 +27,57 @@ pub struct FileImport {
     pub not_mapped: BTreeMap<String, u64>,
     /// Records (or chunks) the parser could not read, with its reason.
     pub unparsed: Vec<String>,
+    /// Per channel, the EventRecordIDs of the records read: their span and
+    /// the holes in it (records missing: cleared, lost, or not exported).
+    pub record_ids: BTreeMap<String, RecordSpan>,
     /// Whether the file could not be opened at all (then `unparsed` says
     /// why and nothing else was read).
     pub unreadable: bool,
     /// The events, in the file's order (not serialised in summaries).
     #[serde(skip)]
     pub events: Vec<Event>,
+}
+
+/// The EventRecordIDs one channel's records of a file hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecordSpan {
+    /// Lowest.
+    pub first: i64,
+    /// Highest.
+    pub last: i64,
+    /// Records read.
+    pub records: u64,
+    /// Ids missing between `first` and `last`, as inclusive ranges (the
+    /// first 100).
+    pub holes: Vec<(i64, i64)>,
+    /// Ids missing in all.
+    pub missing: u64,
+}
+
+/// The span and holes of a channel's record ids.
+fn span_of(mut ids: Vec<i64>) -> RecordSpan {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut span = RecordSpan {
+        first: ids.first().copied().unwrap_or(0),
+        last: ids.last().copied().unwrap_or(0),
+        records: ids.len() as u64,
+        ..RecordSpan::default()
+    };
+    for pair in ids.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        // Record ids come from the file: i128 so that no pair overflows.
+        let gap = i128::from(b) - i128::from(a);
+        if gap > 1 {
+            span.missing = span
+                .missing
+                .saturating_add(u64::try_from(gap - 1).unwrap_or(u64::MAX));
+            if span.holes.len() < 100 {
+                span.holes.push((a + 1, b - 1));
+            }
+        }
+    }
+    span
 }
 
 impl FileImport {
@@ -84,8 +129,12 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
     }
     out.unparsed = errors;
     out.records = documents.len() as u64;
+    let mut ids: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for document in &documents {
         let record = Record::new(document);
+        if let Some(id) = record.record_id() {
+            ids.entry(record.channel()).or_default().push(id);
+        }
         let not_mapped = |out: &mut FileImport, reason: &str| {
             *out.not_mapped
                 .entry(format!("{} — {reason}", record.key()))
@@ -113,5 +162,20 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
             }
         }
     }
+    out.record_ids = ids.into_iter().map(|(c, ids)| (c, span_of(ids))).collect();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holes_in_record_ids_are_ranges() {
+        let span = span_of(vec![5, 3, 4, 9, 12, 12]);
+        assert_eq!((span.first, span.last, span.records), (3, 12, 5));
+        assert_eq!(span.holes, [(6, 8), (10, 11)]);
+        assert_eq!(span.missing, 5);
+        assert_eq!(span_of(vec![i64::MIN, i64::MAX]).holes.len(), 1);
+    }
 }

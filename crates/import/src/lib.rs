@@ -32,7 +32,7 @@ mod options;
 mod record;
 
 pub use error::{Error, Result};
-pub use evtx::{FileImport, read_file as read_evtx};
+pub use evtx::{FileImport, RecordSpan, read_file as read_evtx};
 pub use mapping::{Mapping, map};
 pub use options::ImportOptions;
 pub use record::Record;

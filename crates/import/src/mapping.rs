@@ -84,7 +84,7 @@ pub const RULES: &[Rule] = &[
         provider: SECURITY,
         ids: &[6416],
         becomes: "media connect (storage classes only)",
-        fields: "DeviceId → media_class, vendor_id, product_id, media_serial; DeviceDescription → volume_name; blocked = false",
+        fields: "DeviceId → media_class, vendor_id and product_id (USB VID_/PID_), media_serial; DeviceDescription (else USBSTOR's VEN_/PROD_ names) → volume_name; blocked = false",
     },
     Rule {
         channel: "Security",
@@ -133,14 +133,14 @@ pub const RULES: &[Rule] = &[
         provider: "Microsoft-Windows-UserPnp",
         ids: &[20001, 20003],
         becomes: "media connect (storage classes only)",
-        fields: "DeviceInstanceID → media_class, vendor_id, product_id, media_serial; blocked = false",
+        fields: "DeviceInstanceID → media_class, vendor_id and product_id (USB VID_/PID_), media_serial; USBSTOR's VEN_/PROD_ names → volume_name; blocked = false",
     },
     Rule {
         channel: "Microsoft-Windows-Kernel-PnP/Configuration",
         provider: "Microsoft-Windows-Kernel-PnP",
         ids: &[400, 410],
         becomes: "media connect (storage classes only)",
-        fields: "DeviceInstanceId → media_class, vendor_id, product_id, media_serial; blocked = false",
+        fields: "DeviceInstanceId → media_class, vendor_id and product_id (USB VID_/PID_), media_serial; USBSTOR's VEN_/PROD_ names → volume_name; blocked = false",
     },
     Rule {
         channel: "Microsoft-Windows-Partition/Diagnostic",
@@ -208,10 +208,13 @@ fn file_name(path: &str) -> String {
 pub struct StorageDevice {
     /// The schema's media class (`mass_storage`, `sd_card`, `mtp`, `optical`).
     pub class: &'static str,
-    /// `VID_`/`VEN_` part.
+    /// USB vendor id (`VID_` part, 4 hex digits).
     pub vendor: Option<String>,
-    /// `PID_`/`PROD_` part.
+    /// USB product id (`PID_` part, 4 hex digits).
     pub product: Option<String>,
+    /// Vendor and product names of a `USBSTOR` id (`VEN_`, `PROD_`),
+    /// which are names, not ids.
+    pub description: Option<String>,
     /// The instance's serial (its third part, before `&`).
     pub serial: Option<String>,
 }
@@ -244,12 +247,19 @@ pub fn storage_device(instance: &str) -> Option<StorageDevice> {
     } else {
         return None;
     };
-    let vendor = between("VID_").or_else(|| between("VEN_"));
-    let product = between("PID_").or_else(|| between("PROD_"));
+    let hex4 =
+        |s: Option<String>| s.filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()));
+    let names: Vec<String> = [between("VEN_"), between("PROD_")]
+        .into_iter()
+        .flatten()
+        .map(|s| s.replace('_', " ").trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
     Some(StorageDevice {
         class,
-        vendor,
-        product,
+        vendor: hex4(between("VID_")),
+        product: hex4(between("PID_")),
+        description: (!names.is_empty()).then(|| names.join(" ")),
         serial,
     })
 }
@@ -309,7 +319,7 @@ pub fn map(record: &Record<'_>) -> Mapping {
                 vendor_id: device.vendor,
                 product_id: device.product,
                 media_serial: device.serial,
-                volume_name: description,
+                volume_name: description.or(device.description),
                 blocked: Some(false),
                 ..event(EventKind::Media, "connect")
             })),
@@ -445,8 +455,10 @@ fn partition(record: &Record<'_>) -> Mapping {
     }
     Mapping::Event(Box::new(Event {
         media_class: Some("mass_storage".into()),
-        vendor_id: between("VID_"),
-        product_id: between("PID_"),
+        vendor_id: between("VID_")
+            .filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit())),
+        product_id: between("PID_")
+            .filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit())),
         media_serial: field("SerialNumber").map(|s| s.trim().to_owned()),
         volume_name: field("Model").map(|m| m.trim().to_owned()),
         blocked: (!removal).then_some(false),

@@ -45,14 +45,18 @@ use std::path::{Path, PathBuf};
 mod analyze;
 mod audit;
 mod default_pack;
+mod import;
 mod ingest;
+mod sink;
 pub use analyze::{
     AnalyzeConfig, EmbeddedPack, Execution, analyze, analyze_with_progress, load_analysis,
     load_policy, write_default_pack,
 };
 pub use audit::{AuditConfig, AuditOutput, Step, audit};
 pub use default_pack::DEFAULT_PACK;
+pub use import::{EvtxFileReport, EvtxReport, evtx_files, import_evtx};
 pub use ingest::{IngestReport, InputFormat, ingest};
+pub use worklog_import as import_formats;
 pub use worklog_model as model;
 pub use worklog_polars as polars_engine;
 pub use worklog_report as report;

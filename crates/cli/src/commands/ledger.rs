@@ -9,25 +9,49 @@ use worklog::ledger::{
 };
 use worklog::schema::{Date, Timestamp};
 
-use crate::args::{IngestArgs, KeyRole, KeygenArgs, ProveArgs, PruneArgs, VerifyArgs};
+use crate::args::{
+    IngestArgs, IngestFormat, KeyRole, KeygenArgs, ProveArgs, PruneArgs, VerifyArgs,
+};
 use crate::text::{stale_anchors, summary};
 use crate::{EXIT_ANOMALIES, EXIT_ERROR, EXIT_OK, print};
 
 /// `worklog ingest`.
 pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
+    let single = args.input.clone().or_else(|| match args.paths.as_slice() {
+        [one] if !one.is_dir() => Some(one.clone()),
+        _ => None,
+    });
+    let evtx = match (args.format, &single) {
+        (Some(format), _) => format == IngestFormat::Evtx,
+        (None, Some(file)) => file
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("evtx")),
+        (None, None) => true,
+    };
+    if evtx {
+        return super::evtx::ingest_evtx(args);
+    }
     let IngestArgs {
-        input,
         store,
         keys,
         rejects,
         create_keys,
+        format,
+        ..
     } = args;
+    let Some(input) = single else {
+        bail!("give one input file (--input FILE) for JSON Lines or CSV");
+    };
     let rejects = rejects.unwrap_or_else(|| {
         let mut name = input.file_name().unwrap_or_default().to_os_string();
         name.push(".rejects.jsonl");
         input.with_file_name(name)
     });
-    let format = worklog::InputFormat::from_path(&input);
+    let format = match format {
+        Some(IngestFormat::Csv) => worklog::InputFormat::Csv,
+        Some(_) => worklog::InputFormat::JsonLines,
+        None => worklog::InputFormat::from_path(&input),
+    };
     let report = worklog::ingest(&input, format, &store, &keys, &rejects, create_keys)
         .with_context(|| format!("ingesting {}", input.display()))?;
     print(&format!(

@@ -833,3 +833,98 @@ fn report_compares_with_the_last_audit_and_pseudonymises_with_a_key() {
         "{stderr}"
     );
 }
+
+#[test]
+fn ingest_evtx_reads_every_sample_reports_damage_and_never_duplicates() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/evtx");
+    if !samples.is_dir() {
+        let skip = std::env::var("WORKLOG_SKIP_EVTX_SAMPLES").is_ok_and(|v| v == "1");
+        assert!(skip, "{} is missing", samples.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let summary = dir.path().join("summary.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "ingest",
+            "--format",
+            "evtx",
+            samples.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        worklog(&args)
+    };
+    let first = run(&["--create-keys"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let stdout = text(&first.stdout);
+    // One line per file, the damage named.
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains(".evtx: ")).count(),
+        11,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("not parsed: Failed to parse chunk number"),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let ingested = report["store"]["accepted"].as_u64().unwrap();
+    assert!(ingested > 400, "{ingested}");
+    let security = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("/security.evtx"))
+        .unwrap();
+    assert_eq!(security["records"], 2261);
+    // The same records again: nothing new, the chains still verify.
+    let again = run(&[]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(report["store"]["accepted"], 0);
+    let verify = worklog(&[
+        "verify",
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ]);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+    assert!(
+        text(&verify.stdout).contains(&format!("{ingested} events")),
+        "{}",
+        text(&verify.stdout)
+    );
+    // A file that is not EVTX is reported and fails the job; the other is read.
+    let bogus = dir.path().join("bogus.evtx");
+    std::fs::write(&bogus, b"not an event log").unwrap();
+    let mixed = worklog(&[
+        "ingest",
+        "--format",
+        "evtx",
+        bogus.to_str().unwrap(),
+        samples.join("new-user-security.evtx").to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(mixed.status.code(), Some(2));
+    let stdout = text(&mixed.stdout);
+    assert!(
+        stdout.contains("bogus.evtx: 0 records read")
+            && stdout.contains("new-user-security.evtx: 4 records read"),
+        "{stdout}"
+    );
+}

@@ -105,8 +105,28 @@ fn storage_devices_from_pnp_partition_and_security_events() {
     let e = event(&pnp);
     assert_eq!((e.kind, e.op.as_str()), (EventKind::Media, "connect"));
     assert_eq!(e.media_class.as_deref(), Some("mass_storage"));
-    assert_eq!(e.vendor_id.as_deref(), Some("SanDisk"));
-    assert_eq!(e.product_id.as_deref(), Some("Ultra"));
+    // USBSTOR names the vendor and product (not USB ids): a description.
+    assert_eq!(
+        (e.vendor_id.as_deref(), e.product_id.as_deref()),
+        (None, None)
+    );
+    assert_eq!(e.volume_name.as_deref(), Some("SanDisk Ultra"));
+    let usb = record(
+        "Microsoft-Windows-Kernel-PnP/Configuration",
+        "Microsoft-Windows-Kernel-PnP",
+        410,
+        json!({"DeviceInstanceId": "USBSTOR\\Disk&Ven_Generic-&Prod_USB3.0_CRW_-SD&Rev_1.00\\000000001536&0"}),
+    );
+    let reader = event(&usb);
+    assert_eq!(
+        reader.volume_name.as_deref(),
+        Some("Generic- USB3.0 CRW -SD")
+    );
+    let mut numbered = reader.clone();
+    numbered.device_id = "PC-0001".into();
+    numbered.seq = 1;
+    numbered.ts = worklog_schema::Timestamp(1_790_000_000_000_000);
+    numbered.validate(None).unwrap();
     assert_eq!(e.media_serial.as_deref(), Some("4C530001230612104583"));
     assert_eq!(e.blocked, Some(false));
     let mouse = record(

@@ -1,0 +1,112 @@
+//! `worklog ingest --format evtx FILE|DIR…`: Windows event logs into the
+//! store, with a per-file summary printed and written as JSON.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use worklog::import_formats::ImportOptions;
+
+use crate::args::IngestArgs;
+use crate::{EXIT_ERROR, EXIT_OK, print};
+
+pub(crate) fn ingest_evtx(args: IngestArgs) -> Result<u8> {
+    let mut inputs: Vec<PathBuf> = args.paths;
+    inputs.extend(args.input);
+    if inputs.is_empty() {
+        bail!("give the .evtx files or folders to import");
+    }
+    let mut options = ImportOptions::with_time_zone(&args.time_zone)?;
+    if let Some(map) = &args.computer_map {
+        options = options
+            .read_computer_map(map)
+            .with_context(|| format!("--computer-map {}", map.display()))?;
+    }
+    let started = std::time::Instant::now();
+    let report = worklog::import_evtx(&inputs, &args.store, &args.keys, args.create_keys, &options)
+        .context("importing Windows event logs")?;
+    let seconds = started.elapsed().as_secs_f64();
+    let mut text = String::new();
+    let mut failed = false;
+    let mut records = 0;
+    for file in &report.files {
+        let r = &file.read;
+        records += r.records;
+        let kinds: Vec<String> = r.mapped.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        text += &format!(
+            "{}: {} records read; {} mapped ({}); {} ingested, {} already stored, {} older than the store; {} not mapped; {} unreadable part(s)\n",
+            r.file,
+            r.records,
+            r.mapped_total(),
+            if kinds.is_empty() {
+                "none".to_owned()
+            } else {
+                kinds.join(", ")
+            },
+            file.ingested,
+            file.duplicates,
+            file.older_than_store,
+            r.not_mapped_total(),
+            r.unparsed.len(),
+        );
+        for (channel, span) in r.record_ids.iter().filter(|(_, s)| s.missing > 0) {
+            text += &format!(
+                "  {channel}: record ids {}–{}, {} missing in {} hole(s) (cleared, lost or not exported)\n",
+                span.first,
+                span.last,
+                span.missing,
+                span.holes.len()
+            );
+        }
+        for reason in r.unparsed.iter().take(5) {
+            text += &format!("  not parsed: {reason}\n");
+        }
+        if r.unparsed.len() > 5 {
+            text += &format!("  … {} more (see the summary)\n", r.unparsed.len() - 5);
+        }
+        for (reason, n) in &file.rejected {
+            text += &format!("  rejected {n}: {reason}\n");
+        }
+        failed |= r.unreadable || !file.rejected.is_empty();
+    }
+    let summary = args.summary.unwrap_or_else(|| {
+        let micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let stamp = worklog::schema::Timestamp(micros)
+            .to_string()
+            .replace([':', '-', '.'], "");
+        args.store
+            .join("_import")
+            .join(format!("evtx-{stamp}.json"))
+    });
+    if let Some(dir) = summary.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&summary, serde_json::to_string_pretty(&report)? + "\n")
+        .with_context(|| format!("writing the summary {}", summary.display()))?;
+    text += &format!(
+        "{} file(s), {records} records in {seconds:.2} s ({:.0} records/s); {} events ingested for {} device(s) into {}; summary: {}\n",
+        report.files.len(),
+        records as f64 / seconds.max(1e-9),
+        report.store.accepted,
+        report.store.devices.len(),
+        args.store.display(),
+        summary.display()
+    );
+    print(&text)?;
+    for kept in &report.store.quarantined {
+        eprintln!(
+            "warning: {}; kept in {} ({} bytes)",
+            kept.reason,
+            kept.path.display(),
+            kept.bytes
+        );
+    }
+    if failed {
+        eprintln!(
+            "error: some files could not be read or some events were refused: see above and the summary"
+        );
+        return Ok(EXIT_ERROR);
+    }
+    Ok(EXIT_OK)
+}
