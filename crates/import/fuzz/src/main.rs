@@ -1,0 +1,214 @@
+//! Mutation fuzzer of the EVTX importer: see README.md.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use worklog_import::{FileImport, ImportOptions, read_evtx};
+
+const HANG: Duration = Duration::from_secs(30);
+const MEMORY_LIMIT_KIB: u64 = 2 << 20;
+static CAUGHT: AtomicU64 = AtomicU64::new(0);
+
+/// xorshift64*: reproducible from the seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+    }
+}
+
+const INTERESTING: [u64; 9] = [0, 1, 0x7F, 0xFF, 0xFFFF, 0xFFFF_FFFF, 0x8000_0000, i64::MAX as u64, u64::MAX];
+
+/// Where structures start: the file header, chunk headers and the first
+/// record header of each chunk.
+fn structure_offsets(len: usize) -> Vec<usize> {
+    let mut offsets = vec![0, 8, 16, 24, 32, 40, 42, 120];
+    let mut chunk = 4096;
+    while chunk < len {
+        offsets.extend([chunk, chunk + 8, chunk + 24, chunk + 40, chunk + 44, chunk + 48, chunk + 124, chunk + 512, chunk + 516, chunk + 520, chunk + 536]);
+        chunk += 65536;
+    }
+    offsets.retain(|o| *o < len);
+    offsets
+}
+
+fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) -> String {
+    let len = bytes.len();
+    match rng.below(7) {
+        0 => {
+            let n = 1 + rng.below(16);
+            for _ in 0..n {
+                let at = rng.below(len);
+                bytes[at] ^= 1 << rng.below(8);
+            }
+            format!("{n} bit flips")
+        }
+        1 | 2 => {
+            let offsets = structure_offsets(len);
+            let at = offsets[rng.below(offsets.len())] + rng.below(8);
+            let value = INTERESTING[rng.below(INTERESTING.len())].to_le_bytes();
+            let width = [1, 2, 4, 8][rng.below(4)];
+            for (i, b) in value.iter().take(width).enumerate() {
+                if let Some(slot) = bytes.get_mut(at + i) {
+                    *slot = *b;
+                }
+            }
+            format!("{width}-byte interesting value at {at:#x}")
+        }
+        3 => {
+            let keep = rng.below(len);
+            bytes.truncate(keep);
+            format!("truncated to {keep}")
+        }
+        4 => {
+            // A chunk copied over another.
+            let chunks = len.saturating_sub(4096) / 65536;
+            if chunks < 2 {
+                return "no chunk to copy".into();
+            }
+            let (from, to) = (rng.below(chunks), rng.below(chunks));
+            let chunk: Vec<u8> = bytes[4096 + from * 65536..4096 + (from + 1) * 65536].to_vec();
+            bytes[4096 + to * 65536..4096 + (to + 1) * 65536].copy_from_slice(&chunk);
+            format!("chunk {from} copied over chunk {to}")
+        }
+        5 => {
+            let at = rng.below(len);
+            let n = rng.below(4096).min(len - at);
+            bytes[at..at + n].fill(0);
+            format!("{n} bytes zeroed at {at:#x}")
+        }
+        _ => {
+            let at = rng.below(len);
+            let n = 1 + rng.below(256);
+            let junk: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            bytes.splice(at..at, junk);
+            format!("{n} random bytes inserted at {at:#x}")
+        }
+    }
+}
+
+/// Peak resident memory of this process (KiB).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// Runs the importer on `path` in a watchdog thread.
+fn run(path: &Path) -> Result<FileImport, String> {
+    let (tx, rx) = mpsc::channel();
+    let owned = path.to_owned();
+    std::thread::spawn(move || {
+        let result = std::panic::catch_unwind(|| read_evtx(&owned, &ImportOptions::default()));
+        let _ = tx.send(result.map_err(|_| "panic escaped read_evtx".to_owned()));
+    });
+    match rx.recv_timeout(HANG) {
+        Ok(result) => result,
+        Err(_) => Err(format!("hang: no result within {} s", HANG.as_secs())),
+    }
+}
+
+fn check(path: &Path) -> Result<(), String> {
+    let read = run(path)?;
+    if read.mapped_total() + read.not_mapped_total() != read.records {
+        return Err(format!("{} records but {} mapped and {} not mapped", read.records, read.mapped_total(), read.not_mapped_total()));
+    }
+    if peak_rss_kib() > MEMORY_LIMIT_KIB {
+        return Err(format!("peak RSS {} MiB", peak_rss_kib() >> 10));
+    }
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    // Panics the importer catches are counted, not printed one by one.
+    std::panic::set_hook(Box::new(|_| {
+        CAUGHT.fetch_add(1, Ordering::Relaxed);
+    }));
+    if args.first().map(String::as_str) == Some("replay") {
+        let dir = PathBuf::from(args.get(1).cloned().unwrap_or_else(|| artifacts.display().to_string()));
+        let mut failed = false;
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let result = check(&entry.path());
+            println!("{}: {result:?}", entry.path().display());
+            failed |= result.is_err();
+        }
+        std::process::exit(i32::from(failed));
+    }
+    let value = |flag: &str, default: u64| {
+        args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    };
+    let (seconds, seed) = (value("--seconds", 60), value("--seed", 1));
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/evtx");
+    let seeds: Vec<(String, Vec<u8>)> = std::fs::read_dir(&samples)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "evtx"))
+                .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), std::fs::read(&p).ok()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if seeds.is_empty() {
+        eprintln!("no seeds in {}", samples.display());
+        std::process::exit(2);
+    }
+    let work = std::env::temp_dir().join(format!("worklog-import-fuzz-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&work);
+    let mut rng = Rng(seed.max(1));
+    let (start, mut cases, mut failures) = (Instant::now(), 0u64, 0u64);
+    let mut slowest = (Duration::ZERO, String::new());
+    while start.elapsed() < Duration::from_secs(seconds) {
+        let (name, original) = &seeds[rng.below(seeds.len())];
+        let mut bytes = original.clone();
+        let mut what = Vec::new();
+        for _ in 0..1 + rng.below(3) {
+            if bytes.is_empty() {
+                break;
+            }
+            what.push(mutate(&mut rng, &mut bytes));
+        }
+        let path = work.join("case.evtx");
+        if std::fs::write(&path, &bytes).is_err() {
+            continue;
+        }
+        let began = Instant::now();
+        let result = check(&path);
+        let took = began.elapsed();
+        if took > slowest.0 {
+            slowest = (took, format!("{name}: {}", what.join("; ")));
+        }
+        cases += 1;
+        if let Err(reason) = result {
+            failures += 1;
+            let _ = std::fs::create_dir_all(&artifacts);
+            let kept = artifacts.join(format!("case-{seed}-{cases}.evtx"));
+            let _ = std::fs::write(&kept, &bytes);
+            eprintln!("FAILED {name} ({}): {reason}; kept in {}", what.join("; "), kept.display());
+            if reason.starts_with("hang") {
+                break;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    println!(
+        "evtx: {cases} cases in {:.0} s, {failures} failures, {} parser panics caught by the importer, slowest case {:.2} s ({}), peak RSS {} MiB",
+        start.elapsed().as_secs_f64(),
+        CAUGHT.load(Ordering::Relaxed),
+        slowest.0.as_secs_f64(),
+        slowest.1,
+        peak_rss_kib() >> 10
+    );
+    std::process::exit(i32::from(failures > 0));
+}
