@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod evtx_audit;
 mod fleet;
 mod report_fixture;
 mod scenarios;
