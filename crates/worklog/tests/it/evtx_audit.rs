@@ -25,7 +25,7 @@ fn imported_windows_logs_audit_to_insufficient_evidence_where_they_lack_it() {
     let tmp = tempfile::tempdir().unwrap();
     let (store, keys) = (tmp.path().join("store"), tmp.path().join("keys"));
     let report = worklog::import_evtx(
-        &[dir.clone()],
+        std::slice::from_ref(&dir),
         &store,
         &keys,
         true,
