@@ -30,6 +30,11 @@ pub struct FileImport {
     /// Per channel, the EventRecordIDs of the records read: their span and
     /// the holes in it (records missing: cleared, lost, or not exported).
     pub record_ids: BTreeMap<String, RecordSpan>,
+    /// Every record read that has a device, channel, EventRecordID and
+    /// time, mapped or not: `(device, channel, id, µs)`, for the holes
+    /// across the files of one import (not serialised in summaries).
+    #[serde(skip)]
+    pub record_times: Vec<(String, String, i64, i64)>,
     /// Whether the file could not be opened at all (then `unparsed` says
     /// why and nothing else was read).
     pub unreadable: bool,
@@ -134,6 +139,11 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         let record = Record::new(document);
         if let Some(id) = record.record_id() {
             ids.entry(record.channel()).or_default().push(id);
+            if let (Some(ts), Ok(device)) =
+                (record.time_us(), options.device_of(&record.computer()))
+            {
+                out.record_times.push((device, record.channel(), id, ts));
+            }
         }
         let not_mapped = |out: &mut FileImport, reason: &str| {
             *out.not_mapped

@@ -158,6 +158,7 @@ pub const OP_SPECS: &[OpSpec] = &[
             "shutdown",
             "sleep",
             "resume",
+            "source_gap",
         ],
         required: &[],
         optional: &["agent_version"],

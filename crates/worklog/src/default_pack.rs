@@ -77,6 +77,10 @@ pub const DEFAULT_PACK: &[(&str, &str)] = &[
         include_str!("../../../rules/default/rules/silent_device.toml"),
     ),
     (
+        "rules/source_record_gap.toml",
+        include_str!("../../../rules/default/rules/source_record_gap.toml"),
+    ),
+    (
         "rules/stale_patches.toml",
         include_str!("../../../rules/default/rules/stale_patches.toml"),
     ),

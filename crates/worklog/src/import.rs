@@ -36,11 +36,31 @@ pub struct EvtxFileReport {
     pub rejected: BTreeMap<String, u64>,
 }
 
+/// Records missing from a channel of one device: the EventRecordIDs of
+/// the records read (mapped or not, across the files of the import) jump.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordGap {
+    /// The device.
+    pub device_id: String,
+    /// The channel.
+    pub channel: String,
+    /// First id missing.
+    pub first: i64,
+    /// Last id missing.
+    pub last: i64,
+    /// When the record after the gap was written (µs UTC).
+    pub ts: i64,
+}
+
 /// What an EVTX import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EvtxReport {
     /// Per file, in the order read.
     pub files: Vec<EvtxFileReport>,
+    /// Gaps in the channels' record ids, each also stored as an
+    /// `agent source_gap` event (evidence of a cleared or lost log, which
+    /// the audit reports under log management).
+    pub gaps: Vec<RecordGap>,
     /// The store side: events accepted, per device the seq range written.
     pub store: IngestReport,
 }
@@ -99,6 +119,14 @@ pub fn import_evtx(
             ..EvtxFileReport::default()
         });
     }
+    let gaps = record_gaps(&reports);
+    for gap in &gaps {
+        per_device
+            .entry(gap.device_id.clone())
+            .or_default()
+            .push((usize::MAX, gap_event(gap, options)));
+    }
+    let mut gap_outcome = EvtxFileReport::default();
     let mut sink = Sink::new(store, keys, create_keys);
     for (device, mut events) in per_device {
         let (mut seen, mut newest) = stored(store, &device);
@@ -111,7 +139,10 @@ pub fn import_evtx(
             ))
         });
         for (index, event) in events {
-            let report = &mut reports[index];
+            let report = match reports.get_mut(index) {
+                Some(report) => report,
+                None => &mut gap_outcome,
+            };
             let key = (
                 event.source.clone().unwrap_or_default(),
                 event.source_record_id,
@@ -135,10 +166,68 @@ pub fn import_evtx(
         }
     }
     let store = sink.close()?;
+    if let Some((reason, _)) = gap_outcome.rejected.into_iter().next() {
+        return Err(Error::Input {
+            path: inputs.first().cloned().unwrap_or_default(),
+            reason: format!("a record-gap event was refused: {reason}"),
+        });
+    }
     Ok(EvtxReport {
         files: reports,
+        gaps,
         store,
     })
+}
+
+/// Gaps in the record ids of each device's channels, over every file read.
+fn record_gaps(reports: &[EvtxFileReport]) -> Vec<RecordGap> {
+    let mut ids: BTreeMap<(&str, &str), BTreeMap<i64, i64>> = BTreeMap::new();
+    for file in reports {
+        for (device, channel, id, ts) in &file.read.record_times {
+            ids.entry((device.as_str(), channel.as_str()))
+                .or_default()
+                .insert(*id, *ts);
+        }
+    }
+    let mut gaps = Vec::new();
+    for ((device, channel), ids) in ids {
+        let ids: Vec<(i64, i64)> = ids.into_iter().collect();
+        for pair in ids.windows(2) {
+            let ((a, _), (b, ts)) = (pair[0], pair[1]);
+            // Ids come from files: i128 so that no pair overflows.
+            if i128::from(b) - i128::from(a) > 1 {
+                gaps.push(RecordGap {
+                    device_id: device.to_owned(),
+                    channel: channel.to_owned(),
+                    first: a + 1,
+                    last: b - 1,
+                    ts,
+                });
+            }
+        }
+    }
+    gaps
+}
+
+/// The event that stores a gap: `agent source_gap` at the time of the
+/// record after it, numbered by that record's id (so that a re-import
+/// stores it once).
+fn gap_event(gap: &RecordGap, options: &ImportOptions) -> Event {
+    let missing = i128::from(gap.last) - i128::from(gap.first) + 1;
+    Event {
+        device_id: gap.device_id.clone(),
+        ts: worklog_schema::Timestamp(gap.ts),
+        utc_offset_min: options.utc_offset_min(gap.ts),
+        kind: worklog_schema::EventKind::Agent,
+        op: "source_gap".into(),
+        detail: Some(format!(
+            "{}: record ids {}–{} missing ({missing})",
+            gap.channel, gap.first, gap.last
+        )),
+        source: Some(format!("evtx-gap:{}", gap.channel)),
+        source_record_id: gap.last.checked_add(1),
+        ..Event::default()
+    }
 }
 
 /// The `(source, source_record_id)` pairs the device's stored events hold,

@@ -147,6 +147,24 @@ fn imported_windows_logs_audit_to_insufficient_evidence_where_they_lack_it() {
             .iter()
             .any(|v| matches!(v.reason, worklog::model::VerdictReason::MissingKinds { .. }))
     );
+    // Every hole in a channel's record ids inside the period (and stored:
+    // not older than what the device held) is a log-management finding.
+    let (start, end) = (a.period.start_utc_us, a.period.end_utc_us);
+    let in_period = report
+        .gaps
+        .iter()
+        .filter(|g| (start..end).contains(&g.ts))
+        .count();
+    let found = a
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "source_record_gap")
+        .count();
+    assert!(
+        !report.gaps.is_empty(),
+        "the samples have holes (selected or damaged records)"
+    );
+    assert_eq!(found, in_period, "{:?}", report.gaps);
     // No device of these samples shows any item as 適合 in that year.
     assert!(a.verdicts.iter().all(|v| v.verdict != Verdict::Pass));
 }
