@@ -126,15 +126,17 @@ pub(crate) struct IngestArgs {
     /// Generate a key for a device that has none (otherwise its lines are rejected).
     #[arg(long)]
     pub create_keys: bool,
-    /// EVTX: a CSV `computer,device_id` naming the inventory's device of
-    /// each computer (default: the computer name is the device id).
+    /// EVTX and osquery: a CSV `computer,device_id` naming the
+    /// inventory's device of each computer (default: the computer name,
+    /// or osquery's hostIdentifier, is the device id).
     #[arg(long)]
     pub computer_map: Option<PathBuf>,
-    /// EVTX: the organisation's time zone, for each event's UTC offset.
+    /// EVTX and osquery: the organisation's time zone, for each event's
+    /// UTC offset.
     #[arg(long, default_value = "Asia/Tokyo")]
     pub time_zone: String,
-    /// EVTX: where the per-file summary goes (JSON; default:
-    /// <store>/_import/evtx-<UTC time>.json).
+    /// EVTX and osquery: where the per-file summary goes (JSON; default:
+    /// <store>/_import/<format>-<UTC time>.json).
     #[arg(long)]
     pub summary: Option<PathBuf>,
 }
@@ -148,6 +150,8 @@ pub(crate) enum IngestFormat {
     Csv,
     /// Windows event logs (.evtx).
     Evtx,
+    /// osquery result logs (JSON Lines; docs/osquery.md).
+    Osquery,
 }
 
 // `worklog verify`: Verify a store's hash chains, signatures and (optionally) anchors.

@@ -10,6 +10,12 @@
 //!   parser's reason); a damaged chunk never stops the file, nor a damaged
 //!   file the job.
 //!
+//! - osquery's result log (JSON Lines: differential rows, `diffResults`
+//!   batches, snapshots): [`read_osquery`] maps the queries of
+//!   [`osquery::QUERIES`] (installed programs, OS version and patches,
+//!   BitLocker, Wi-Fi, USB devices, logged-in users), the pack being
+//!   `samples/osquery/osquery.conf`.
+//!
 //! The events keep their source (`evtx:<channel>`) and the channel's
 //! EventRecordID, so that a re-import skips what is stored and a hole in
 //! the numbers shows a cleared or lost log. Writing them into a store
@@ -29,10 +35,12 @@ mod error;
 mod evtx;
 pub mod mapping;
 mod options;
+pub mod osquery;
 mod record;
 
 pub use error::{Error, Result};
 pub use evtx::{FileImport, RecordSpan, read_file as read_evtx};
 pub use mapping::{Mapping, map};
 pub use options::ImportOptions;
+pub use osquery::read_file as read_osquery;
 pub use record::Record;

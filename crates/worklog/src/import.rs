@@ -1,5 +1,5 @@
-//! Windows event logs into a store: every file read and mapped
-//! (`worklog-import`), each device's events put in time order and written
+//! Windows event logs and osquery result logs into a store: every file
+//! read and mapped (`worklog-import`), each device's events put in time order and written
 //! through its ledger writer, skipping what the store already holds (the
 //! same channel and EventRecordID) and refusing what is older than the
 //! device's newest stored event (appending it would put the chain's clock
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use worklog_import::{FileImport, ImportOptions, read_evtx};
+use worklog_import::{FileImport, ImportOptions, read_evtx, read_osquery};
 use worklog_schema::Event;
 
 use crate::sink::Sink;
@@ -68,17 +68,33 @@ pub struct EvtxReport {
 /// The `.evtx` files of `inputs` (a folder gives its `.evtx` files, by
 /// name).
 pub fn evtx_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    files_of(inputs, &|p| {
+        p.extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
+    })
+}
+
+/// The osquery result logs of `inputs` (a folder gives its `*.log*`,
+/// `.json` and `.jsonl` files, by name: `osqueryd.results.log` and its
+/// rotations).
+pub fn osquery_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    files_of(inputs, &|p| {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        name.contains(".log") || name.ends_with(".json") || name.ends_with(".jsonl")
+    })
+}
+
+fn files_of(inputs: &[PathBuf], wanted: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for input in inputs {
         if input.is_dir() {
             let mut found: Vec<PathBuf> = std::fs::read_dir(input)
                 .map_err(io(input))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.extension()
-                            .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
-                })
+                .filter(|p| p.is_file() && wanted(p))
                 .collect();
             found.sort();
             files.extend(found);
@@ -104,7 +120,40 @@ pub fn import_evtx(
     options: &ImportOptions,
 ) -> Result<EvtxReport> {
     let files = evtx_files(inputs)?;
-    let reads: Vec<FileImport> = files.par_iter().map(|f| read_evtx(f, options)).collect();
+    import_with(&files, read_evtx, inputs, store, keys, create_keys, options)
+}
+
+/// Imports the osquery result logs of `inputs` into `store`, as
+/// [`import_evtx`] does Windows event logs.
+pub fn import_osquery(
+    inputs: &[PathBuf],
+    store: &Path,
+    keys: &Path,
+    create_keys: bool,
+    options: &ImportOptions,
+) -> Result<EvtxReport> {
+    let files = osquery_files(inputs)?;
+    import_with(
+        &files,
+        read_osquery,
+        inputs,
+        store,
+        keys,
+        create_keys,
+        options,
+    )
+}
+
+fn import_with(
+    files: &[PathBuf],
+    read: fn(&Path, &ImportOptions) -> FileImport,
+    inputs: &[PathBuf],
+    store: &Path,
+    keys: &Path,
+    create_keys: bool,
+    options: &ImportOptions,
+) -> Result<EvtxReport> {
+    let reads: Vec<FileImport> = files.par_iter().map(|f| read(f, options)).collect();
     let mut reports: Vec<EvtxFileReport> = Vec::with_capacity(reads.len());
     let mut per_device: BTreeMap<String, Vec<(usize, Event)>> = BTreeMap::new();
     for (index, mut read) in reads.into_iter().enumerate() {

@@ -54,7 +54,9 @@ pub use analyze::{
 };
 pub use audit::{AuditConfig, AuditOutput, Step, audit};
 pub use default_pack::DEFAULT_PACK;
-pub use import::{EvtxFileReport, EvtxReport, RecordGap, evtx_files, import_evtx};
+pub use import::{
+    EvtxFileReport, EvtxReport, RecordGap, evtx_files, import_evtx, import_osquery, osquery_files,
+};
 pub use ingest::{IngestReport, InputFormat, ingest};
 pub use worklog_import as import_formats;
 pub use worklog_model as model;

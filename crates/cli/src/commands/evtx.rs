@@ -1,5 +1,6 @@
-//! `worklog ingest --format evtx FILE|DIR…`: Windows event logs into the
-//! store, with a per-file summary printed and written as JSON.
+//! `worklog ingest --format evtx|osquery FILE|DIR…`: Windows event logs
+//! or osquery result logs into the store, with a per-file summary printed
+//! and written as JSON.
 
 use std::path::PathBuf;
 
@@ -9,11 +10,12 @@ use worklog::import_formats::ImportOptions;
 use crate::args::IngestArgs;
 use crate::{EXIT_ERROR, EXIT_OK, print};
 
-pub(crate) fn ingest_evtx(args: IngestArgs) -> Result<u8> {
+pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
     let mut inputs: Vec<PathBuf> = args.paths;
     inputs.extend(args.input);
+    let format = if evtx { "evtx" } else { "osquery" };
     if inputs.is_empty() {
-        bail!("give the .evtx files or folders to import");
+        bail!("give the {format} files or folders to import");
     }
     let mut options = ImportOptions::with_time_zone(&args.time_zone)?;
     if let Some(map) = &args.computer_map {
@@ -22,8 +24,13 @@ pub(crate) fn ingest_evtx(args: IngestArgs) -> Result<u8> {
             .with_context(|| format!("--computer-map {}", map.display()))?;
     }
     let started = std::time::Instant::now();
-    let report = worklog::import_evtx(&inputs, &args.store, &args.keys, args.create_keys, &options)
-        .context("importing Windows event logs")?;
+    let import = if evtx {
+        worklog::import_evtx
+    } else {
+        worklog::import_osquery
+    };
+    let report = import(&inputs, &args.store, &args.keys, args.create_keys, &options)
+        .with_context(|| format!("importing {format} logs"))?;
     let seconds = started.elapsed().as_secs_f64();
     let mut text = String::new();
     let mut failed = false;

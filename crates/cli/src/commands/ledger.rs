@@ -1,6 +1,6 @@
 //! The ledger's commands: ingest, verify, keys, anchors, proofs, pruning.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use worklog::ledger::{
@@ -21,15 +21,17 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
         [one] if !one.is_dir() => Some(one.clone()),
         _ => None,
     });
-    let evtx = match (args.format, &single) {
-        (Some(format), _) => format == IngestFormat::Evtx,
-        (None, Some(file)) => file
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("evtx")),
-        (None, None) => true,
+    let is_evtx = |file: &PathBuf| {
+        file.extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
     };
-    if evtx {
-        return super::evtx::ingest_evtx(args);
+    match (args.format, &single) {
+        (Some(IngestFormat::Osquery), _) => return super::evtx::ingest_logs(args, false),
+        (Some(IngestFormat::Evtx), _) | (None, None) => {
+            return super::evtx::ingest_logs(args, true);
+        }
+        (None, Some(file)) if is_evtx(file) => return super::evtx::ingest_logs(args, true),
+        _ => {}
     }
     let IngestArgs {
         store,

@@ -928,3 +928,42 @@ fn ingest_evtx_reads_every_sample_reports_damage_and_never_duplicates() {
         "{stdout}"
     );
 }
+
+#[test]
+fn ingest_osquery_maps_the_sample_result_log_once() {
+    let log =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/osquery/osqueryd.results.log");
+    let dir = tempfile::tempdir().unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let summary = dir.path().join("summary.json");
+    let run = || {
+        worklog(&[
+            "ingest",
+            "--format",
+            "osquery",
+            log.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            "--create-keys",
+            "--summary",
+            summary.to_str().unwrap(),
+        ])
+    };
+    let first = run();
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let stdout = text(&first.stdout);
+    assert!(stdout.contains("15 records read; 11 mapped"), "{stdout}");
+    assert!(
+        stdout.contains("11 events ingested for 1 device(s)"),
+        "{stdout}"
+    );
+    let again = run();
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        text(&again.stdout).contains("0 ingested, 11 already stored"),
+        "{}",
+        text(&again.stdout)
+    );
+}

@@ -1,0 +1,362 @@
+//! osquery's result log (`osqueryd.results.log`, JSON Lines): each line a
+//! differential row (`"action": "added"|"removed"`, `columns`), a batch of
+//! them (`diffResults` with `added` and `removed` lists) or a snapshot
+//! (`"action": "snapshot"`, `snapshot` list), of the query `name` on the
+//! host `hostIdentifier` at `unixTime`. The queries this importer reads,
+//! by name, are in `docs/osquery.md` and `samples/osquery/osquery.conf`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use worklog_schema::{Date, Event, EventKind, Timestamp};
+
+use crate::evtx::FileImport;
+use crate::options::ImportOptions;
+
+/// The queries mapped, by the name the query pack gives them.
+pub const QUERIES: &[(&str, &str)] = &[
+    (
+        "programs",
+        "snapshot → inventory software; added → software install; removed → software uninstall",
+    ),
+    (
+        "os_version",
+        "snapshot/added → inventory os (last_patch_date from the host's newest `patches` row of the same file)",
+    ),
+    ("patches", "feeds last_patch_date of os_version rows"),
+    ("bitlocker_info", "snapshot/added → encryption status"),
+    (
+        "wifi_status",
+        "snapshot/added → network connect (Wi-Fi); removed → network disconnect",
+    ),
+    (
+        "usb_devices",
+        "added → media connect (storage classes only); removed → media disconnect",
+    ),
+    (
+        "logged_in_users",
+        "added → session logon; removed → session logoff",
+    ),
+];
+
+fn text(row: &Map<String, Value>, name: &str) -> Option<String> {
+    match row.get(name)? {
+        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A stable record number for a row: re-importing the same log adds
+/// nothing (63 bits of SHA-256 of the line's query, host, time, action and
+/// row).
+fn row_id(name: &str, host: &str, time: i64, action: &str, row: &Map<String, Value>) -> i64 {
+    let digest = Sha256::new()
+        .chain_update(name)
+        .chain_update([0])
+        .chain_update(host)
+        .chain_update([0])
+        .chain_update(time.to_le_bytes())
+        .chain_update(action)
+        .chain_update([0])
+        .chain_update(serde_json::to_vec(row).unwrap_or_default())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    (u64::from_le_bytes(first) >> 1) as i64
+}
+
+fn auth_method(security: &str) -> Option<&'static str> {
+    let s = security.to_ascii_lowercase();
+    Some(if s.contains("wpa3") && s.contains("enterprise") {
+        "wpa3_enterprise"
+    } else if s.contains("wpa3") {
+        "wpa3_sae"
+    } else if s.contains("wpa2") && s.contains("enterprise") {
+        "wpa2_enterprise"
+    } else if s.contains("wpa2") {
+        "wpa2_psk"
+    } else if s.contains("wpa") {
+        "wpa_psk"
+    } else if s.contains("wep") {
+        "wep"
+    } else if s.contains("open") || s == "none" {
+        "open"
+    } else {
+        return None;
+    })
+}
+
+/// One row of one query, mapped; `Err` is why it is not.
+fn map_row(
+    name: &str,
+    action: &str,
+    row: &Map<String, Value>,
+    snapshot_id: &str,
+) -> Result<Event, String> {
+    let event = |kind: EventKind, op: &str| Event {
+        kind,
+        op: op.to_owned(),
+        ..Event::default()
+    };
+    let added = matches!(action, "added" | "snapshot");
+    match name {
+        "programs" => {
+            let product = text(row, "name").ok_or("no program name")?;
+            let base = Event {
+                product_name: Some(product),
+                product_version: text(row, "version"),
+                publisher: text(row, "publisher"),
+                ..Event::default()
+            };
+            Ok(match action {
+                "snapshot" => Event {
+                    snapshot_id: Some(snapshot_id.to_owned()),
+                    ..base.clone().with(event(EventKind::Inventory, "software"))
+                },
+                "added" => Event {
+                    user_name: Some("-".into()),
+                    blocked: Some(false),
+                    ..base.with(event(EventKind::Software, "install"))
+                },
+                _ => Event {
+                    user_name: Some("-".into()),
+                    blocked: Some(false),
+                    ..base.with(event(EventKind::Software, "uninstall"))
+                },
+            })
+        }
+        "os_version" if added => Ok(Event {
+            snapshot_id: Some(snapshot_id.to_owned()),
+            os_product: Some(text(row, "name").ok_or("no OS name")?),
+            os_version: Some(text(row, "version").ok_or("no OS version")?),
+            os_build: text(row, "build"),
+            ..event(EventKind::Inventory, "os")
+        }),
+        "bitlocker_info" if added => {
+            let drive = text(row, "drive_letter").ok_or("no drive letter")?;
+            Ok(Event {
+                volume_role: Some(
+                    if drive.eq_ignore_ascii_case("C:") {
+                        "system"
+                    } else {
+                        "data"
+                    }
+                    .into(),
+                ),
+                volume_name: Some(drive),
+                protection_on: Some(text(row, "protection_status").as_deref() == Some("1")),
+                encryption_method: text(row, "encryption_method"),
+                ..event(EventKind::Encryption, "status")
+            })
+        }
+        "wifi_status" => {
+            let ssid = text(row, "network_name");
+            if !added {
+                return Ok(Event {
+                    if_type: Some("wifi".into()),
+                    ssid,
+                    ..event(EventKind::Network, "disconnect")
+                });
+            }
+            let security = text(row, "security_type").unwrap_or_default();
+            let auth = auth_method(&security)
+                .ok_or_else(|| format!("unknown security type {security:?}"))?;
+            Ok(Event {
+                if_type: Some("wifi".into()),
+                ssid,
+                bssid: text(row, "bssid"),
+                auth_method: Some(auth.into()),
+                ..event(EventKind::Network, "connect")
+            })
+        }
+        "usb_devices" if action != "snapshot" => {
+            // USB class 8: mass storage; 6: still image (PTP).
+            let class = match text(row, "class").as_deref() {
+                Some("8") => "mass_storage",
+                Some("6") => "ptp",
+                _ => return Err("not a storage device".into()),
+            };
+            let hex4 = |s: Option<String>| {
+                s.filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()))
+            };
+            Ok(Event {
+                media_class: Some(class.into()),
+                vendor_id: hex4(text(row, "vendor_id")),
+                product_id: hex4(text(row, "model_id")),
+                media_serial: text(row, "serial"),
+                volume_name: text(row, "model"),
+                blocked: added.then_some(false),
+                ..event(
+                    EventKind::Media,
+                    if added { "connect" } else { "disconnect" },
+                )
+            })
+        }
+        "logged_in_users" if action != "snapshot" => Ok(Event {
+            user_name: Some(text(row, "user").ok_or("no user")?),
+            ..event(EventKind::Session, if added { "logon" } else { "logoff" })
+        }),
+        "usb_devices" | "logged_in_users" => {
+            Err("a snapshot of present state, not an event".into())
+        }
+        "os_version" | "bitlocker_info" => {
+            Err("a removed row (the state changed; the added row says to what)".into())
+        }
+        _ => Err("no mapping".into()),
+    }
+}
+
+trait With {
+    fn with(self, kind_op: Event) -> Event;
+}
+
+impl With for Event {
+    /// `self` with the kind and operation of `kind_op`.
+    fn with(self, kind_op: Event) -> Event {
+        Event {
+            kind: kind_op.kind,
+            op: kind_op.op,
+            ..self
+        }
+    }
+}
+
+/// Reads and maps an osquery result log.
+pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
+    let mut out = FileImport {
+        file: path.display().to_string(),
+        ..FileImport::default()
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            out.unreadable = true;
+            out.unparsed.push(format!("cannot read the file: {e}"));
+            return out;
+        }
+    };
+    // The newest patch date per device, for os_version rows.
+    let mut patches: BTreeMap<String, Date> = BTreeMap::new();
+    let mut pending_os: Vec<Event> = Vec::new();
+    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line = i + 1;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let parsed: Result<Map<String, Value>, String> = std::str::from_utf8(raw)
+            .map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))
+            .and_then(|s| serde_json::from_str::<Value>(s).map_err(|e| format!("not JSON: {e}")))
+            .and_then(|v| match v {
+                Value::Object(map) => Ok(map),
+                _ => Err("not a JSON object".into()),
+            });
+        let map = match parsed {
+            Ok(map) => map,
+            Err(reason) => {
+                out.unparsed.push(format!("line {line}: {reason}"));
+                continue;
+            }
+        };
+        let name = text(&map, "name").unwrap_or_default();
+        let host = text(&map, "hostIdentifier").unwrap_or_default();
+        let Some(time) = text(&map, "unixTime")
+            .and_then(|t| t.parse::<i64>().ok())
+            .and_then(|s| s.checked_mul(1_000_000))
+        else {
+            out.unparsed.push(format!("line {line}: no unixTime"));
+            continue;
+        };
+        let action = text(&map, "action").unwrap_or_default();
+        let rows: Vec<(String, &Map<String, Value>)> =
+            if let Some(Value::Array(rows)) = map.get("snapshot") {
+                rows.iter()
+                    .filter_map(Value::as_object)
+                    .map(|r| ("snapshot".to_owned(), r))
+                    .collect()
+            } else if let Some(Value::Object(diff)) = map.get("diffResults") {
+                ["added", "removed"]
+                    .iter()
+                    .flat_map(|a| {
+                        diff.get(*a)
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_object)
+                            .map(move |r| ((*a).to_owned(), r))
+                    })
+                    .collect()
+            } else if let Some(Value::Object(columns)) = map.get("columns") {
+                vec![(action.clone(), columns)]
+            } else {
+                out.unparsed
+                    .push(format!("line {line}: no snapshot, diffResults or columns"));
+                continue;
+            };
+        let snapshot_id = format!("{name}@{}", time / 1_000_000);
+        for (action, row) in rows {
+            out.records += 1;
+            let key = format!("osquery | {name} | {action}");
+            if name == "patches" {
+                if let (Some(day), Ok(device)) = (
+                    text(row, "installed_on").and_then(|d| patch_date(&d)),
+                    options.device_of(&host),
+                ) {
+                    let entry = patches.entry(device).or_insert(day);
+                    *entry = (*entry).max(day);
+                }
+                *out.not_mapped
+                    .entry(format!("{key} — feeds os_version's last patch date"))
+                    .or_default() += 1;
+                continue;
+            }
+            let mut event = match map_row(&name, &action, row, &snapshot_id) {
+                Ok(event) => event,
+                Err(reason) => {
+                    *out.not_mapped
+                        .entry(format!("{key} — {reason}"))
+                        .or_default() += 1;
+                    continue;
+                }
+            };
+            let device = match options.device_of(&host) {
+                Ok(device) => device,
+                Err(reason) => {
+                    *out.not_mapped
+                        .entry(format!("{key} — {reason}"))
+                        .or_default() += 1;
+                    continue;
+                }
+            };
+            event.device_id = device;
+            event.ts = Timestamp(time);
+            event.utc_offset_min = options.utc_offset_min(time);
+            event.source = Some(format!("osquery:{name}"));
+            event.source_record_id = Some(row_id(&name, &host, time, &action, row));
+            *out.mapped
+                .entry(format!("{} {}", event.kind.as_str(), event.op))
+                .or_default() += 1;
+            if name == "os_version" {
+                pending_os.push(event);
+            } else {
+                out.events.push(event);
+            }
+        }
+    }
+    for mut event in pending_os {
+        event.last_patch_date = patches.get(&event.device_id).copied();
+        out.events.push(event);
+    }
+    out.events.sort_by_key(|e| e.ts);
+    out
+}
+
+/// `installed_on` of osquery's `patches` (`M/D/YYYY` on Windows, or ISO).
+fn patch_date(text: &str) -> Option<Date> {
+    let day = chrono::NaiveDate::parse_from_str(text.trim(), "%m/%d/%Y")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d"))
+        .ok()?;
+    Some(Date::from_naive(day))
+}
