@@ -16,6 +16,9 @@
 //!   BitLocker, Wi-Fi, USB devices, logged-in users), the pack being
 //!   `samples/osquery/osquery.conf`.
 //!
+//! - a collector's own output, one event per line by the schema's field
+//!   names: [`lines::read_jsonl`] and [`lines::read_csv`].
+//!
 //! The events keep their source (`evtx:<channel>`) and the channel's
 //! EventRecordID, so that a re-import skips what is stored and a hole in
 //! the numbers shows a cleared or lost log. Writing them into a store
@@ -33,6 +36,7 @@
 
 mod error;
 mod evtx;
+pub mod lines;
 pub mod mapping;
 mod options;
 pub mod osquery;

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use worklog_import::{FileImport, ImportOptions, read_evtx};
+use worklog_import::{FileImport, ImportOptions, read_evtx, read_osquery};
 
 const HANG: Duration = Duration::from_secs(30);
 const MEMORY_LIMIT_KIB: u64 = 2 << 20;
@@ -39,6 +39,43 @@ fn structure_offsets(len: usize) -> Vec<usize> {
     }
     offsets.retain(|o| *o < len);
     offsets
+}
+
+/// Text formats: a line duplicated, deleted, or a JSON/CSV token swapped
+/// for an extreme one.
+fn mutate_text(rng: &mut Rng, bytes: &mut Vec<u8>) -> String {
+    const TOKENS: [&str; 12] = ["null", "-1", "18446744073709551616", "9223372036854775807", "1e308", "\"\\u0000\"", "\"\\ud800\"", "[]", "{}", "\"\"", ",,,,", "\"9999-12-31T23:59:59Z\""];
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    if lines.is_empty() {
+        return "empty".into();
+    }
+    let at = rng.below(lines.len());
+    let what = match rng.below(4) {
+        0 => {
+            let copy = lines[at].clone();
+            lines.insert(at, copy);
+            format!("line {} duplicated", at + 1)
+        }
+        1 => {
+            lines.remove(at);
+            format!("line {} deleted", at + 1)
+        }
+        _ => {
+            let line = &lines[at];
+            let cuts: Vec<usize> = line.char_indices().filter(|(_, c)| matches!(c, ':' | ',')).map(|(i, _)| i).collect();
+            if cuts.is_empty() {
+                return "no token".into();
+            }
+            let start = cuts[rng.below(cuts.len())] + 1;
+            let end = line[start..].find([',', '}']).map_or(line.len(), |e| start + e);
+            let token = TOKENS[rng.below(TOKENS.len())];
+            lines[at] = format!("{}{token}{}", &line[..start], &line[end..]);
+            format!("line {} value set to {token}", at + 1)
+        }
+    };
+    *bytes = (lines.join("\n") + "\n").into_bytes();
+    what
 }
 
 fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) -> String {
@@ -104,13 +141,42 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs the importer on `path` in a watchdog thread.
-fn run(path: &Path) -> Result<FileImport, String> {
+/// What is fuzzed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Evtx,
+    Osquery,
+    Jsonl,
+    Csv,
+}
+
+/// Runs the importer on `path` in a watchdog thread. JSON Lines and CSV
+/// are counted as `records` = lines, `mapped` = events.
+fn run(target: Target, path: &Path) -> Result<FileImport, String> {
     let (tx, rx) = mpsc::channel();
     let owned = path.to_owned();
     std::thread::spawn(move || {
-        let result = std::panic::catch_unwind(|| read_evtx(&owned, &ImportOptions::default()));
-        let _ = tx.send(result.map_err(|_| "panic escaped read_evtx".to_owned()));
+        let result = std::panic::catch_unwind(|| match target {
+            Target::Evtx => read_evtx(&owned, &ImportOptions::default()),
+            Target::Osquery => read_osquery(&owned, &ImportOptions::default()),
+            Target::Jsonl | Target::Csv => {
+                let bytes = std::fs::read(&owned).unwrap_or_default();
+                let lines = if target == Target::Jsonl {
+                    worklog_import::lines::read_jsonl(&bytes)
+                } else {
+                    worklog_import::lines::read_csv(&bytes).unwrap_or_default()
+                };
+                let mut out = FileImport::default();
+                for (_, event, _) in lines {
+                    out.records += 1;
+                    let key = if event.is_ok() { "event" } else { "not an event" };
+                    let slot = if event.is_ok() { &mut out.mapped } else { &mut out.not_mapped };
+                    *slot.entry(key.into()).or_default() += 1;
+                }
+                out
+            }
+        });
+        let _ = tx.send(result.map_err(|_| "panic escaped the importer".to_owned()));
     });
     match rx.recv_timeout(HANG) {
         Ok(result) => result,
@@ -118,8 +184,8 @@ fn run(path: &Path) -> Result<FileImport, String> {
     }
 }
 
-fn check(path: &Path) -> Result<(), String> {
-    let read = run(path)?;
+fn check(target: Target, path: &Path) -> Result<(), String> {
+    let read = run(target, path)?;
     if read.mapped_total() + read.not_mapped_total() != read.records {
         return Err(format!("{} records but {} mapped and {} not mapped", read.records, read.mapped_total(), read.not_mapped_total()));
     }
@@ -140,7 +206,18 @@ fn main() {
         let dir = PathBuf::from(args.get(1).cloned().unwrap_or_else(|| artifacts.display().to_string()));
         let mut failed = false;
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let result = check(&entry.path());
+            let path = entry.path();
+            let name = path.to_string_lossy().to_lowercase();
+            let target = if name.contains("osquery") {
+                Target::Osquery
+            } else if name.ends_with(".jsonl") {
+                Target::Jsonl
+            } else if name.ends_with(".csv") {
+                Target::Csv
+            } else {
+                Target::Evtx
+            };
+            let result = check(target, &path);
             println!("{}: {result:?}", entry.path().display());
             failed |= result.is_err();
         }
@@ -150,12 +227,24 @@ fn main() {
         args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
     };
     let (seconds, seed) = (value("--seconds", 60), value("--seed", 1));
-    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/evtx");
+    let target = match args.first().map(String::as_str) {
+        Some("osquery") => Target::Osquery,
+        Some("jsonl") => Target::Jsonl,
+        Some("csv") => Target::Csv,
+        _ => Target::Evtx,
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let (samples, extension) = match target {
+        Target::Evtx => (root.join("../shared/evtx"), "evtx"),
+        Target::Osquery => (root.join("samples/osquery"), "log"),
+        Target::Jsonl => (root.join("rules/default/fixtures"), "jsonl"),
+        Target::Csv => (root.join("crates/import/fuzz/seeds"), "csv"),
+    };
     let seeds: Vec<(String, Vec<u8>)> = std::fs::read_dir(&samples)
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "evtx"))
+                .filter(|p| p.extension().is_some_and(|x| x == extension))
                 .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), std::fs::read(&p).ok()?)))
                 .collect()
         })
@@ -177,14 +266,15 @@ fn main() {
             if bytes.is_empty() {
                 break;
             }
-            what.push(mutate(&mut rng, &mut bytes));
+            let text = target != Target::Evtx && rng.below(2) == 0;
+            what.push(if text { mutate_text(&mut rng, &mut bytes) } else { mutate(&mut rng, &mut bytes) });
         }
-        let path = work.join("case.evtx");
+        let path = work.join(format!("case.{extension}"));
         if std::fs::write(&path, &bytes).is_err() {
             continue;
         }
         let began = Instant::now();
-        let result = check(&path);
+        let result = check(target, &path);
         let took = began.elapsed();
         if took > slowest.0 {
             slowest = (took, format!("{name}: {}", what.join("; ")));
@@ -193,7 +283,8 @@ fn main() {
         if let Err(reason) = result {
             failures += 1;
             let _ = std::fs::create_dir_all(&artifacts);
-            let kept = artifacts.join(format!("case-{seed}-{cases}.evtx"));
+            let prefix = if target == Target::Osquery { "osquery-" } else { "" };
+            let kept = artifacts.join(format!("{prefix}case-{seed}-{cases}.{extension}"));
             let _ = std::fs::write(&kept, &bytes);
             eprintln!("FAILED {name} ({}): {reason}; kept in {}", what.join("; "), kept.display());
             if reason.starts_with("hang") {
@@ -203,7 +294,7 @@ fn main() {
     }
     let _ = std::fs::remove_dir_all(&work);
     println!(
-        "evtx: {cases} cases in {:.0} s, {failures} failures, {} parser panics caught by the importer, slowest case {:.2} s ({}), peak RSS {} MiB",
+        "{extension}: {cases} cases in {:.0} s, {failures} failures, {} parser panics caught by the importer, slowest case {:.2} s ({}), peak RSS {} MiB",
         start.elapsed().as_secs_f64(),
         CAUGHT.load(Ordering::Relaxed),
         slowest.0.as_secs_f64(),
