@@ -137,40 +137,47 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
     let mut ids: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for document in &documents {
         let record = Record::new(document);
+        // Each field read once per record: this loop runs for every record.
+        let (channel, ts, device) = (
+            record.channel(),
+            record.time_us(),
+            options.device_of(&record.computer()),
+        );
         if let Some(id) = record.record_id() {
-            ids.entry(record.channel()).or_default().push(id);
-            if let (Some(ts), Ok(device)) =
-                (record.time_us(), options.device_of(&record.computer()))
-            {
-                out.record_times.push((device, record.channel(), id, ts));
+            if let (Some(ts), Ok(device)) = (ts, &device) {
+                out.record_times
+                    .push((device.clone(), channel.clone(), id, ts));
             }
+            ids.entry(channel).or_default().push(id);
         }
         let not_mapped = |out: &mut FileImport, reason: &str| {
             *out.not_mapped
                 .entry(format!("{} — {reason}", record.key()))
                 .or_default() += 1;
         };
-        match map(&record) {
-            Mapping::NotMapped(reason) => not_mapped(&mut out, &reason),
-            Mapping::Event(mut event) => {
-                let Some(ts) = record.time_us() else {
-                    not_mapped(&mut out, "no TimeCreated");
-                    continue;
-                };
-                let device = match options.device_of(&record.computer()) {
-                    Ok(device) => device,
-                    Err(reason) => {
-                        not_mapped(&mut out, &reason);
-                        continue;
-                    }
-                };
-                complete(&mut event, &device, ts, options.utc_offset_min(ts), &record);
-                *out.mapped
-                    .entry(format!("{} {}", event.kind.as_str(), event.op))
-                    .or_default() += 1;
-                out.events.push(*event);
+        let mut event = match map(&record) {
+            Mapping::NotMapped(reason) => {
+                not_mapped(&mut out, &reason);
+                continue;
             }
-        }
+            Mapping::Event(event) => event,
+        };
+        let Some(ts) = ts else {
+            not_mapped(&mut out, "no TimeCreated");
+            continue;
+        };
+        let device = match device {
+            Ok(device) => device,
+            Err(reason) => {
+                not_mapped(&mut out, &reason);
+                continue;
+            }
+        };
+        complete(&mut event, &device, ts, options.utc_offset_min(ts), &record);
+        *out.mapped
+            .entry(format!("{} {}", event.kind.as_str(), event.op))
+            .or_default() += 1;
+        out.events.push(*event);
     }
     out.record_ids = ids.into_iter().map(|(c, ids)| (c, span_of(ids))).collect();
     out

@@ -105,27 +105,20 @@ fn map_row(
     match name {
         "programs" => {
             let product = text(row, "name").ok_or("no program name")?;
-            let base = Event {
+            let (kind, op) = match action {
+                "snapshot" => (EventKind::Inventory, "software"),
+                "added" => (EventKind::Software, "install"),
+                _ => (EventKind::Software, "uninstall"),
+            };
+            let snapshot = action == "snapshot";
+            Ok(Event {
                 product_name: Some(product),
                 product_version: text(row, "version"),
                 publisher: text(row, "publisher"),
-                ..Event::default()
-            };
-            Ok(match action {
-                "snapshot" => Event {
-                    snapshot_id: Some(snapshot_id.to_owned()),
-                    ..base.clone().with(event(EventKind::Inventory, "software"))
-                },
-                "added" => Event {
-                    user_name: Some("-".into()),
-                    blocked: Some(false),
-                    ..base.with(event(EventKind::Software, "install"))
-                },
-                _ => Event {
-                    user_name: Some("-".into()),
-                    blocked: Some(false),
-                    ..base.with(event(EventKind::Software, "uninstall"))
-                },
+                snapshot_id: snapshot.then(|| snapshot_id.to_owned()),
+                user_name: (!snapshot).then(|| "-".to_owned()),
+                blocked: (!snapshot).then_some(false),
+                ..event(kind, op)
             })
         }
         "os_version" if added => Ok(Event {
@@ -206,21 +199,6 @@ fn map_row(
             Err("a removed row (the state changed; the added row says to what)".into())
         }
         _ => Err("no mapping".into()),
-    }
-}
-
-trait With {
-    fn with(self, kind_op: Event) -> Event;
-}
-
-impl With for Event {
-    /// `self` with the kind and operation of `kind_op`.
-    fn with(self, kind_op: Event) -> Event {
-        Event {
-            kind: kind_op.kind,
-            op: kind_op.op,
-            ..self
-        }
     }
 }
 

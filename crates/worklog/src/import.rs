@@ -280,9 +280,16 @@ fn gap_event(gap: &RecordGap, options: &ImportOptions) -> Event {
 }
 
 /// The `(source, source_record_id)` pairs the device's stored events hold,
-/// and its newest event time (µs). A segment that cannot be read adds
-/// nothing here: `worklog verify` is where it is reported.
+/// and its newest event time (µs): only those three columns are decoded. A
+/// segment that cannot be read adds nothing here: `worklog verify` is where
+/// it is reported.
 fn stored(store: &Path, device: &str) -> (BTreeSet<(String, Option<i64>)>, Option<i64>) {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Int64Type, TimestampMicrosecondType};
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
     let mut seen = BTreeSet::new();
     let mut newest: Option<i64> = None;
     let dir = worklog_ledger::store::device_dir(store, device);
@@ -293,17 +300,37 @@ fn stored(store: &Path, device: &str) -> (BTreeSet<(String, Option<i64>)>, Optio
         let Ok(file) = std::fs::File::open(&path) else {
             continue;
         };
-        let Ok(reader) =
-            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                .and_then(|b| b.build())
-        else {
+        let Ok(builder) = ParquetRecordBatchReaderBuilder::try_new(file) else {
+            continue;
+        };
+        let mask = ProjectionMask::columns(
+            builder.parquet_schema(),
+            ["ts", "source", "source_record_id"],
+        );
+        let Ok(reader) = builder.with_projection(mask).build() else {
             continue;
         };
         for batch in reader.flatten() {
-            for event in worklog_schema::batch_to_events(&batch).unwrap_or_default() {
-                newest = Some(newest.map_or(event.ts.0, |n| n.max(event.ts.0)));
-                if let (Some(source), Some(id)) = (event.source, event.source_record_id) {
-                    seen.insert((source, Some(id)));
+            let column = |name: &str| batch.column_by_name(name);
+            let (Some(ts), Some(source), Some(id)) =
+                (column("ts"), column("source"), column("source_record_id"))
+            else {
+                continue;
+            };
+            let (Some(ts), Some(source), Some(id)) = (
+                ts.as_primitive_opt::<TimestampMicrosecondType>(),
+                source.as_string_opt::<i32>(),
+                id.as_primitive_opt::<Int64Type>(),
+            ) else {
+                continue;
+            };
+            for row in 0..batch.num_rows() {
+                if ts.is_valid(row) {
+                    let t = ts.value(row);
+                    newest = Some(newest.map_or(t, |n| n.max(t)));
+                }
+                if source.is_valid(row) && id.is_valid(row) {
+                    seen.insert((source.value(row).to_owned(), Some(id.value(row))));
                 }
             }
         }

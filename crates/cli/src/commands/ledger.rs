@@ -26,11 +26,11 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
             .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
     };
     match (args.format, &single) {
-        (Some(IngestFormat::Osquery), _) => return super::evtx::ingest_logs(args, false),
+        (Some(IngestFormat::Osquery), _) => return super::logs::ingest_logs(args, false),
         (Some(IngestFormat::Evtx), _) | (None, None) => {
-            return super::evtx::ingest_logs(args, true);
+            return super::logs::ingest_logs(args, true);
         }
-        (None, Some(file)) if is_evtx(file) => return super::evtx::ingest_logs(args, true),
+        (None, Some(file)) if is_evtx(file) => return super::logs::ingest_logs(args, true),
         _ => {}
     }
     let IngestArgs {

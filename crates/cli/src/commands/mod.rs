@@ -2,5 +2,5 @@
 
 pub(crate) mod analysis;
 pub(crate) mod audit;
-pub(crate) mod evtx;
 pub(crate) mod ledger;
+pub(crate) mod logs;

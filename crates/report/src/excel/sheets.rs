@@ -11,6 +11,7 @@ use crate::text::clean_cell;
 use crate::words::anomaly_text;
 
 /// One cell of a table row.
+#[derive(Clone)]
 pub(super) enum Cell {
     Text(String),
     /// A local time, written as a date cell.
@@ -390,16 +391,7 @@ pub(super) fn integrity_sheet(
         m.get("sheet_integrity"),
         &headers,
         &rows,
-        |row| {
-            row.iter()
-                .map(|c| match c {
-                    Cell::Text(t) => Cell::Text(t.clone()),
-                    Cell::Time(t) => Cell::Time(t.clone()),
-                    Cell::Number(n) => Cell::Number(*n),
-                    Cell::Verdict(v) => Cell::Verdict(*v),
-                })
-                .collect()
-        },
+        Vec::clone,
     )
 }
 
