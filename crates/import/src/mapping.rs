@@ -34,6 +34,7 @@ pub struct Rule {
 }
 
 const SECURITY: &str = "Microsoft-Windows-Security-Auditing";
+const UMDF: &str = "Microsoft-Windows-DriverFrameworks-UserMode";
 
 /// The mapping table (also printed in `docs/evtx-mapping.md`).
 pub const RULES: &[Rule] = &[
@@ -150,6 +151,27 @@ pub const RULES: &[Rule] = &[
         fields: "ParentId → vendor_id, product_id; SerialNumber → media_serial; Model → volume_name; media_class = mass_storage",
     },
     Rule {
+        channel: "Microsoft-Windows-DriverFrameworks-UserMode/Operational",
+        provider: "Microsoft-Windows-DriverFrameworks-UserMode",
+        ids: &[2003],
+        becomes: "media connect (storage devices only: the user-mode driver host loads drivers for a device as it arrives)",
+        fields: "UserData InstanceId (or the older `instance` attribute) → media_class, vendor_id, product_id, media_serial as for PnP ids; a volume id carrying `USBSTOR#DISK&VEN_…&PROD_…#SERIAL` is read as that USB disk; USBSTOR's VEN_/PROD_ names → volume_name; blocked = false",
+    },
+    Rule {
+        channel: "Microsoft-Windows-DriverFrameworks-UserMode/Operational",
+        provider: "Microsoft-Windows-DriverFrameworks-UserMode",
+        ids: &[2100, 2101],
+        becomes: "media disconnect (2101, a completed PnP request IRP_MJ_PNP 27 / IRP_MN_REMOVE_DEVICE 2 with status 0, storage devices only); 2100 (the same request received) and other requests are not mapped, with the request as the reason",
+        fields: "InstanceId → as 2003; RequestMajorCode / RequestMinorCode (or the older Request major/minor attributes), Status",
+    },
+    Rule {
+        channel: "Microsoft-Windows-BitLocker/BitLocker Management",
+        provider: "Microsoft-Windows-BitLocker-API",
+        ids: &[768],
+        becomes: "encryption status, protection_on = false (encryption started: BitLocker turns protection on when the volume is fully encrypted, so this alone never proves an encrypted PC)",
+        fields: "VolumeMountPoint → volume_name (`C:` → volume_role system, else data); AlgorithmType → encryption_method (0x8000 aes_128_diffuser, 0x8001 aes_256_diffuser, 0x8002 aes_128, 0x8003 aes_256, 0x8004 xts_aes_128, 0x8005 xts_aes_256, else `algorithm <n>`)",
+    },
+    Rule {
         channel: "Microsoft-Windows-WLAN-AutoConfig/Operational",
         provider: "Microsoft-Windows-WLAN-AutoConfig",
         ids: &[8001],
@@ -240,7 +262,10 @@ pub fn storage_device(instance: &str) -> Option<StorageDevice> {
         "mass_storage"
     } else if upper.starts_with("SD\\") || upper.contains("SDBUS") {
         "sd_card"
-    } else if upper.starts_with("SWD\\WPDBUSENUM") || upper.contains("WPD") {
+    } else if upper.starts_with("SWD\\WPDBUSENUM")
+        || upper.contains("WPD")
+        || upper.contains("MS_COMP_MTP")
+    {
         "mtp"
     } else if upper.starts_with("SCSI\\CDROM") || upper.starts_with("IDE\\CDROM") {
         "optical"
@@ -395,6 +420,8 @@ pub fn map(record: &Record<'_>) -> Mapping {
         ),
         (_, "Microsoft-Windows-Kernel-PnP", 400 | 410) => media(field("DeviceInstanceId"), None),
         (_, "Microsoft-Windows-Partition", 1006) => partition(record),
+        (_, UMDF, 2003 | 2100 | 2101) => umdf(record, id),
+        (_, "Microsoft-Windows-BitLocker-API", 768) => bitlocker_started(record),
         (_, "Microsoft-Windows-WLAN-AutoConfig", 8001) => {
             let auth = field("AuthenticationAlgorithm");
             match auth.as_deref().and_then(auth_method) {
@@ -464,6 +491,119 @@ fn partition(record: &Record<'_>) -> Mapping {
         blocked: (!removal).then_some(false),
         kind: EventKind::Media,
         op: if removal { "disconnect" } else { "connect" }.into(),
+        ..Event::default()
+    }))
+}
+
+/// IRP_MJ_PNP and IRP_MN_REMOVE_DEVICE (WDK `wdm.h`).
+const IRP_MJ_PNP: u32 = 0x1b;
+const IRP_MN_REMOVE_DEVICE: u32 = 0x02;
+
+/// A storage device named by a UMDF instance id: a plain PnP id, or a
+/// WPD volume id that embeds the USB disk's id with `#` for `\`
+/// (`WPDBUSENUMROOT\UMB\2&…&STORAGE#VOLUME#_??_USBSTOR#DISK&VEN_…#SERIAL&0#…`).
+fn umdf_device(instance: &str) -> Option<StorageDevice> {
+    let upper = instance.to_ascii_uppercase();
+    match upper.find("USBSTOR#") {
+        Some(at) => storage_device(&instance[at..].replace('#', "\\")),
+        None => storage_device(instance),
+    }
+}
+
+/// DriverFrameworks-UserMode 2003 (device arrival) and 2100/2101 (PnP
+/// request received/completed; a completed removal is a disconnect).
+fn umdf(record: &Record<'_>, id: u32) -> Mapping {
+    let field = |name: &str| record.field(name);
+    let Some(instance) = field("InstanceId").or_else(|| field("instance")) else {
+        return Mapping::NotMapped("no device instance id".into());
+    };
+    let Some(device) = umdf_device(&instance) else {
+        return Mapping::NotMapped("not a storage device".into());
+    };
+    let number = |names: &[&str]| {
+        names.iter().find_map(|n| field(n)).and_then(|v| {
+            let v = v.trim();
+            match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => v.parse().ok(),
+            }
+        })
+    };
+    let op = if id == 2003 {
+        "connect"
+    } else {
+        let major = number(&["RequestMajorCode", "MajorCode", "major"]);
+        let minor = number(&["RequestMinorCode", "MinorCode", "minor"]);
+        let request = format!(
+            "PnP or power request {}/{}",
+            major.map_or_else(|| "?".into(), |m| m.to_string()),
+            minor.map_or_else(|| "?".into(), |m| m.to_string())
+        );
+        if major != Some(IRP_MJ_PNP) || minor != Some(IRP_MN_REMOVE_DEVICE) {
+            return Mapping::NotMapped(format!("{request} (not a device removal)"));
+        }
+        if id == 2100 {
+            return Mapping::NotMapped(format!(
+                "{request} received (its completion, 2101, is the removal)"
+            ));
+        }
+        match number(&["Status"]) {
+            Some(0) => "disconnect",
+            status => {
+                return Mapping::NotMapped(format!(
+                    "{request} failed with status {}",
+                    status.map_or_else(|| "?".into(), |s| format!("{s:#x}"))
+                ));
+            }
+        }
+    };
+    Mapping::Event(Box::new(Event {
+        media_class: Some(device.class.to_owned()),
+        vendor_id: device.vendor,
+        product_id: device.product,
+        media_serial: device.serial,
+        volume_name: device.description,
+        blocked: (op == "connect").then_some(false),
+        kind: EventKind::Media,
+        op: op.into(),
+        ..Event::default()
+    }))
+}
+
+/// BitLocker's method numbers as the schema names them.
+fn bitlocker_method(text: &str) -> String {
+    let n: Option<u32> = text.trim().parse().ok();
+    match n {
+        Some(0x8000) => "aes_128_diffuser".into(),
+        Some(0x8001) => "aes_256_diffuser".into(),
+        Some(0x8002) => "aes_128".into(),
+        Some(0x8003) => "aes_256".into(),
+        Some(0x8004) => "xts_aes_128".into(),
+        Some(0x8005) => "xts_aes_256".into(),
+        _ => format!("algorithm {}", text.trim()),
+    }
+}
+
+/// BitLocker-API 768: encryption started (protection is not on yet).
+fn bitlocker_started(record: &Record<'_>) -> Mapping {
+    let Some(volume) = record.field("VolumeMountPoint") else {
+        return Mapping::NotMapped("no volume mount point".into());
+    };
+    let volume = volume.trim().trim_end_matches('\\').to_owned();
+    Mapping::Event(Box::new(Event {
+        volume_role: Some(
+            if volume.eq_ignore_ascii_case("C:") {
+                "system"
+            } else {
+                "data"
+            }
+            .into(),
+        ),
+        volume_name: Some(volume),
+        protection_on: Some(false),
+        encryption_method: record.field("AlgorithmType").map(|a| bitlocker_method(&a)),
+        kind: EventKind::Encryption,
+        op: "status".into(),
         ..Event::default()
     }))
 }

@@ -241,6 +241,146 @@ fn installs_and_removals_by_the_windows_installer() {
     );
 }
 
+fn user_data(channel: &str, provider: &str, id: u32, data: Value) -> Value {
+    let mut doc = record(channel, provider, id, json!(null));
+    let event = doc["Event"].as_object_mut().unwrap();
+    event.remove("EventData");
+    event.insert("UserData".into(), data);
+    doc
+}
+
+const UMDF: &str = "Microsoft-Windows-DriverFrameworks-UserMode";
+const UMDF_CHANNEL: &str = "Microsoft-Windows-DriverFrameworks-UserMode/Operational";
+
+#[test]
+fn user_mode_driver_arrivals_and_completed_removals_of_storage_devices() {
+    // The manifest's layout (Windows 8 and later): named fields.
+    let wpd_volume = "WPDBUSENUMROOT\\UMB\\2&37C186B&0&STORAGE#VOLUME#_??_USBSTOR#DISK&VEN_BUFFALO&PROD_USB_FLASH_DISK&REV_1.00#0701275A6A2B9C38&0#";
+    let arrival = user_data(
+        UMDF_CHANNEL,
+        UMDF,
+        2003,
+        json!({"UMDFHostDeviceArrivalBegin": {"LifetimeId": "{5c9d6b29-0e6f-4a3c-9c53-1f1c1d0e7a11}", "InstanceId": wpd_volume}}),
+    );
+    let e = event(&arrival);
+    assert_eq!((e.kind, e.op.as_str()), (EventKind::Media, "connect"));
+    // The embedded USB disk id is read, not the WPD wrapper.
+    assert_eq!(e.media_class.as_deref(), Some("mass_storage"));
+    assert_eq!(e.media_serial.as_deref(), Some("0701275A6A2B9C38"));
+    assert_eq!(e.volume_name.as_deref(), Some("BUFFALO USB FLASH DISK"));
+    assert_eq!(e.blocked, Some(false));
+    let phone = user_data(
+        UMDF_CHANNEL,
+        UMDF,
+        2003,
+        json!({"UMDFHostDeviceArrivalBegin": {"InstanceId": "USB\\VID_04E8&PID_6860&MS_COMP_MTP&SAMSUNG_ANDROID\\6&1A2B3C4D&0&0000"}}),
+    );
+    let p = event(&phone);
+    assert_eq!(p.media_class.as_deref(), Some("mtp"));
+    assert_eq!(
+        (p.vendor_id.as_deref(), p.product_id.as_deref()),
+        (Some("04E8"), Some("6860"))
+    );
+    let keyboard = user_data(
+        UMDF_CHANNEL,
+        UMDF,
+        2003,
+        json!({"UMDFHostDeviceArrivalBegin": {"InstanceId": "HID\\VID_046D&PID_C31C\\7&2&0&0000"}}),
+    );
+    assert_eq!(not_mapped(&keyboard), "not a storage device");
+    let request = |id: u32, minor: u32, status: u32| {
+        user_data(
+            UMDF_CHANNEL,
+            UMDF,
+            id,
+            json!({"UMDFHostDeviceRequest": {"InstanceId": wpd_volume, "RequestMajorCode": 27,
+                   "RequestMinorCode": minor, "Argument1": "0x0", "Status": status}}),
+        )
+    };
+    let removed = event(&request(2101, 2, 0));
+    assert_eq!(
+        (
+            removed.op.as_str(),
+            removed.media_serial.as_deref(),
+            removed.blocked
+        ),
+        ("disconnect", Some("0701275A6A2B9C38"), None)
+    );
+    // One removal is one event: the request received is not counted again.
+    assert_eq!(
+        not_mapped(&request(2100, 2, 0)),
+        "PnP or power request 27/2 received (its completion, 2101, is the removal)"
+    );
+    // IRP_MN_QUERY_PNP_DEVICE_STATE (0x14) happens while the disk is in use.
+    assert_eq!(
+        not_mapped(&request(2101, 20, 0)),
+        "PnP or power request 27/20 (not a device removal)"
+    );
+    assert_eq!(
+        not_mapped(&request(2101, 2, 0xC000_0001)),
+        "PnP or power request 27/2 failed with status 0xc0000001"
+    );
+    // The Windows 7 layout: attributes and a Request element.
+    let older = user_data(
+        UMDF_CHANNEL,
+        UMDF,
+        2101,
+        json!({"UMDFHostDeviceRequest": {
+            "#attributes": {"instance": wpd_volume, "lifetime": "{5c9d6b29-0e6f-4a3c-9c53-1f1c1d0e7a11}"},
+            "Request": {"#attributes": {"major": 27, "minor": 2}},
+            "Argument1": "0x0", "Status": 0}}),
+    );
+    assert_eq!(event(&older).op, "disconnect");
+    let mut numbered = removed.clone();
+    numbered.device_id = "PC-0001".into();
+    numbered.seq = 1;
+    numbered.ts = worklog_schema::Timestamp(1_790_000_000_000_000);
+    numbered.validate(None).unwrap();
+}
+
+#[test]
+fn bitlocker_encryption_started_is_not_yet_protection() {
+    let started = |volume: &str, algorithm: u32| {
+        record(
+            "Microsoft-Windows-BitLocker/BitLocker Management",
+            "Microsoft-Windows-BitLocker-API",
+            768,
+            json!({"IdentificationGUID": "45A9DCBD-40EC-4295-A9E6-C2E63844F040",
+                   "VolumeName": "\\\\?\\Volume{95b548ac-9d1a-4f36-96fc-2c67e06caefb}",
+                   "VolumeMountPoint": volume, "AlgorithmType": algorithm}),
+        )
+    };
+    let e = event(&started("C:", 32772));
+    assert_eq!((e.kind, e.op.as_str()), (EventKind::Encryption, "status"));
+    assert_eq!(
+        (
+            e.volume_name.as_deref(),
+            e.volume_role.as_deref(),
+            e.protection_on
+        ),
+        (Some("C:"), Some("system"), Some(false))
+    );
+    assert_eq!(e.encryption_method.as_deref(), Some("xts_aes_128"));
+    let data = event(&started("D:\\", 32773));
+    assert_eq!(
+        (
+            data.volume_name.as_deref(),
+            data.volume_role.as_deref(),
+            data.encryption_method.as_deref()
+        ),
+        (Some("D:"), Some("data"), Some("xts_aes_256"))
+    );
+    assert_eq!(
+        event(&started("E:", 7)).encryption_method.as_deref(),
+        Some("algorithm 7")
+    );
+    let mut numbered = e.clone();
+    numbered.device_id = "PC-0001".into();
+    numbered.seq = 1;
+    numbered.ts = worklog_schema::Timestamp(1_790_000_000_000_000);
+    numbered.validate(None).unwrap();
+}
+
 /// The table as `docs/evtx-mapping.md` prints it.
 fn table() -> String {
     let mut out = String::from(
