@@ -213,9 +213,56 @@ pub(crate) struct AnalyzeArgs {
     /// analysed in groups that fit it.
     #[arg(long, env = "WORKLOG_MEMORY", value_parser = parse_size)]
     pub memory: Option<u64>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Which engine runs the rules' SQL, and how Spark is started.
+#[derive(clap::Args, Default)]
+pub(crate) struct EngineArgs {
+    /// The engine that runs the rules: polars (in this process, within
+    /// --memory) or spark (spark-submit: local mode, or the cluster given
+    /// by --spark-master / --spark-submit; docs/spark.md). The findings do
+    /// not depend on it.
+    #[arg(long, env = "WORKLOG_ENGINE", value_enum, default_value = "polars")]
+    pub engine: EngineKind,
+    /// The spark-submit command with its own options (default:
+    /// spark-submit from the PATH), e.g. "spark-submit --deploy-mode client
+    /// --queue audit".
+    #[arg(long, env = "WORKLOG_SPARK_SUBMIT", value_name = "COMMAND")]
+    pub spark_submit: Option<String>,
+    /// The Spark master (default local[*]): yarn, spark://host:7077,
+    /// k8s://…
+    #[arg(long, env = "WORKLOG_SPARK_MASTER", value_name = "URL")]
+    pub spark_master: Option<String>,
+    /// One Spark setting for spark-submit's --conf (repeatable), e.g.
+    /// spark.executor.memory=8g.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub spark_conf: Vec<String>,
+    /// The Spark driver's memory (default 4g): the findings are collected
+    /// there.
+    #[arg(long, value_name = "SIZE")]
+    pub spark_driver_memory: Option<String>,
+    /// The store as the cluster's executors read it (hdfs:///audit/store,
+    /// s3a://bucket/store, abfss://…): each event file under --store is
+    /// given to Spark as this URI plus its path below --store. Default:
+    /// the local paths (local mode, or a store every node mounts at the
+    /// same path).
+    #[arg(long, env = "WORKLOG_SPARK_STORE_URI", value_name = "URI")]
+    pub spark_store_uri: Option<String>,
+}
+
+/// The engines `--engine` names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EngineKind {
+    /// polars, in this process.
+    #[default]
+    Polars,
+    /// Apache Spark through spark-submit.
+    Spark,
 }
 
 // `worklog report`: Write the Excel, HTML and JSON reports of an analysis.
@@ -405,6 +452,8 @@ pub(crate) struct AuditArgs {
     /// devices are analysed in groups that fit it.
     #[arg(long, env = "WORKLOG_MEMORY", value_parser = parse_size)]
     pub memory: Option<u64>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,

@@ -359,7 +359,7 @@ impl<'a> Analyzer<'a> {
         let mut rendered = Vec::new();
         for rule in &self.pack.rules {
             match rule
-                .render_sql(&self.params)
+                .render_sql_for(&self.params, self.engine.dialect())
                 .and_then(|sql| declared_tables(rule, &sql).map(|()| sql))
             {
                 Ok(sql) => rendered.push(CheckedRule { rule, sql }),
@@ -424,13 +424,18 @@ impl<'a> Analyzer<'a> {
         }
         devices.sort_by(|a, b| a.device_id.cmp(&b.device_id));
         devices.dedup_by(|a, b| a.device_id == b.device_id);
-        let budget = partition::rows_for(self.memory_bytes);
-        let mut parts = partition::plan(
-            &devices,
-            partition::TARGET_PARTITION_EVENTS,
-            budget,
-            self.devices_per_partition,
-        );
+        // An engine that distributes the work itself gets every device at
+        // once (unless partitions were asked for): its memory is the
+        // cluster's, not this process's.
+        let (target, budget) = if self.engine.distributes() {
+            (u64::MAX, u64::MAX)
+        } else {
+            (
+                partition::TARGET_PARTITION_EVENTS,
+                partition::rows_for(self.memory_bytes),
+            )
+        };
+        let mut parts = partition::plan(&devices, target, budget, self.devices_per_partition);
         if parts.is_empty() {
             // No device at all: the rules still run once, over no events,
             // so that a broken rule is reported.

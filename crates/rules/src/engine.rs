@@ -15,6 +15,8 @@ use std::path::PathBuf;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
+use crate::params::Dialect;
+
 /// Which event columns to read into `events`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -100,6 +102,19 @@ impl QueryResult {
 pub trait Engine: Send + Sync + fmt::Debug {
     /// A short name for messages (`polars`).
     fn name(&self) -> &str;
+
+    /// How the engine's SQL writes string literals (the rules' settings are
+    /// rendered into the SQL as literals).
+    fn dialect(&self) -> Dialect {
+        Dialect::Standard
+    }
+
+    /// Whether the engine spreads one partition over many machines itself
+    /// (Spark): the analysis then gives it every device in one partition
+    /// instead of cutting them to this process's memory budget.
+    fn distributes(&self) -> bool {
+        false
+    }
 
     /// Reads one partition's events and registers them as `events`, with
     /// `tables` under their names. Fails when a file cannot be read; the

@@ -59,6 +59,7 @@ mod output;
 mod pack;
 mod params;
 mod partition;
+mod portable;
 mod rule;
 mod sources;
 mod statistics;
@@ -73,7 +74,7 @@ pub use engine::{Columns, Engine, EngineError, EventsSpec, QueryResult, Session,
 pub use error::{Error, Result, RuleFileError};
 pub use output::{ANALYSIS_JSON, FINDINGS_PARQUET, VERDICTS_PARQUET, write_analysis};
 pub use pack::RulePack;
-pub use params::{ParamValue, Params};
+pub use params::{Dialect, ParamValue, Params};
 pub use partition::{
     BYTES_PER_EVENT, DEFAULT_MEMORY_BYTES, PARTITIONS_IN_FLIGHT, TARGET_PARTITION_EVENTS,
 };

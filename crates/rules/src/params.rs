@@ -8,6 +8,21 @@ use std::collections::BTreeMap;
 
 use worklog_schema::policy::Settings;
 
+/// How an engine's SQL writes a string literal: the one place where the
+/// rule SQL's text depends on the engine (everything else is the portable
+/// subset of `docs/rules.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// Standard SQL (polars, DuckDB): `'it''s \\fs01'`, a quote doubled,
+    /// a backslash as it is.
+    #[default]
+    Standard,
+    /// Spark SQL, whose literals treat `\\` as an escape: a backslash and
+    /// a quote are both escaped with a backslash (`'it\\'s \\\\fs01'`).
+    Spark,
+}
+
 /// A parameter's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -27,10 +42,13 @@ impl ParamValue {
         }
     }
 
-    fn literal(&self) -> String {
-        match self {
-            ParamValue::Int(n) => n.to_string(),
-            ParamValue::Text(s) => format!("'{}'", s.replace('\'', "''")),
+    fn literal(&self, dialect: Dialect) -> String {
+        match (self, dialect) {
+            (ParamValue::Int(n), _) => n.to_string(),
+            (ParamValue::Text(s), Dialect::Standard) => format!("'{}'", s.replace('\'', "''")),
+            (ParamValue::Text(s), Dialect::Spark) => {
+                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
         }
     }
 }
@@ -79,8 +97,18 @@ impl Params {
 }
 
 /// Replaces `${name}`, `${name + N}` and `${name - N}` (integers only for
-/// the arithmetic). On failure, the byte offset of the placeholder and why.
+/// the arithmetic) with standard SQL literals. On failure, the byte offset
+/// of the placeholder and why.
 pub(crate) fn render_template(sql: &str, params: &Params) -> Result<String, (usize, String)> {
+    render_template_for(sql, params, Dialect::Standard)
+}
+
+/// [`render_template`] with the literals of `dialect`.
+pub(crate) fn render_template_for(
+    sql: &str,
+    params: &Params,
+    dialect: Dialect,
+) -> Result<String, (usize, String)> {
     let mut out = String::with_capacity(sql.len() + 64);
     let mut rest = sql;
     let mut offset = 0;
@@ -122,7 +150,7 @@ pub(crate) fn render_template(sql: &str, params: &Params) -> Result<String, (usi
                     format!("`${{{inner}}}`: arithmetic needs an integer parameter"),
                 ));
             }
-            (value, None) => out.push_str(&value.literal()),
+            (value, None) => out.push_str(&value.literal(dialect)),
         }
         let consumed = start + 2 + end + 1;
         rest = &rest[consumed..];
@@ -149,6 +177,15 @@ mod tests {
         assert_eq!(
             render_template(sql, &params()).unwrap(),
             r"LEAD(ts, 99) 100 102 starts_with(p, '\\fs01\顧客''s')"
+        );
+    }
+
+    #[test]
+    fn spark_literals_escape_backslashes_and_quotes() {
+        let sql = "starts_with(p, ${prefix}) ${n}";
+        assert_eq!(
+            render_template_for(sql, &params(), Dialect::Spark).unwrap(),
+            r"starts_with(p, '\\\\fs01\\顧客\'s') 100"
         );
     }
 

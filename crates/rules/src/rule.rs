@@ -9,7 +9,7 @@ use serde::Deserialize;
 use worklog_model::{Category, DetailText, Severity};
 
 use crate::error::RuleFileError;
-use crate::params::{Params, render_template};
+use crate::params::{Dialect, Params, render_template_for};
 use crate::tables::REFERENCE_TABLES;
 
 /// A rule, checked and ready to render.
@@ -260,6 +260,16 @@ impl Rule {
             + usize::from(
                 text[sql_start..].starts_with("\"\"\"\n") || text[sql_start..].starts_with("'''\n"),
             );
+        if let Err((offset, reason)) = crate::portable::check(raw.sql.get_ref()) {
+            let sql = raw.sql.get_ref();
+            return Err(RuleFileError {
+                file: file.to_owned(),
+                line: Some(sql_line + sql[..offset.min(sql.len())].matches('\n').count()),
+                reason: format!(
+                    "not in the portable SQL subset (docs/rules.md), which every engine runs alike: {reason}"
+                ),
+            });
+        }
         Ok(Rule {
             id,
             category,
@@ -320,9 +330,20 @@ impl Rule {
         }
     }
 
-    /// The SQL with every `${parameter}` replaced by its literal.
+    /// The SQL with every `${parameter}` replaced by its literal (standard
+    /// SQL literals, as polars and DuckDB read them).
     pub fn render_sql(&self, params: &Params) -> Result<String, RuleFileError> {
-        render_template(&self.sql, params).map_err(|(offset, reason)| RuleFileError {
+        self.render_sql_for(params, Dialect::Standard)
+    }
+
+    /// The SQL with every `${parameter}` replaced by its literal, written
+    /// for `dialect`.
+    pub fn render_sql_for(
+        &self,
+        params: &Params,
+        dialect: Dialect,
+    ) -> Result<String, RuleFileError> {
+        render_template_for(&self.sql, params, dialect).map_err(|(offset, reason)| RuleFileError {
             file: self.file.clone(),
             line: Some(self.line_in_sql(offset)),
             reason,

@@ -7,15 +7,39 @@ use chrono::NaiveDate;
 use worklog_ledger::VerifyReport;
 use worklog_polars::PolarsEngine;
 use worklog_rules::{
-    Analysis, Analyzer, EventSource, Period, Problem, Progress, RulePack, load_waivers,
+    Analysis, Analyzer, Engine, EventSource, Period, Problem, Progress, RulePack, load_waivers,
 };
+use worklog_spark::{SparkEngine, SparkOptions};
 use worklog_schema::policy::Policy;
 
 use crate::{Error, Result, io};
 
-/// How the analysis runs: its memory budget and how devices are grouped.
-/// Results do not depend on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which engine runs the rules' SQL. The findings do not depend on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EngineChoice {
+    /// polars, in this process, one partition of devices at a time within
+    /// the memory budget.
+    #[default]
+    Polars,
+    /// Apache Spark through `spark-submit` (local mode or a cluster): the
+    /// whole period in one job, spread by Spark.
+    Spark(SparkOptions),
+}
+
+impl EngineChoice {
+    /// A short name for messages (`polars`, `spark`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EngineChoice::Polars => "polars",
+            EngineChoice::Spark(_) => "spark",
+        }
+    }
+}
+
+/// How the analysis runs: its engine, memory budget and how devices are
+/// grouped. Results do not depend on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Execution {
     /// Bytes the period's events may take in memory (two partitions in
     /// flight, [`worklog_rules::BYTES_PER_EVENT`] bytes an event).
@@ -23,6 +47,8 @@ pub struct Execution {
     /// At most this many devices per partition (`None`: as the budget
     /// allows).
     pub devices_per_partition: Option<usize>,
+    /// The engine that runs the rules.
+    pub engine: EngineChoice,
 }
 
 impl Default for Execution {
@@ -30,6 +56,7 @@ impl Default for Execution {
         Execution {
             memory_bytes: worklog_rules::DEFAULT_MEMORY_BYTES,
             devices_per_partition: None,
+            engine: EngineChoice::Polars,
         }
     }
 }
@@ -54,7 +81,8 @@ pub struct AnalyzeConfig {
 }
 
 /// Loads the pack, the policy and its waivers, and runs the analysis with
-/// the polars engine. The time zone of the period is the policy's.
+/// the engine of `config.execution` (polars by default). The time zone of
+/// the period is the policy's.
 pub fn analyze(config: &AnalyzeConfig) -> Result<Analysis> {
     analyze_with_progress(config, &|_| {})
 }
@@ -75,8 +103,11 @@ pub fn analyze_with_progress(
         .map_err(worklog_rules::Error::from)?;
     let rule_ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
     let (waivers, waiver_problems) = load_waivers(&config.policy, &rule_ids);
-    let engine = PolarsEngine::new();
-    let mut builder = Analyzer::builder(&pack, &policy, &engine)
+    let engine: Box<dyn Engine> = match &config.execution.engine {
+        EngineChoice::Polars => Box::new(PolarsEngine::new()),
+        EngineChoice::Spark(options) => Box::new(SparkEngine::new(options.clone()).map_err(worklog_rules::Error::from)?),
+    };
+    let mut builder = Analyzer::builder(&pack, &policy, engine.as_ref())
         .period(period)
         .memory(config.execution.memory_bytes)
         .waivers(waivers)

@@ -112,7 +112,7 @@ pub fn audit(config: &AuditConfig, progress: &(dyn Fn(Step) + Sync)) -> Result<A
             first_day: config.first_day,
             last_day: config.last_day,
             verification: Some(verification.clone()),
-            execution: config.execution,
+            execution: config.execution.clone(),
         },
         &|p| progress(Step::Analysis(p)),
     )?;

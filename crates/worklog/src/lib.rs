@@ -2,7 +2,7 @@
 //! compliance findings out.
 //!
 //! This facade re-exports the crates ([`schema`], [`ledger`], [`synth`],
-//! [`model`], [`rules`], [`polars_engine`], [`report`]) and
+//! [`model`], [`rules`], [`polars_engine`], [`spark_engine`], [`report`]) and
 //! offers the jobs the `worklog` CLI runs as plain library calls.
 //!
 //! # Example
@@ -49,7 +49,7 @@ mod import;
 mod ingest;
 mod sink;
 pub use analyze::{
-    AnalyzeConfig, EmbeddedPack, Execution, analyze, analyze_with_progress, load_analysis,
+    AnalyzeConfig, EmbeddedPack, EngineChoice, Execution, analyze, analyze_with_progress, load_analysis,
     load_policy, write_default_pack,
 };
 pub use audit::{AuditConfig, AuditOutput, Step, audit};
@@ -63,6 +63,7 @@ pub use worklog_model as model;
 pub use worklog_polars as polars_engine;
 pub use worklog_report as report;
 pub use worklog_rules as rules;
+pub use worklog_spark as spark_engine;
 
 use rayon::prelude::*;
 pub use worklog_ledger as ledger;

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use worklog::polars_engine::PolarsEngine;
 use worklog::{AnalyzeConfig, DemoConfig, run_demo};
 
-use crate::args::{AnalyzeArgs, DemoArgs, ReportArgs};
+use crate::args::{AnalyzeArgs, DemoArgs, EngineArgs, EngineKind, ReportArgs};
 use crate::commands::ledger::exit_for;
 use crate::progress::{show_analysis, spinner};
 use crate::text::{report_paths, summary, verdict_summary};
@@ -62,8 +62,10 @@ pub(crate) fn analyze(args: AnalyzeArgs) -> Result<u8> {
         json,
         fail_on,
         memory,
+        engine,
         quiet,
     } = args;
+    let engine = engine_choice(&engine, &store)?;
     let day = |text: &str, what: &str| {
         worklog::rules::Period::parse_day(text, what).context("bad period")
     };
@@ -85,6 +87,7 @@ pub(crate) fn analyze(args: AnalyzeArgs) -> Result<u8> {
         verification: None,
         execution: worklog::Execution {
             memory_bytes: memory.unwrap_or(worklog::rules::DEFAULT_MEMORY_BYTES),
+            engine,
             ..worklog::Execution::default()
         },
     };
@@ -106,6 +109,47 @@ pub(crate) fn analyze(args: AnalyzeArgs) -> Result<u8> {
     }
     let gate = fail_on.is_some() && !analysis.findings.is_empty();
     Ok(if gate { EXIT_ANOMALIES } else { EXIT_OK })
+}
+
+/// The engine `--engine` and the `--spark-…` flags ask for; a Spark flag
+/// without `--engine spark` is refused rather than ignored.
+pub(crate) fn engine_choice(args: &EngineArgs, store: &Path) -> Result<worklog::EngineChoice> {
+    let spark_flags = args.spark_submit.is_some()
+        || args.spark_master.is_some()
+        || !args.spark_conf.is_empty()
+        || args.spark_driver_memory.is_some()
+        || args.spark_store_uri.is_some();
+    match args.engine {
+        EngineKind::Polars if spark_flags => {
+            bail!("the --spark-… options need --engine spark (the polars engine runs in this process)")
+        }
+        EngineKind::Polars => Ok(worklog::EngineChoice::Polars),
+        EngineKind::Spark => {
+            let mut options = worklog::spark_engine::SparkOptions::new();
+            if let Some(command) = &args.spark_submit {
+                if command.split_whitespace().next().is_none() {
+                    bail!("--spark-submit is empty: give the spark-submit command to run");
+                }
+                options = options.submit_command(command);
+            }
+            if let Some(master) = &args.spark_master {
+                options = options.master(master);
+            }
+            if let Some(memory) = &args.spark_driver_memory {
+                options = options.driver_memory(memory);
+            }
+            for setting in &args.spark_conf {
+                let Some((key, value)) = setting.split_once('=') else {
+                    bail!("--spark-conf {setting:?}: write it as KEY=VALUE (spark.executor.memory=8g)");
+                };
+                options = options.conf(key.trim(), value.trim());
+            }
+            if let Some(uri) = &args.spark_store_uri {
+                options = options.store_uri(store, uri);
+            }
+            Ok(worklog::EngineChoice::Spark(options))
+        }
+    }
 }
 
 /// `worklog report`.

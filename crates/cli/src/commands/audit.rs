@@ -38,6 +38,11 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
             "--compare and --pseudonymise-key apply to an audit of a store: run `worklog report --analysis <out>/analysis` with them on the demo's output instead"
         );
     }
+    if args.demo && args.engine.engine != crate::args::EngineKind::Polars {
+        anyhow::bail!(
+            "--engine applies to an audit of a store: run `worklog analyze --engine spark` on the demo's store (<out>/store, <out>/policy) instead"
+        );
+    }
     if args.demo {
         let out = args
             .out
@@ -101,6 +106,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
         })
     };
     let store = need(args.store.or(from_file(config.store)), "--store")?;
+    let engine = super::analysis::engine_choice(&args.engine, &store)?;
     let keys = need(args.keys.or(from_file(config.keys)), "--keys")?;
     let policy = need(args.policy.or(from_file(config.policy)), "--policy")?;
     let anchors = args.anchors.or(from_file(config.anchors));
@@ -142,6 +148,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
                     .context("memory in the configuration")?,
                 (None, None) => worklog::rules::DEFAULT_MEMORY_BYTES,
             },
+            engine,
             ..worklog::Execution::default()
         },
     };

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 mod e2e;
 mod getting_started;
 mod partitions;
+mod spark;
 
 fn worklog(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_worklog"))

@@ -10,6 +10,7 @@ mod ground_truth;
 mod labels;
 mod pack_and_waivers;
 mod partitions;
+mod spark;
 mod statistics;
 
 use worklog_rules::{Applicability, Catalog, Level};

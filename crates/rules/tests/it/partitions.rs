@@ -41,7 +41,7 @@ fn run(
 }
 
 /// Fails with the first difference between two analyses.
-fn assert_same(what: &str, one: &Analysis, many: &Analysis) {
+pub fn assert_same(what: &str, one: &Analysis, many: &Analysis) {
     assert_eq!(one.findings, many.findings, "{what}: findings differ");
     assert_eq!(one.waived, many.waived, "{what}: waived findings differ");
     assert_eq!(one.verdicts, many.verdicts, "{what}: verdicts differ");
@@ -61,7 +61,7 @@ fn assert_same(what: &str, one: &Analysis, many: &Analysis) {
 /// fixtures cannot meet: the whole inventory for rules that read it, the
 /// devices a fixture logs from otherwise. Returns the files, the policy and
 /// each rule's device prefix.
-fn isolated_fixtures(
+pub fn isolated_fixtures(
     pack: &RulePack,
     policy: &Policy,
     dir: &std::path::Path,

@@ -1,0 +1,1 @@
+//! Spark engine tests.
