@@ -46,3 +46,42 @@ pub fn peak_rss_mib() -> f64 {
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
+
+/// Writes the first `devices` devices of `fleet` into a signed store at
+/// `store`, one device at a time per thread (memory stays at a few
+/// devices); returns the events the writers acknowledged.
+pub fn write_fleet_store(
+    fleet: &worklog_synth::Fleet,
+    devices: usize,
+    store: &std::path::Path,
+) -> usize {
+    use rayon::prelude::*;
+    use worklog_ledger::{Durability, Role, SecretKey, SegmentWriter};
+
+    (0..devices)
+        .into_par_iter()
+        .map(|i| {
+            let Some(log) = fleet.device(i) else { return 0 };
+            if log.events.is_empty() {
+                return 0;
+            }
+            let key = SecretKey::from_seed(Role::Device, &log.device_id, [i as u8; 32]);
+            let written = SegmentWriter::builder(store, key)
+                .durability(Durability::Process)
+                .build()
+                .and_then(|mut writer| {
+                    for batch in log.events.chunks(10_000) {
+                        writer.append_batch(batch.to_vec())?;
+                    }
+                    writer.close()
+                });
+            match written {
+                Ok(_) => log.events.len(),
+                Err(e) => {
+                    eprintln!("bench: writing {} failed: {e}", log.device_id);
+                    0
+                }
+            }
+        })
+        .sum()
+}

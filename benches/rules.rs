@@ -12,9 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use rayon::prelude::*;
 use worklog_benches::{best_of, env_or, peak_rss_mib};
-use worklog_ledger::{Durability, Role, SecretKey, SegmentWriter};
 use worklog_rules::{Analyzer, EventSource, Period, RulePack};
 use worklog_synth::{Fleet, FleetConfig};
 
@@ -40,34 +38,7 @@ fn main() {
         return;
     };
     let store = work.path().join("store");
-    // One device at a time per thread: memory stays at a few devices.
-    let written: Vec<usize> = (0..config.devices)
-        .into_par_iter()
-        .map(|i| {
-            let Some(log) = fleet.device(i) else { return 0 };
-            if log.events.is_empty() {
-                return 0;
-            }
-            let key = SecretKey::from_seed(Role::Device, &log.device_id, [i as u8; 32]);
-            let written = SegmentWriter::builder(&store, key)
-                .durability(Durability::Process)
-                .build()
-                .and_then(|mut writer| {
-                    for batch in log.events.chunks(10_000) {
-                        writer.append_batch(batch.to_vec())?;
-                    }
-                    writer.close()
-                });
-            match written {
-                Ok(_) => log.events.len(),
-                Err(e) => {
-                    eprintln!("rules bench: writing {} failed: {e}", log.device_id);
-                    0
-                }
-            }
-        })
-        .collect();
-    let written: usize = written.iter().sum();
+    let written = worklog_benches::write_fleet_store(&fleet, config.devices, &store);
     let policy_dir = work.path().join("policy");
     if fleet.write_policy(&policy_dir).is_err() {
         return;

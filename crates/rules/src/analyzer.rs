@@ -242,7 +242,7 @@ impl<'a> Analyzer<'a> {
             .rules
             .iter()
             .filter_map(|r| {
-                r.render_sql(&self.params)
+                r.render_sql_for(&self.params, self.engine.dialect())
                     .ok()
                     .map(|sql| (r.id.clone(), sql))
             })

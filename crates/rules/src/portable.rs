@@ -141,7 +141,9 @@ fn tokens(sql: &str) -> Result<Vec<Token<'_>>, (usize, String)> {
         } else if sql[at..].starts_with("--") {
             at = sql[at..].find('\n').map_or(bytes.len(), |n| at + n);
         } else if sql[at..].starts_with("/*") {
-            at = sql[at + 2..].find("*/").map_or(bytes.len(), |n| at + 2 + n + 2);
+            at = sql[at + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |n| at + 2 + n + 2);
         } else if c == b'\'' {
             let start = at;
             at += 1;
@@ -236,12 +238,26 @@ mod tests {
         let sql = "SELECT 1\nFROM e\nWHERE starts_with(p, 'x')";
         let (at, _) = check(sql).unwrap_err();
         assert_eq!(&sql[at..at + 11], "starts_with");
-        assert_eq!(check("SELECT 'open"), Err((7, "a string literal is not closed".into())));
+        assert_eq!(
+            check("SELECT 'open"),
+            Err((7, "a string literal is not closed".into()))
+        );
     }
 
     #[test]
     fn hostile_text_never_panics() {
-        for sql in ["'", "/*", "--", "é'", "'\u{1F600}", ":", "::", "a::", "\"", "'\\"] {
+        for sql in [
+            "'",
+            "/*",
+            "--",
+            "é'",
+            "'\u{1F600}",
+            ":",
+            "::",
+            "a::",
+            "\"",
+            "'\\",
+        ] {
             let _ = check(sql);
         }
     }

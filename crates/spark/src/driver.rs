@@ -211,9 +211,8 @@ impl Driver {
             Ok(_) => {}
             Err(e) => return Err(self.died(Some(e))),
         }
-        serde_json::from_slice(&line).map_err(|e| {
-            EngineError::with_source("the Spark job answered something unreadable", e)
-        })
+        serde_json::from_slice(&line)
+            .map_err(|e| EngineError::with_source("the Spark job answered something unreadable", e))
     }
 
     /// The error for a job that stopped answering: its exit status and the

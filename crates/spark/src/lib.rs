@@ -210,10 +210,7 @@ impl SparkEngine {
             timings: Mutex::new(Vec::new()),
         };
         std::fs::write(shared.job_path(), JOB).map_err(|e| {
-            EngineError::with_source(
-                format!("cannot write {}", shared.job_path().display()),
-                e,
-            )
+            EngineError::with_source(format!("cannot write {}", shared.job_path().display()), e)
         })?;
         files::write_parquet(
             &shared.empty_events(),
@@ -260,9 +257,8 @@ impl Engine for SparkEngine {
         }
         let id = self.shared.next.fetch_add(1, Ordering::Relaxed);
         let dir = self.shared.work.path().join(format!("load-{id}"));
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            EngineError::with_source(format!("cannot make {}", dir.display()), e)
-        })?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| EngineError::with_source(format!("cannot make {}", dir.display()), e))?;
         let mut table_list = Vec::with_capacity(tables.len());
         for table in tables {
             let path = dir.join(format!("{}.parquet", table.name));
@@ -307,12 +303,14 @@ impl Drop for SparkSession {
 }
 
 impl SparkSession {
-    fn run_all(&self, queries: &[&str]) -> Result<Vec<Result<QueryResult, EngineError>>, EngineError> {
+    fn run_all(
+        &self,
+        queries: &[&str],
+    ) -> Result<Vec<Result<QueryResult, EngineError>>, EngineError> {
         let id = self.shared.next.fetch_add(1, Ordering::Relaxed);
         let out = self.dir.join(format!("results-{id}"));
-        std::fs::create_dir_all(&out).map_err(|e| {
-            EngineError::with_source(format!("cannot make {}", out.display()), e)
-        })?;
+        std::fs::create_dir_all(&out)
+            .map_err(|e| EngineError::with_source(format!("cannot make {}", out.display()), e))?;
         let request = json!({
             "id": id,
             "events": self.events,
@@ -376,7 +374,10 @@ impl Session for SparkSession {
             Ok(results) => results,
             Err(e) => {
                 let text = e.chain();
-                queries.iter().map(|_| Err(EngineError::new(text.clone()))).collect()
+                queries
+                    .iter()
+                    .map(|_| Err(EngineError::new(text.clone())))
+                    .collect()
             }
         }
     }

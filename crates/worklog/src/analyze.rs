@@ -9,8 +9,8 @@ use worklog_polars::PolarsEngine;
 use worklog_rules::{
     Analysis, Analyzer, Engine, EventSource, Period, Problem, Progress, RulePack, load_waivers,
 };
-use worklog_spark::{SparkEngine, SparkOptions};
 use worklog_schema::policy::Policy;
+use worklog_spark::{SparkEngine, SparkOptions};
 
 use crate::{Error, Result, io};
 
@@ -105,7 +105,9 @@ pub fn analyze_with_progress(
     let (waivers, waiver_problems) = load_waivers(&config.policy, &rule_ids);
     let engine: Box<dyn Engine> = match &config.execution.engine {
         EngineChoice::Polars => Box::new(PolarsEngine::new()),
-        EngineChoice::Spark(options) => Box::new(SparkEngine::new(options.clone()).map_err(worklog_rules::Error::from)?),
+        EngineChoice::Spark(options) => {
+            Box::new(SparkEngine::new(options.clone()).map_err(worklog_rules::Error::from)?)
+        }
     };
     let mut builder = Analyzer::builder(&pack, &policy, engine.as_ref())
         .period(period)

@@ -49,8 +49,8 @@ mod import;
 mod ingest;
 mod sink;
 pub use analyze::{
-    AnalyzeConfig, EmbeddedPack, EngineChoice, Execution, analyze, analyze_with_progress, load_analysis,
-    load_policy, write_default_pack,
+    AnalyzeConfig, EmbeddedPack, EngineChoice, Execution, analyze, analyze_with_progress,
+    load_analysis, load_policy, write_default_pack,
 };
 pub use audit::{AuditConfig, AuditOutput, Step, audit};
 pub use default_pack::DEFAULT_PACK;

@@ -121,7 +121,9 @@ pub(crate) fn engine_choice(args: &EngineArgs, store: &Path) -> Result<worklog::
         || args.spark_store_uri.is_some();
     match args.engine {
         EngineKind::Polars if spark_flags => {
-            bail!("the --spark-… options need --engine spark (the polars engine runs in this process)")
+            bail!(
+                "the --spark-… options need --engine spark (the polars engine runs in this process)"
+            )
         }
         EngineKind::Polars => Ok(worklog::EngineChoice::Polars),
         EngineKind::Spark => {
@@ -140,7 +142,9 @@ pub(crate) fn engine_choice(args: &EngineArgs, store: &Path) -> Result<worklog::
             }
             for setting in &args.spark_conf {
                 let Some((key, value)) = setting.split_once('=') else {
-                    bail!("--spark-conf {setting:?}: write it as KEY=VALUE (spark.executor.memory=8g)");
+                    bail!(
+                        "--spark-conf {setting:?}: write it as KEY=VALUE (spark.executor.memory=8g)"
+                    );
                 };
                 options = options.conf(key.trim(), value.trim());
             }

@@ -72,10 +72,13 @@ fn analyze_with_spark_writes_the_polars_findings_and_verdicts_and_report_renders
         ],
     );
     assert_eq!(spark.status.code(), Some(0), "{}", text(&spark.stderr));
-    assert_eq!(text(&polars.stdout), text(&spark.stdout).replace(
-        &spark_out.display().to_string(),
-        &polars_out.display().to_string(),
-    ));
+    assert_eq!(
+        text(&polars.stdout),
+        text(&spark.stdout).replace(
+            &spark_out.display().to_string(),
+            &polars_out.display().to_string(),
+        )
+    );
     for name in ["analysis.json", "findings.parquet", "verdicts.parquet"] {
         let want = std::fs::read(polars_out.join(name)).unwrap();
         let got = std::fs::read(spark_out.join(name)).unwrap();
@@ -97,9 +100,15 @@ fn analyze_with_spark_writes_the_polars_findings_and_verdicts_and_report_renders
     assert_eq!(report.status.code(), Some(0), "{}", text(&report.stderr));
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(report_out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(json["analysis"]["findings"].as_array().map(Vec::len), Some(findings));
+    assert_eq!(
+        json["analysis"]["findings"].as_array().map(Vec::len),
+        Some(findings)
+    );
     for file in ["report.xlsx", "report.html", "findings.csv"] {
-        assert!(std::fs::metadata(report_out.join(file)).unwrap().len() > 1000, "{file}");
+        assert!(
+            std::fs::metadata(report_out.join(file)).unwrap().len() > 1000,
+            "{file}"
+        );
     }
 }
 
@@ -120,13 +129,19 @@ fn spark_options_without_the_spark_engine_are_refused() {
         "yarn",
     ]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(text(&run.stderr).contains("--engine spark"), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("--engine spark"),
+        "{}",
+        text(&run.stderr)
+    );
+    // A Spark that cannot start fails the job, naming the command.
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/policy");
     let broken = worklog(&[
         "analyze",
         "--store",
         dir.path().to_str().unwrap(),
         "--policy",
-        dir.path().to_str().unwrap(),
+        policy.to_str().unwrap(),
         "--from",
         "2026-10-01",
         "--to",
@@ -138,5 +153,8 @@ fn spark_options_without_the_spark_engine_are_refused() {
     ]);
     assert_eq!(broken.status.code(), Some(2));
     let stderr = text(&broken.stderr);
-    assert!(stderr.contains("/nonexistent/spark-submit"), "{stderr}");
+    assert!(
+        stderr.contains("cannot start \"/nonexistent/spark-submit\": install Spark"),
+        "{stderr}"
+    );
 }

@@ -74,7 +74,11 @@ fn every_rule_s_fixture_gives_the_same_analysis_in_spark_as_in_polars() {
     // Every rule found something in its fixture, in both engines.
     for (rule, _) in &prefixes {
         assert!(
-            in_spark.findings.iter().chain(&in_spark.waived).any(|f| &f.rule_id == rule),
+            in_spark
+                .findings
+                .iter()
+                .chain(&in_spark.waived)
+                .any(|f| &f.rule_id == rule),
             "{rule} found nothing in Spark"
         );
     }
@@ -106,7 +110,15 @@ fn the_simulated_fleet_gives_the_same_analysis_in_spark_as_in_polars() {
     assert!(in_spark.problems.is_empty(), "{:?}", in_spark.problems);
     let rules: std::collections::BTreeSet<&str> =
         polars.findings.iter().map(|f| f.rule_id.as_str()).collect();
-    eprintln!("fleet: {} findings of {} rules", polars.findings.len(), rules.len());
-    assert!(rules.len() >= 10, "{} findings of only {rules:?}", polars.findings.len());
+    eprintln!(
+        "fleet: {} findings of {} rules",
+        polars.findings.len(),
+        rules.len()
+    );
+    assert!(
+        rules.len() >= 10,
+        "{} findings of only {rules:?}",
+        polars.findings.len()
+    );
     assert_same("Spark against polars, fleet", &polars, &in_spark);
 }
