@@ -85,3 +85,21 @@ pub fn write_fleet_store(
         })
         .sum()
 }
+
+/// The fleet of the rules benches: about 10^7 events (100 devices × 70
+/// days × 2,400 events a working day), or a few devices without
+/// `--bench`; `WORKLOG_BENCH_DEVICES`, `WORKLOG_BENCH_DAYS` and
+/// `WORKLOG_BENCH_EVENTS_PER_DAY` resize it.
+pub fn rules_fleet_config(quick: bool) -> worklog_synth::FleetConfig {
+    worklog_synth::FleetConfig {
+        devices: env_or("WORKLOG_BENCH_DEVICES", if quick { 6 } else { 100 }) as usize,
+        days: env_or("WORKLOG_BENCH_DAYS", if quick { 7 } else { 70 }) as u32,
+        events_per_device_day: env_or(
+            "WORKLOG_BENCH_EVENTS_PER_DAY",
+            if quick { 50 } else { 2_400 },
+        ) as u32,
+        // Fixed and in the past: the writer refuses events from the future.
+        start: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
+        ..worklog_synth::FleetConfig::default()
+    }
+}

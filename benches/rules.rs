@@ -12,23 +12,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use worklog_benches::{best_of, env_or, peak_rss_mib};
+use worklog_benches::{best_of, peak_rss_mib};
 use worklog_rules::{Analyzer, EventSource, Period, RulePack};
-use worklog_synth::{Fleet, FleetConfig};
+use worklog_synth::Fleet;
 
 fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
-    let config = FleetConfig {
-        devices: env_or("WORKLOG_BENCH_DEVICES", if quick { 6 } else { 100 }) as usize,
-        days: env_or("WORKLOG_BENCH_DAYS", if quick { 7 } else { 70 }) as u32,
-        events_per_device_day: env_or(
-            "WORKLOG_BENCH_EVENTS_PER_DAY",
-            if quick { 50 } else { 2_400 },
-        ) as u32,
-        // Fixed and in the past: the writer refuses events from the future.
-        start: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
-        ..FleetConfig::default()
-    };
+    let config = worklog_benches::rules_fleet_config(quick);
     let runs = if quick { 1 } else { 3 };
     let Ok(fleet) = Fleet::new(config.clone()) else {
         eprintln!("rules bench: bad fleet configuration");

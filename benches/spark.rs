@@ -13,23 +13,14 @@
 use std::path::Path;
 use std::time::Instant;
 
-use worklog_benches::{env_or, peak_rss_mib};
+use worklog_benches::peak_rss_mib;
 use worklog_rules::{Analysis, Analyzer, Engine, EventSource, Period, RulePack};
 use worklog_spark::{SparkEngine, SparkOptions};
-use worklog_synth::{Fleet, FleetConfig};
+use worklog_synth::Fleet;
 
 fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
-    let config = FleetConfig {
-        devices: env_or("WORKLOG_BENCH_DEVICES", if quick { 6 } else { 100 }) as usize,
-        days: env_or("WORKLOG_BENCH_DAYS", if quick { 7 } else { 70 }) as u32,
-        events_per_device_day: env_or(
-            "WORKLOG_BENCH_EVENTS_PER_DAY",
-            if quick { 50 } else { 2_400 },
-        ) as u32,
-        start: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
-        ..FleetConfig::default()
-    };
+    let config = worklog_benches::rules_fleet_config(quick);
     let fail = |what: &str, e: &dyn std::fmt::Display| -> ! {
         eprintln!("spark bench: {what}: {e}");
         std::process::exit(2)
