@@ -5,6 +5,7 @@
 use std::path::Path;
 
 mod common;
+mod duckdb;
 mod fixtures;
 mod ground_truth;
 mod labels;
