@@ -382,3 +382,28 @@ impl Session for SparkSession {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::SparkOptions;
+
+    #[test]
+    fn files_under_the_store_are_given_under_its_uri() {
+        let options = SparkOptions::new().store_uri("/audit/store", "hdfs:///audit/store/");
+        assert_eq!(
+            options.spark_path(Path::new("/audit/store/device_id=PC-0001/seg-1.parquet")),
+            "hdfs:///audit/store/device_id=PC-0001/seg-1.parquet"
+        );
+        // Outside the store, and without a URI: the local path.
+        assert_eq!(
+            options.spark_path(Path::new("/tmp/x.parquet")),
+            "/tmp/x.parquet"
+        );
+        assert_eq!(
+            SparkOptions::new().spark_path(Path::new("/audit/store/a.parquet")),
+            "/audit/store/a.parquet"
+        );
+    }
+}

@@ -127,6 +127,8 @@ fn spark_options_without_the_spark_engine_are_refused() {
         "2026-10-07",
         "--spark-master",
         "yarn",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
     ]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
@@ -150,6 +152,8 @@ fn spark_options_without_the_spark_engine_are_refused() {
         "spark",
         "--spark-submit",
         "/nonexistent/spark-submit",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
     ]);
     assert_eq!(broken.status.code(), Some(2));
     let stderr = text(&broken.stderr);
