@@ -132,9 +132,13 @@ pub(crate) struct IngestArgs {
     #[arg(long)]
     pub computer_map: Option<PathBuf>,
     /// EVTX and osquery: the organisation's time zone, for each event's
-    /// UTC offset.
-    #[arg(long, default_value = "Asia/Tokyo")]
-    pub time_zone: String,
+    /// UTC offset (default: the --policy folder's, else Asia/Tokyo).
+    #[arg(long, conflicts_with = "policy")]
+    pub time_zone: Option<String>,
+    /// EVTX and osquery: the policy folder whose time zone
+    /// (`policy.toml` `time_zone`) gives each event's UTC offset.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
     /// EVTX and osquery: where the per-file summary goes (JSON; default:
     /// <store>/_import/<format>-<UTC time>.json).
     #[arg(long)]

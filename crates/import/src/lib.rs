@@ -34,6 +34,7 @@
 //! # Ok::<(), worklog_import::Error>(())
 //! ```
 
+mod bitlocker;
 mod error;
 mod evtx;
 pub mod lines;
@@ -41,6 +42,7 @@ pub mod mapping;
 mod options;
 pub mod osquery;
 mod record;
+mod storage;
 
 pub use error::{Error, Result};
 pub use evtx::{FileImport, RecordSpan, read_file as read_evtx};

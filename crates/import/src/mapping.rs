@@ -5,6 +5,9 @@
 use worklog_schema::{Event, EventKind, Timestamp};
 
 use crate::record::Record;
+use crate::{bitlocker, storage};
+
+pub use crate::storage::{StorageDevice, storage_device};
 
 /// What one record became.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,10 +169,31 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         channel: "Microsoft-Windows-BitLocker/BitLocker Management",
-        provider: "Microsoft-Windows-BitLocker-API",
-        ids: &[768],
-        becomes: "encryption status, protection_on = false (encryption started: BitLocker turns protection on when the volume is fully encrypted, so this alone never proves an encrypted PC)",
-        fields: "VolumeMountPoint → volume_name (`C:` → volume_role system, else data); AlgorithmType → encryption_method (0x8000 aes_128_diffuser, 0x8001 aes_256_diffuser, 0x8002 aes_128, 0x8003 aes_256, 0x8004 xts_aes_128, 0x8005 xts_aes_256, else `algorithm <n>`)",
+        provider: bitlocker::API,
+        ids: &[768, 769, 770, 771, 772, 773, 778],
+        becomes: "encryption status, protection_on = false (encryption started, scheduled, stopped or restarted; decryption started; protection suspended; volume reverted to unprotected: each says the volume was not protected then)",
+        fields: "VolumeMountPoint (`%3`; else VolumeName, the volume GUID path) → volume_name (`C:` → volume_role system, else data); AlgorithmType → encryption_method (0x8000 aes_128_diffuser, 0x8001 aes_256_diffuser, 0x8002 aes_128, 0x8003 aes_256, 0x8004 xts_aes_128, 0x8005 xts_aes_256, else `algorithm <n>`); detail = `BitLocker <id>: <what happened>`",
+    },
+    Rule {
+        channel: "Microsoft-Windows-BitLocker/BitLocker Management",
+        provider: bitlocker::API,
+        ids: &[774, 775, 776],
+        becomes: "not mapped, with the reason (protection resumed; key protector created or removed): none of them shows a fully encrypted volume with an enabled protector, so none may stand for an encrypted disk",
+        fields: "—",
+    },
+    Rule {
+        channel: "System",
+        provider: bitlocker::DRIVER,
+        ids: &[24577, 24578, 24580, 24581, 24582, 24646, 24647],
+        becomes: "encryption status, protection_on = false (encryption or used-space encryption started or stopped; decryption started, stopped or completed)",
+        fields: "VolumeName (`%2`, after VolumeNameLength; else the second Data value) → volume_name (`C:` → volume_role system, else data); detail = `BitLocker <id>: <what happened>`",
+    },
+    Rule {
+        channel: "System",
+        provider: bitlocker::DRIVER,
+        ids: &[24579, 24648],
+        becomes: "not mapped, with the reason (encryption completed): a fully encrypted volume is protected only with an enabled key protector (device encryption completes with a clear key), which this event does not say",
+        fields: "—",
     },
     Rule {
         channel: "Microsoft-Windows-WLAN-AutoConfig/Operational",
@@ -223,70 +247,6 @@ fn account(name: &str) -> String {
 /// The file name of a Windows or POSIX path.
 fn file_name(path: &str) -> String {
     path.rsplit(['\\', '/']).next().unwrap_or(path).to_owned()
-}
-
-/// A storage device named by a PnP device instance id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StorageDevice {
-    /// The schema's media class (`mass_storage`, `sd_card`, `mtp`, `optical`).
-    pub class: &'static str,
-    /// USB vendor id (`VID_` part, 4 hex digits).
-    pub vendor: Option<String>,
-    /// USB product id (`PID_` part, 4 hex digits).
-    pub product: Option<String>,
-    /// Vendor and product names of a `USBSTOR` id (`VEN_`, `PROD_`),
-    /// which are names, not ids.
-    pub description: Option<String>,
-    /// The instance's serial (its third part, before `&`).
-    pub serial: Option<String>,
-}
-
-/// Storage class, vendor id, product id and serial of a PnP device
-/// instance id (`USBSTOR\DISK&VEN_…&PROD_…\SERIAL&0`,
-/// `USB\VID_0781&PID_5583\4C53…`, `SWD\WPDBUSENUM\…`, `SD\…`), or `None`
-/// when it is not a storage device.
-pub fn storage_device(instance: &str) -> Option<StorageDevice> {
-    let upper = instance.to_ascii_uppercase();
-    let parts: Vec<&str> = instance.split('\\').collect();
-    let serial = parts
-        .get(2)
-        .map(|s| s.split('&').next().unwrap_or(s).to_owned())
-        .filter(|s| !s.is_empty());
-    let between = |key: &str| {
-        upper.find(key).map(|at| {
-            let rest = &instance[at + key.len()..];
-            rest.split(['&', '\\']).next().unwrap_or(rest).to_owned()
-        })
-    };
-    let class = if upper.starts_with("USBSTOR\\") || upper.starts_with("SCSI\\DISK") {
-        "mass_storage"
-    } else if upper.starts_with("SD\\") || upper.contains("SDBUS") {
-        "sd_card"
-    } else if upper.starts_with("SWD\\WPDBUSENUM")
-        || upper.contains("WPD")
-        || upper.contains("MS_COMP_MTP")
-    {
-        "mtp"
-    } else if upper.starts_with("SCSI\\CDROM") || upper.starts_with("IDE\\CDROM") {
-        "optical"
-    } else {
-        return None;
-    };
-    let hex4 =
-        |s: Option<String>| s.filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()));
-    let names: Vec<String> = [between("VEN_"), between("PROD_")]
-        .into_iter()
-        .flatten()
-        .map(|s| s.replace('_', " ").trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
-    Some(StorageDevice {
-        class,
-        vendor: hex4(between("VID_")),
-        product: hex4(between("PID_")),
-        description: (!names.is_empty()).then(|| names.join(" ")),
-        serial,
-    })
 }
 
 /// `AuthenticationAlgorithm` of WLAN-AutoConfig in the schema's words.
@@ -419,9 +379,10 @@ pub fn map(record: &Record<'_>) -> Mapping {
             None,
         ),
         (_, "Microsoft-Windows-Kernel-PnP", 400 | 410) => media(field("DeviceInstanceId"), None),
-        (_, "Microsoft-Windows-Partition", 1006) => partition(record),
-        (_, UMDF, 2003 | 2100 | 2101) => umdf(record, id),
-        (_, "Microsoft-Windows-BitLocker-API", 768) => bitlocker_started(record),
+        (_, "Microsoft-Windows-Partition", 1006) => storage::partition(record),
+        (_, UMDF, 2003 | 2100 | 2101) => storage::umdf(record, id),
+        (_, bitlocker::API | bitlocker::DRIVER, _) => bitlocker::map(record, &provider, id)
+            .unwrap_or_else(|| Mapping::NotMapped("no mapping".into())),
         (_, "Microsoft-Windows-WLAN-AutoConfig", 8001) => {
             let auth = field("AuthenticationAlgorithm");
             match auth.as_deref().and_then(auth_method) {
@@ -463,149 +424,6 @@ pub fn map(record: &Record<'_>) -> Mapping {
         },
         _ => Mapping::NotMapped("no mapping".into()),
     }
-}
-
-/// Partition/Diagnostic 1006: a disk arrived (or, with capacity 0, left).
-fn partition(record: &Record<'_>) -> Mapping {
-    let field = |name: &str| record.field(name);
-    let removal = field("Capacity").is_some_and(|c| c.trim() == "0");
-    let parent = field("ParentId").unwrap_or_default();
-    let upper = parent.to_ascii_uppercase();
-    let between = |key: &str| {
-        upper.find(key).map(|at| {
-            let rest = &parent[at + key.len()..];
-            rest.split(['&', '\\']).next().unwrap_or(rest).to_owned()
-        })
-    };
-    if !upper.starts_with("USB") && !upper.contains("USBSTOR") {
-        return Mapping::NotMapped("not a USB disk".into());
-    }
-    Mapping::Event(Box::new(Event {
-        media_class: Some("mass_storage".into()),
-        vendor_id: between("VID_")
-            .filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit())),
-        product_id: between("PID_")
-            .filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit())),
-        media_serial: field("SerialNumber").map(|s| s.trim().to_owned()),
-        volume_name: field("Model").map(|m| m.trim().to_owned()),
-        blocked: (!removal).then_some(false),
-        kind: EventKind::Media,
-        op: if removal { "disconnect" } else { "connect" }.into(),
-        ..Event::default()
-    }))
-}
-
-/// IRP_MJ_PNP and IRP_MN_REMOVE_DEVICE (WDK `wdm.h`).
-const IRP_MJ_PNP: u32 = 0x1b;
-const IRP_MN_REMOVE_DEVICE: u32 = 0x02;
-
-/// A storage device named by a UMDF instance id: a plain PnP id, or a
-/// WPD volume id that embeds the USB disk's id with `#` for `\`
-/// (`WPDBUSENUMROOT\UMB\2&…&STORAGE#VOLUME#_??_USBSTOR#DISK&VEN_…#SERIAL&0#…`).
-fn umdf_device(instance: &str) -> Option<StorageDevice> {
-    let upper = instance.to_ascii_uppercase();
-    match upper.find("USBSTOR#") {
-        Some(at) => storage_device(&instance[at..].replace('#', "\\")),
-        None => storage_device(instance),
-    }
-}
-
-/// DriverFrameworks-UserMode 2003 (device arrival) and 2100/2101 (PnP
-/// request received/completed; a completed removal is a disconnect).
-fn umdf(record: &Record<'_>, id: u32) -> Mapping {
-    let field = |name: &str| record.field(name);
-    let Some(instance) = field("InstanceId").or_else(|| field("instance")) else {
-        return Mapping::NotMapped("no device instance id".into());
-    };
-    let Some(device) = umdf_device(&instance) else {
-        return Mapping::NotMapped("not a storage device".into());
-    };
-    let number = |names: &[&str]| {
-        names.iter().find_map(|n| field(n)).and_then(|v| {
-            let v = v.trim();
-            match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                None => v.parse().ok(),
-            }
-        })
-    };
-    let op = if id == 2003 {
-        "connect"
-    } else {
-        let major = number(&["RequestMajorCode", "MajorCode", "major"]);
-        let minor = number(&["RequestMinorCode", "MinorCode", "minor"]);
-        let request = format!(
-            "PnP or power request {}/{}",
-            major.map_or_else(|| "?".into(), |m| m.to_string()),
-            minor.map_or_else(|| "?".into(), |m| m.to_string())
-        );
-        if major != Some(IRP_MJ_PNP) || minor != Some(IRP_MN_REMOVE_DEVICE) {
-            return Mapping::NotMapped(format!("{request} (not a device removal)"));
-        }
-        if id == 2100 {
-            return Mapping::NotMapped(format!(
-                "{request} received (its completion, 2101, is the removal)"
-            ));
-        }
-        match number(&["Status"]) {
-            Some(0) => "disconnect",
-            status => {
-                return Mapping::NotMapped(format!(
-                    "{request} failed with status {}",
-                    status.map_or_else(|| "?".into(), |s| format!("{s:#x}"))
-                ));
-            }
-        }
-    };
-    Mapping::Event(Box::new(Event {
-        media_class: Some(device.class.to_owned()),
-        vendor_id: device.vendor,
-        product_id: device.product,
-        media_serial: device.serial,
-        volume_name: device.description,
-        blocked: (op == "connect").then_some(false),
-        kind: EventKind::Media,
-        op: op.into(),
-        ..Event::default()
-    }))
-}
-
-/// BitLocker's method numbers as the schema names them.
-fn bitlocker_method(text: &str) -> String {
-    let n: Option<u32> = text.trim().parse().ok();
-    match n {
-        Some(0x8000) => "aes_128_diffuser".into(),
-        Some(0x8001) => "aes_256_diffuser".into(),
-        Some(0x8002) => "aes_128".into(),
-        Some(0x8003) => "aes_256".into(),
-        Some(0x8004) => "xts_aes_128".into(),
-        Some(0x8005) => "xts_aes_256".into(),
-        _ => format!("algorithm {}", text.trim()),
-    }
-}
-
-/// BitLocker-API 768: encryption started (protection is not on yet).
-fn bitlocker_started(record: &Record<'_>) -> Mapping {
-    let Some(volume) = record.field("VolumeMountPoint") else {
-        return Mapping::NotMapped("no volume mount point".into());
-    };
-    let volume = volume.trim().trim_end_matches('\\').to_owned();
-    Mapping::Event(Box::new(Event {
-        volume_role: Some(
-            if volume.eq_ignore_ascii_case("C:") {
-                "system"
-            } else {
-                "data"
-            }
-            .into(),
-        ),
-        volume_name: Some(volume),
-        protection_on: Some(false),
-        encryption_method: record.field("AlgorithmType").map(|a| bitlocker_method(&a)),
-        kind: EventKind::Encryption,
-        op: "status".into(),
-        ..Event::default()
-    }))
 }
 
 /// MsiInstaller 1033/1034 (data list) and 11707/11724 (one message).

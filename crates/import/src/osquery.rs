@@ -131,14 +131,7 @@ fn map_row(
         "bitlocker_info" if added => {
             let drive = text(row, "drive_letter").ok_or("no drive letter")?;
             Ok(Event {
-                volume_role: Some(
-                    if drive.eq_ignore_ascii_case("C:") {
-                        "system"
-                    } else {
-                        "data"
-                    }
-                    .into(),
-                ),
+                volume_role: Some(crate::bitlocker::volume_role(&drive).into()),
                 volume_name: Some(drive),
                 protection_on: Some(text(row, "protection_status").as_deref() == Some("1")),
                 encryption_method: text(row, "encryption_method"),

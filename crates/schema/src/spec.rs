@@ -159,6 +159,7 @@ pub const OP_SPECS: &[OpSpec] = &[
             "sleep",
             "resume",
             "source_gap",
+            "source_span",
         ],
         required: &[],
         optional: &["agent_version"],

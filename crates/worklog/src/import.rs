@@ -168,17 +168,39 @@ fn import_with(
             ..EvtxFileReport::default()
         });
     }
-    let gaps = record_gaps(&reports);
+    let mut devices: BTreeSet<String> = per_device.keys().cloned().collect();
+    for report in &reports {
+        devices.extend(report.read.record_times.iter().map(|(d, ..)| d.clone()));
+    }
+    let mut stored_state: BTreeMap<String, Stored> = devices
+        .into_iter()
+        .map(|d| {
+            let state = stored(store, &d);
+            (d, state)
+        })
+        .collect();
+    let (gaps, read_spans) = record_gaps(&reports, &stored_state);
     for gap in &gaps {
         per_device
             .entry(gap.device_id.clone())
             .or_default()
             .push((usize::MAX, gap_event(gap, options)));
     }
+    for span in &read_spans {
+        per_device
+            .entry(span.device_id.clone())
+            .or_default()
+            .push((usize::MAX, span_event(span, options)));
+    }
+    // Bookkeeping events (gaps, spans read) are no file's.
     let mut gap_outcome = EvtxFileReport::default();
     let mut sink = Sink::new(store, keys, create_keys);
     for (device, mut events) in per_device {
-        let (mut seen, mut newest) = stored(store, &device);
+        let Stored {
+            mut seen,
+            mut newest,
+            ..
+        } = stored_state.remove(&device).unwrap_or_default();
         events.sort_by(|(fa, a), (fb, b)| {
             (a.ts, &a.source, a.source_record_id, fa).cmp(&(
                 b.ts,
@@ -228,8 +250,15 @@ fn import_with(
     })
 }
 
-/// Gaps in the record ids of each device's channels, over every file read.
-fn record_gaps(reports: &[EvtxFileReport]) -> Vec<RecordGap> {
+/// Gaps in the record ids of each device's channels: between the records
+/// read in this import (every file), and between the last id an earlier
+/// import read and the first one this import read; and, per channel read,
+/// the span this import read beyond what the store had seen (stored, so
+/// that the next import finds a hole across imports).
+fn record_gaps(
+    reports: &[EvtxFileReport],
+    stored: &BTreeMap<String, Stored>,
+) -> (Vec<RecordGap>, Vec<RecordGap>) {
     let mut ids: BTreeMap<(&str, &str), BTreeMap<i64, i64>> = BTreeMap::new();
     for file in reports {
         for (device, channel, id, ts) in &file.read.record_times {
@@ -239,23 +268,40 @@ fn record_gaps(reports: &[EvtxFileReport]) -> Vec<RecordGap> {
         }
     }
     let mut gaps = Vec::new();
+    let mut spans = Vec::new();
     for ((device, channel), ids) in ids {
+        let read_before = stored
+            .get(device)
+            .and_then(|s| s.read_up_to.get(channel))
+            .copied();
         let ids: Vec<(i64, i64)> = ids.into_iter().collect();
-        for pair in ids.windows(2) {
-            let ((a, _), (b, ts)) = (pair[0], pair[1]);
+        let gap = |a: i64, (b, ts): (i64, i64)| {
             // Ids come from files: i128 so that no pair overflows.
-            if i128::from(b) - i128::from(a) > 1 {
-                gaps.push(RecordGap {
-                    device_id: device.to_owned(),
-                    channel: channel.to_owned(),
-                    first: a + 1,
-                    last: b - 1,
-                    ts,
-                });
-            }
+            (i128::from(b) - i128::from(a) > 1).then(|| RecordGap {
+                device_id: device.to_owned(),
+                channel: channel.to_owned(),
+                first: a + 1,
+                last: b - 1,
+                ts,
+            })
+        };
+        if let (Some(before), Some(&first)) = (read_before, ids.first()) {
+            gaps.extend(gap(before, first));
+        }
+        gaps.extend(ids.windows(2).filter_map(|pair| gap(pair[0].0, pair[1])));
+        if let (Some(&(first, _)), Some(&(last, ts))) = (ids.first(), ids.last())
+            && read_before.is_none_or(|before| last > before)
+        {
+            spans.push(RecordGap {
+                device_id: device.to_owned(),
+                channel: channel.to_owned(),
+                first,
+                last,
+                ts,
+            });
         }
     }
-    gaps
+    (gaps, spans)
 }
 
 /// The event that stores a gap: `agent source_gap` at the time of the
@@ -263,38 +309,81 @@ fn record_gaps(reports: &[EvtxFileReport]) -> Vec<RecordGap> {
 /// stores it once).
 fn gap_event(gap: &RecordGap, options: &ImportOptions) -> Event {
     let missing = i128::from(gap.last) - i128::from(gap.first) + 1;
+    let detail = format!(
+        "{}: record ids {}–{} missing ({missing})",
+        gap.channel, gap.first, gap.last
+    );
+    let id = gap.last.checked_add(1);
+    bookkeeping_event(gap, "source_gap", "evtx-gap", id, detail, options)
+}
+
+/// The event that stores which record ids of a channel an import read
+/// (`agent source_span` at the time of the last, numbered by it), so that
+/// the next import of the channel finds a hole between the two.
+fn span_event(span: &RecordGap, options: &ImportOptions) -> Event {
+    let detail = format!(
+        "{}: record ids {}–{} read",
+        span.channel, span.first, span.last
+    );
+    bookkeeping_event(
+        span,
+        "source_span",
+        "evtx-span",
+        Some(span.last),
+        detail,
+        options,
+    )
+}
+
+/// An `agent` event of the import itself about a device's channel, at
+/// `ids.ts`, from `<source>:<channel>`.
+fn bookkeeping_event(
+    ids: &RecordGap,
+    op: &str,
+    source: &str,
+    source_record_id: Option<i64>,
+    detail: String,
+    options: &ImportOptions,
+) -> Event {
     Event {
-        device_id: gap.device_id.clone(),
-        ts: worklog_schema::Timestamp(gap.ts),
-        utc_offset_min: options.utc_offset_min(gap.ts),
+        device_id: ids.device_id.clone(),
+        ts: worklog_schema::Timestamp(ids.ts),
+        utc_offset_min: options.utc_offset_min(ids.ts),
         kind: worklog_schema::EventKind::Agent,
-        op: "source_gap".into(),
-        detail: Some(format!(
-            "{}: record ids {}–{} missing ({missing})",
-            gap.channel, gap.first, gap.last
-        )),
-        source: Some(format!("evtx-gap:{}", gap.channel)),
-        source_record_id: gap.last.checked_add(1),
+        op: op.into(),
+        detail: Some(detail),
+        source: Some(format!("{source}:{}", ids.channel)),
+        source_record_id,
         ..Event::default()
     }
 }
 
-/// The `(source, source_record_id)` pairs the device's stored events hold,
-/// and its newest event time (µs): only those three columns are decoded. A
-/// segment that cannot be read adds nothing here: `worklog verify` is where
-/// it is reported.
-fn stored(store: &Path, device: &str) -> (BTreeSet<(String, Option<i64>)>, Option<i64>) {
+/// What the store holds of a device, as the import needs it.
+#[derive(Default)]
+struct Stored {
+    /// `(source, source_record_id)` of every stored event.
+    seen: BTreeSet<(String, Option<i64>)>,
+    /// The newest event time (µs).
+    newest: Option<i64>,
+    /// Per EVTX channel, the highest record id an earlier import read
+    /// (from its span events, its events and its gap events).
+    read_up_to: BTreeMap<String, i64>,
+}
+
+/// What the device's stored events hold ([`Stored`]): only `ts`, `source`
+/// and `source_record_id` are decoded. A segment that cannot be read adds
+/// nothing here: `worklog verify` is where it is reported.
+fn stored(store: &Path, device: &str) -> Stored {
     use arrow_array::Array;
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Int64Type, TimestampMicrosecondType};
     use parquet::arrow::ProjectionMask;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    let mut seen = BTreeSet::new();
-    let mut newest: Option<i64> = None;
+    let mut state = Stored::default();
     let dir = worklog_ledger::store::device_dir(store, device);
     let Ok(segments) = worklog_ledger::store::list_segments(&dir) else {
-        return (seen, newest);
+        return state;
     };
     for path in segments {
         let Ok(file) = std::fs::File::open(&path) else {
@@ -327,13 +416,21 @@ fn stored(store: &Path, device: &str) -> (BTreeSet<(String, Option<i64>)>, Optio
             for row in 0..batch.num_rows() {
                 if ts.is_valid(row) {
                     let t = ts.value(row);
-                    newest = Some(newest.map_or(t, |n| n.max(t)));
+                    state.newest = Some(state.newest.map_or(t, |n| n.max(t)));
                 }
                 if source.is_valid(row) && id.is_valid(row) {
-                    seen.insert((source.value(row).to_owned(), Some(id.value(row))));
+                    let (source, id) = (source.value(row), id.value(row));
+                    let channel = ["evtx:", "evtx-gap:", "evtx-span:"]
+                        .iter()
+                        .find_map(|prefix| source.strip_prefix(prefix));
+                    if let Some(channel) = channel {
+                        let up_to = state.read_up_to.entry(channel.to_owned()).or_insert(id);
+                        *up_to = (*up_to).max(id);
+                    }
+                    state.seen.insert((source.to_owned(), Some(id)));
                 }
             }
         }
     }
-    (seen, newest)
+    state
 }

@@ -17,7 +17,21 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
     if inputs.is_empty() {
         bail!("give the {format} files or folders to import");
     }
-    let mut options = ImportOptions::with_time_zone(&args.time_zone)?;
+    let zone = match (&args.time_zone, &args.policy) {
+        (Some(zone), _) => zone.clone(),
+        (None, Some(dir)) => worklog::load_policy(dir)
+            .with_context(|| format!("--policy {}", dir.display()))?
+            .settings
+            .map(|s| s.time_zone)
+            .with_context(|| {
+                format!(
+                    "--policy {}: no policy.toml, so no time zone; give --time-zone",
+                    dir.display()
+                )
+            })?,
+        (None, None) => "Asia/Tokyo".to_owned(),
+    };
+    let mut options = ImportOptions::with_time_zone(&zone)?;
     if let Some(map) = &args.computer_map {
         options = options
             .read_computer_map(map)
@@ -84,13 +98,28 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
             .replace([':', '-', '.'], "");
         args.store
             .join("_import")
-            .join(format!("evtx-{stamp}.json"))
+            .join(format!("{format}-{stamp}.json"))
     });
     if let Some(dir) = summary.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     std::fs::write(&summary, serde_json::to_string_pretty(&report)? + "\n")
         .with_context(|| format!("writing the summary {}", summary.display()))?;
+    if !report.gaps.is_empty() {
+        text += &format!(
+            "{} hole(s) in record ids, within the files and since earlier imports (each stored once as log-management evidence):\n",
+            report.gaps.len()
+        );
+        for gap in report.gaps.iter().take(20) {
+            text += &format!(
+                "  {} {}: record ids {}–{} missing\n",
+                gap.device_id, gap.channel, gap.first, gap.last
+            );
+        }
+        if report.gaps.len() > 20 {
+            text += &format!("  … {} more (see the summary)\n", report.gaps.len() - 20);
+        }
+    }
     text += &format!(
         "{} file(s), {records} records in {seconds:.2} s ({:.0} records/s); {} events ingested for {} device(s) into {}; summary: {}\n",
         report.files.len(),

@@ -930,28 +930,40 @@ fn ingest_evtx_reads_every_sample_reports_damage_and_never_duplicates() {
     );
 }
 
-#[test]
-fn ingest_osquery_maps_the_sample_result_log_once() {
+/// `worklog ingest --format osquery` of the sample result log into
+/// `dir/store` (keys in `dir/keys`, summary `dir/summary.json`), with
+/// `extra` arguments.
+fn ingest_osquery_sample(dir: &Path, extra: &[&str]) -> Output {
     let log =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/osquery/osqueryd.results.log");
+    let paths = [
+        log,
+        dir.join("store"),
+        dir.join("keys"),
+        dir.join("summary.json"),
+    ];
+    let [log, store, keys, summary] = paths.each_ref().map(|p| p.to_str().unwrap());
+    let mut args = vec![
+        "ingest",
+        "--format",
+        "osquery",
+        log,
+        "--store",
+        store,
+        "--keys",
+        keys,
+        "--create-keys",
+        "--summary",
+        summary,
+    ];
+    args.extend_from_slice(extra);
+    worklog(&args)
+}
+
+#[test]
+fn ingest_osquery_maps_the_sample_result_log_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
-    let summary = dir.path().join("summary.json");
-    let run = || {
-        worklog(&[
-            "ingest",
-            "--format",
-            "osquery",
-            log.to_str().unwrap(),
-            "--store",
-            store.to_str().unwrap(),
-            "--keys",
-            keys.to_str().unwrap(),
-            "--create-keys",
-            "--summary",
-            summary.to_str().unwrap(),
-        ])
-    };
+    let run = || ingest_osquery_sample(dir.path(), &[]);
     let first = run();
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let stdout = text(&first.stdout);
@@ -966,5 +978,64 @@ fn ingest_osquery_maps_the_sample_result_log_once() {
         text(&again.stdout).contains("0 ingested, 11 already stored"),
         "{}",
         text(&again.stdout)
+    );
+}
+
+#[test]
+fn ingest_takes_the_utc_offsets_from_the_policy_s_time_zone() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/policy");
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    std::fs::create_dir_all(&policy).unwrap();
+    for entry in std::fs::read_dir(&sample).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, policy.join(path.file_name().unwrap())).unwrap();
+    }
+    let settings = std::fs::read_to_string(policy.join("policy.toml")).unwrap();
+    assert!(settings.contains("time_zone = \"Asia/Tokyo\""));
+    std::fs::write(
+        policy.join("policy.toml"),
+        settings.replace(
+            "time_zone = \"Asia/Tokyo\"",
+            "time_zone = \"America/New_York\"",
+        ),
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    let policy_arg = policy.to_str().unwrap();
+    let refused =
+        ingest_osquery_sample(dir.path(), &["--policy", policy_arg, "--time-zone", "UTC"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    let out = ingest_osquery_sample(dir.path(), &["--policy", policy_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut offsets = Vec::new();
+    for device in std::fs::read_dir(&store).unwrap() {
+        let device = device.unwrap().path();
+        if !device.is_dir() || !device.to_string_lossy().contains("device_id=") {
+            continue;
+        }
+        for segment in std::fs::read_dir(&device).unwrap() {
+            let path = segment.unwrap().path();
+            if path.extension().is_none_or(|x| x != "parquet") {
+                continue;
+            }
+            let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                std::fs::File::open(&path).unwrap(),
+            )
+            .unwrap()
+            .build()
+            .unwrap();
+            for batch in reader {
+                for event in worklog::schema::batch_to_events(&batch.unwrap()).unwrap() {
+                    offsets.push(event.utc_offset_min);
+                }
+            }
+        }
+    }
+    assert_eq!(offsets.len(), 11);
+    // New York is UTC-5 or, in summer, UTC-4; never Tokyo's +9.
+    assert!(
+        offsets.iter().all(|o| *o == -300 || *o == -240),
+        "{offsets:?}"
     );
 }

@@ -381,6 +381,100 @@ fn bitlocker_encryption_started_is_not_yet_protection() {
     numbered.validate(None).unwrap();
 }
 
+#[test]
+fn bitlocker_changes_that_leave_a_volume_unprotected_and_none_that_claim_protection() {
+    const MANAGEMENT: &str = "Microsoft-Windows-BitLocker/BitLocker Management";
+    const API: &str = "Microsoft-Windows-BitLocker-API";
+    const DRIVER: &str = "Microsoft-Windows-BitLocker-Driver";
+    // BitLocker-API: IdentificationGUID (%1), VolumeName (%2),
+    // VolumeMountPoint (%3), then the event's own field (%4).
+    let api = |id: u32, mount: &str, fourth: Value| {
+        let mut data = json!({"IdentificationGUID": "45A9DCBD-40EC-4295-A9E6-C2E63844F040",
+               "VolumeName": "\\\\?\\Volume{95b548ac-9d1a-4f36-96fc-2c67e06caefb}",
+               "VolumeMountPoint": mount});
+        if let (Some(map), Value::Object(extra)) = (data.as_object_mut(), fourth) {
+            map.extend(extra);
+        }
+        record(MANAGEMENT, API, id, data)
+    };
+    let suspended = event(&api(773, "C:", json!({})));
+    assert_eq!(
+        (
+            suspended.kind,
+            suspended.op.as_str(),
+            suspended.volume_name.as_deref(),
+            suspended.volume_role.as_deref(),
+            suspended.protection_on,
+            suspended.detail.as_deref()
+        ),
+        (
+            EventKind::Encryption,
+            "status",
+            Some("C:"),
+            Some("system"),
+            Some(false),
+            Some("BitLocker 773: protection suspended")
+        )
+    );
+    let decrypting = event(&api(770, "D:", json!({})));
+    assert_eq!(
+        (decrypting.volume_role.as_deref(), decrypting.protection_on),
+        (Some("data"), Some(false))
+    );
+    let restarted = event(&api(772, "C:", json!({"AlgorithmType": 32773})));
+    assert_eq!(restarted.encryption_method.as_deref(), Some("xts_aes_256"));
+    // A volume without a drive letter is named by its GUID path.
+    let unlettered = event(&api(778, "", json!({})));
+    assert_eq!(
+        unlettered.volume_name.as_deref(),
+        Some("\\\\?\\Volume{95b548ac-9d1a-4f36-96fc-2c67e06caefb}")
+    );
+    // Events that would be read as "encrypted" by a careless mapping.
+    let created = api(
+        775,
+        "C:",
+        json!({"ProtectorGUID": "6B0C6A0E-0000-0000-0000-000000000000"}),
+    );
+    assert!(not_mapped(&created).starts_with("key protector created"));
+    assert!(not_mapped(&api(774, "C:", json!({}))).starts_with("protection resumed"));
+    // BitLocker-Driver, System log: VolumeNameLength (%1), VolumeName (%2).
+    let driver = |id: u32, data: Value| record("System", DRIVER, id, data);
+    let started = event(&driver(
+        24577,
+        json!({"VolumeNameLength": 2, "VolumeName": "C:"}),
+    ));
+    assert_eq!(
+        (
+            started.volume_name.as_deref(),
+            started.protection_on,
+            started.detail.as_deref()
+        ),
+        (
+            Some("C:"),
+            Some(false),
+            Some("BitLocker 24577: encryption started")
+        )
+    );
+    // The same event as an unnamed Data list.
+    let listed = event(&driver(24582, json!({"Data": ["2", "E:"]})));
+    assert_eq!(
+        (listed.volume_name.as_deref(), listed.volume_role.as_deref()),
+        (Some("E:"), Some("data"))
+    );
+    let completed = driver(24579, json!({"VolumeNameLength": 2, "VolumeName": "C:"}));
+    assert!(not_mapped(&completed).starts_with("encryption completed"));
+    assert_eq!(
+        not_mapped(&driver(24620, json!({"VolumeName": "C:"}))),
+        "no mapping"
+    );
+    assert_eq!(not_mapped(&driver(24577, json!({}))), "no volume");
+    let mut numbered = suspended.clone();
+    numbered.device_id = "PC-0001".into();
+    numbered.seq = 1;
+    numbered.ts = worklog_schema::Timestamp(1_790_000_000_000_000);
+    numbered.validate(None).unwrap();
+}
+
 /// The table as `docs/evtx-mapping.md` prints it.
 fn table() -> String {
     let mut out = String::from(

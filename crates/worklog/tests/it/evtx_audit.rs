@@ -4,24 +4,16 @@
 //! lacks: 証跡不足, never 適合. CI has the folder; a missing folder fails
 //! unless WORKLOG_SKIP_EVTX_SAMPLES=1 (which CI does not set).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use worklog::import_formats::ImportOptions;
 use worklog::rules::Verdict;
 
-fn samples() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/evtx");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let skip = std::env::var("WORKLOG_SKIP_EVTX_SAMPLES").is_ok_and(|v| v == "1");
-    assert!(skip, "{} is missing", dir.display());
-    None
-}
-
 #[test]
 fn imported_windows_logs_audit_to_insufficient_evidence_where_they_lack_it() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = crate::evtx_samples() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let (store, keys) = (tmp.path().join("store"), tmp.path().join("keys"));
     let report = worklog::import_evtx(
