@@ -105,6 +105,7 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
     }
     std::fs::write(&summary, serde_json::to_string_pretty(&report)? + "\n")
         .with_context(|| format!("writing the summary {}", summary.display()))?;
+    let from_files: u64 = report.files.iter().map(|f| f.ingested).sum();
     if !report.gaps.is_empty() {
         text += &format!(
             "{} hole(s) in record ids, within the files and since earlier imports (each stored once as log-management evidence):\n",
@@ -121,12 +122,16 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
         }
     }
     text += &format!(
-        "{} file(s), {records} records in {seconds:.2} s ({:.0} records/s); {} events ingested for {} device(s) into {}; summary: {}\n",
+        "{} file(s), {records} records in {seconds:.2} s ({:.0} records/s); {} events ingested for {} device(s) into {}{}; summary: {}\n",
         report.files.len(),
         records as f64 / seconds.max(1e-9),
         report.store.accepted,
         report.store.devices.len(),
         args.store.display(),
+        match report.store.accepted.saturating_sub(from_files) {
+            0 => String::new(),
+            own => format!(" ({own} of them the import's record of holes and of the ids read)"),
+        },
         summary.display()
     );
     print(&text)?;
