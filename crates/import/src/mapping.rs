@@ -235,7 +235,7 @@ pub const RULES: &[Rule] = &[
         provider: "Microsoft-Windows-Sysmon",
         ids: &[11],
         becomes: "file create",
-        fields: "TargetFilename → file_path; Image's file name → exe_name; User → user_name (absent before Sysmon 11: `-`); src_volume = the path's drive",
+        fields: "TargetFilename → file_path; Image's file name → exe_name; User → user_name (absent before Sysmon 11: `-`); src_volume = the path's drive; src_removable is left unset (unknown): the event does not say whether that drive is removable, and a guess from the letter could hide or invent a USB write",
     },
 ];
 
