@@ -7,7 +7,7 @@
 //! `WORKLOG_BENCH_DAYS`, `WORKLOG_BENCH_EVENTS_PER_DAY` resize it;
 //! `WORKLOG_BENCH_SPARK_MASTER` (default `local[*]`) and
 //! `WORKLOG_BENCH_SPARK_MEMORY` (driver memory, default 8g) say where Spark
-//! runs). Needs `pip install pyspark==4.3.0 pyarrow` and Java 17. Fails
+//! runs; `WORKLOG_BENCH_SPARK_CONF=key=value,…` adds session settings). Needs `pip install pyspark==4.3.0 pyarrow` and Java 17. Fails
 //! when the analyses differ.
 
 use std::path::Path;
@@ -77,8 +77,20 @@ fn main() {
 
     let master = std::env::var("WORKLOG_BENCH_SPARK_MASTER").unwrap_or_else(|_| "local[*]".into());
     let memory = std::env::var("WORKLOG_BENCH_SPARK_MEMORY").unwrap_or_else(|_| "8g".into());
-    let spark = SparkEngine::new(SparkOptions::new().master(&master).driver_memory(&memory))
-        .unwrap_or_else(|e| fail("Spark engine", &e));
+    let mut options = SparkOptions::new().master(&master).driver_memory(&memory);
+    // Extra session settings to compare: `key=value,key=value`.
+    for setting in std::env::var("WORKLOG_BENCH_SPARK_CONF")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+    {
+        let (key, value) = setting
+            .split_once('=')
+            .unwrap_or_else(|| fail("WORKLOG_BENCH_SPARK_CONF", &"want key=value,…"));
+        println!("  Spark setting {}={}", key.trim(), value.trim());
+        options = options.conf(key.trim(), value.trim());
+    }
+    let spark = SparkEngine::new(options).unwrap_or_else(|e| fail("Spark engine", &e));
     let started = spark.start().unwrap_or_else(|e| fail("Spark start", &e));
     println!(
         "  Spark {} on {}: session up in {:.1} s (spark-submit to the job's first answer)",
