@@ -25,6 +25,8 @@ pub struct EvtxFileReport {
     pub read: FileImport,
     /// Events written into the store.
     pub ingested: u64,
+    /// Events written into the store, per `kind op`.
+    pub ingested_by_kind: BTreeMap<String, u64>,
     /// Events the store already held, or that another file of this run
     /// held too (same device, channel and EventRecordID): skipped.
     pub duplicates: u64,
@@ -227,9 +229,11 @@ fn import_with(
                 continue;
             }
             let ts = event.ts.0;
+            let kind = format!("{} {}", event.kind.as_str(), event.op);
             match sink.append(event)? {
                 Ok(()) => {
                     report.ingested += 1;
+                    *report.ingested_by_kind.entry(kind).or_default() += 1;
                     newest = Some(newest.map_or(ts, |n| n.max(ts)));
                 }
                 Err(reason) => *report.rejected.entry(reason).or_default() += 1,

@@ -63,7 +63,16 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
             } else {
                 kinds.join(", ")
             },
-            file.ingested,
+            if file.ingested > 0 && file.ingested != r.mapped_total() {
+                let kinds: Vec<String> = file
+                    .ingested_by_kind
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect();
+                format!("{} ({})", file.ingested, kinds.join(", "))
+            } else {
+                file.ingested.to_string()
+            },
             file.duplicates,
             file.older_than_store,
             r.not_mapped_total(),
@@ -76,6 +85,17 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
                 span.last,
                 span.missing,
                 span.holes.len()
+            );
+        }
+        let mut not_mapped: Vec<(&String, &u64)> = r.not_mapped.iter().collect();
+        not_mapped.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (key, n) in not_mapped.iter().take(3) {
+            text += &format!("  not mapped {n}: {key}\n");
+        }
+        if not_mapped.len() > 3 {
+            text += &format!(
+                "  … {} more kinds of record not mapped (see the summary)\n",
+                not_mapped.len() - 3
             );
         }
         for reason in r.unparsed.iter().take(5) {
