@@ -122,12 +122,10 @@ pub(crate) fn map(record: &Record<'_>, provider: &str, id: u32) -> Option<Mappin
     } else {
         return None;
     };
-    let Some(volume) = volume.map(|v| v.trim().trim_end_matches('\\').to_owned()) else {
+    let volume = volume.map(|v| v.trim().trim_end_matches('\\').to_owned());
+    let Some(volume) = volume.filter(|v| !v.is_empty()) else {
         return Some(Mapping::NotMapped("no volume".into()));
     };
-    if volume.is_empty() {
-        return Some(Mapping::NotMapped("no volume".into()));
-    }
     Some(Mapping::Event(Box::new(Event {
         volume_role: Some(volume_role(&volume).into()),
         volume_name: Some(volume),

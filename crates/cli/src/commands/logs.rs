@@ -52,24 +52,15 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
     for file in &report.files {
         let r = &file.read;
         records += r.records;
-        let kinds: Vec<String> = r.mapped.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let kinds = counts(&r.mapped);
         text += &format!(
             "{}: {} records read; {} mapped ({}); {} ingested, {} already stored, {} older than the store; {} not mapped; {} unreadable part(s)\n",
             r.file,
             r.records,
             r.mapped_total(),
-            if kinds.is_empty() {
-                "none".to_owned()
-            } else {
-                kinds.join(", ")
-            },
+            if kinds.is_empty() { "none" } else { &kinds },
             if file.ingested > 0 && file.ingested != r.mapped_total() {
-                let kinds: Vec<String> = file
-                    .ingested_by_kind
-                    .iter()
-                    .map(|(k, n)| format!("{k} {n}"))
-                    .collect();
-                format!("{} ({})", file.ingested, kinds.join(", "))
+                format!("{} ({})", file.ingested, counts(&file.ingested_by_kind))
             } else {
                 file.ingested.to_string()
             },
@@ -170,4 +161,10 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
         return Ok(EXIT_ERROR);
     }
     Ok(EXIT_OK)
+}
+
+/// `key n, key n, …` of a count per key.
+fn counts(by_key: &std::collections::BTreeMap<String, u64>) -> String {
+    let parts: Vec<String> = by_key.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    parts.join(", ")
 }
