@@ -109,3 +109,40 @@ pub(crate) fn stale_anchors(report: &VerifyReport, interval_hours: u32) -> Strin
     }
     text
 }
+
+/// What a delivery did in the store: the totals, then every device that
+/// had duplicates, late events or refusals, so that an operator sees what
+/// was not stored again and what was filled in afterwards.
+pub(crate) fn store_outcome(store: &worklog::StoreOutcome, path: &std::path::Path) -> String {
+    let mut text = format!(
+        "{} event(s) stored for {} device(s) into {}: {} late, {} already stored or delivered twice (not stored again), {} refused\n",
+        store.accepted,
+        store.devices.len(),
+        path.display(),
+        store.late,
+        store.duplicates,
+        store.rejected
+    );
+    for (device, d) in &store.devices {
+        let mut parts = Vec::new();
+        if d.duplicates > 0 {
+            parts.push(format!("{} duplicate(s) not stored again", d.duplicates));
+        }
+        if let Some((from, to)) = d.late_covers {
+            parts.push(format!(
+                "{} late event(s) from {from} to {to} stored as a late delivery",
+                d.late
+            ));
+        }
+        if d.rejected > 0 {
+            parts.push(format!("{} refused", d.rejected));
+        }
+        if d.index.starts_with("rebuilt") {
+            parts.push(format!("identity index {}", d.index));
+        }
+        if !parts.is_empty() {
+            text += &format!("  {device}: {}\n", parts.join("; "));
+        }
+    }
+    text
+}

@@ -71,6 +71,16 @@ pub enum Error {
         /// What is wrong, and what to do.
         reason: String,
     },
+    /// Events given as late are not: one is newer than the chain's newest.
+    #[error("late events for device {device_id:?} reach {newest}, after the chain's newest event ({}): append them live", high_water.map_or_else(|| "none".to_owned(), |t| t.to_string()))]
+    NotLate {
+        /// The device.
+        device_id: String,
+        /// The newest of the events given.
+        newest: worklog_schema::Timestamp,
+        /// The chain's newest event time.
+        high_water: Option<worklog_schema::Timestamp>,
+    },
     /// A request that cannot be served (an event not in the store, say).
     #[error("{0}")]
     NotFound(String),

@@ -59,6 +59,7 @@ pub struct PublicKey {
 }
 
 /// A secret (signing) key with its role and owner.
+#[derive(Clone)]
 pub struct SecretKey {
     /// Device or authority.
     pub role: Role,

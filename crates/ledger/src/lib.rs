@@ -45,6 +45,8 @@ mod anchor;
 mod canonical;
 mod checkpoint;
 mod error;
+pub mod identity;
+mod identity_index;
 mod journal;
 mod keys;
 pub mod merkle;
@@ -60,16 +62,18 @@ pub use anchor::{Anchor, AnchorLog, AnchorLogProblem, HeadClaim, export_heads};
 pub use canonical::{ROW_DOMAIN, RowEncoder, Scratch, ShapeError};
 pub use checkpoint::{CHECKPOINT_FORMAT, PruneCheckpoint, prune};
 pub use error::{Error, Result, chain};
+pub use identity::{EventIdentity, IdentityBase, IdentityRule, Occurrences, identity_bases};
+pub use identity_index::{IDENTITY_FILE, IdentityIndex, IndexState};
 pub use journal::Quarantined;
 pub use keys::{Keyring, PublicKey, Role, SecretKey};
 pub use proof::{InclusionProof, ProofRejected, event_leaf_hash, prove};
 pub use record::{
-    FORMAT, GENESIS_DOMAIN, HEAD_DOMAIN, NO_FILE_DIGEST, SEGMENT_KEY, SIGNATURE_DOMAIN,
+    Delivery, FORMAT, GENESIS_DOMAIN, HEAD_DOMAIN, NO_FILE_DIGEST, SEGMENT_KEY, SIGNATURE_DOMAIN,
     SegmentRecord, genesis_head,
 };
 pub use seal::{SEAL_DOMAIN, SEAL_FORMAT, SEAL_SIGNATURE_DOMAIN, Seal};
 pub use segment::{DIGEST_COLUMN, DIGEST_LEN, file_digest, read_record, segment_schema};
 pub use verify::{
-    Anomaly, AnomalyClass, Depth, DeviceReport, VerifiedFile, Verifier, VerifyReport,
+    Anomaly, AnomalyClass, Depth, DeviceReport, LateDelivery, VerifiedFile, Verifier, VerifyReport,
 };
 pub use writer::{Durability, SegmentWriter, SegmentWriterBuilder};

@@ -10,17 +10,41 @@ use crate::merkle::Hash;
 pub const SEGMENT_KEY: &str = "worklog.segment";
 
 /// Format name in every record.
-pub const FORMAT: &str = "worklog-ledger/2";
+pub const FORMAT: &str = "worklog-ledger/3";
 
 /// Domain tag of the segment head.
-pub const HEAD_DOMAIN: &[u8] = b"WLHEAD2";
+pub const HEAD_DOMAIN: &[u8] = b"WLHEAD3";
 /// Domain tag of a device's genesis head.
 pub const GENESIS_DOMAIN: &[u8] = b"WLGENESIS1";
 /// `prev_file_digest` of a record that commits to no previous file.
 pub const NO_FILE_DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Domain tag of segment signatures.
-pub const SIGNATURE_DOMAIN: &[u8] = b"worklog.segment.v2";
+pub const SIGNATURE_DOMAIN: &[u8] = b"worklog.segment.v3";
+
+/// How a segment's events reached the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Delivery {
+    /// In the order the device recorded them, continuing the chain's
+    /// time: a step back in time here is the device's clock going back.
+    Live,
+    /// Delivered late: every event is older than the newest event the
+    /// chain already held (`max_ts` of the segments before it), in time
+    /// order. A collector's backlog, a branch's week sent afterwards.
+    Backfill,
+}
+
+impl Delivery {
+    /// The name stored in the record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Live => "live",
+            Delivery::Backfill => "backfill",
+        }
+    }
+}
 
 /// What one segment commits to. Stored as JSON in the Parquet file's
 /// key-value metadata under [`SEGMENT_KEY`]; hashes and signatures in hex.
@@ -48,6 +72,13 @@ pub struct SegmentRecord {
     /// Rows whose `ts` is lower than the previous row's (a clock set
     /// back): the verifier locates them without decoding every segment.
     pub ts_regressions: u64,
+    /// The lowest `ts` of the rows, µs UTC.
+    pub min_ts: i64,
+    /// The highest `ts` of the rows, µs UTC: the chain's time after this
+    /// segment is the highest `max_ts` so far.
+    pub max_ts: i64,
+    /// Live or late ([`Delivery`]).
+    pub delivery: Delivery,
     /// Head of the previous segment (the genesis head for the first).
     pub prev_head: String,
     /// SHA-256 of the exact bytes of the previous segment's file, hex;
@@ -98,6 +129,9 @@ impl SegmentRecord {
         b.extend_from_slice(&self.first_ts.to_be_bytes());
         b.extend_from_slice(&self.last_ts.to_be_bytes());
         b.extend_from_slice(&self.ts_regressions.to_be_bytes());
+        b.extend_from_slice(&self.min_ts.to_be_bytes());
+        b.extend_from_slice(&self.max_ts.to_be_bytes());
+        put_str(&mut b, self.delivery.as_str());
         put_str(&mut b, &self.prev_head);
         put_str(&mut b, &self.prev_file_digest);
         put_str(&mut b, &self.merkle_root);

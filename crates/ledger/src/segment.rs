@@ -182,6 +182,22 @@ pub(crate) fn record_from_metadata(
                 format!("no `{SEGMENT_KEY}` record in the Parquet metadata"),
             )
         })?;
-    serde_json::from_str(json)
-        .map_err(|e| Error::format(path, format!("segment record is not valid: {e}")))
+    serde_json::from_str(json).map_err(|e| {
+        // A record of another format version says so, rather than which
+        // field it lacks.
+        let format = serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_owned))
+            .filter(|f| f != crate::record::FORMAT);
+        match format {
+            Some(other) => Error::format(
+                path,
+                format!(
+                    "segment record of format {other:?}: this version reads {} only",
+                    crate::record::FORMAT
+                ),
+            ),
+            None => Error::format(path, format!("segment record is not valid: {e}")),
+        }
+    })
 }

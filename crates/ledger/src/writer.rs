@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Quarantined};
 use crate::keys::{Role, SecretKey};
 use crate::merkle::Hash;
-use crate::record::{FORMAT, NO_FILE_DIGEST, SegmentRecord, genesis_head, parse_hash};
+use crate::record::{Delivery, FORMAT, NO_FILE_DIGEST, SegmentRecord, genesis_head, parse_hash};
 use crate::seal::Seal;
 use crate::segment::{self, read_record};
 use crate::store::{self, JOURNAL_FILE, device_dir, list_segments, segment_file_name};
@@ -92,7 +92,9 @@ impl SegmentWriterBuilder {
         // writer signed when it committed it: the file on disk may have
         // been altered since, and must not be committed to blindly.
         let mut prev_file_digest = None;
-        if let Some(last) = list_segments(&dir)?.last() {
+        let segments = list_segments(&dir)?;
+        let mut high_water = chain_high_water(&segments)?;
+        if let Some(last) = segments.last() {
             let record = read_record(last)?;
             let head = parse_hash(&record.head)
                 .ok_or_else(|| Error::format(last, "segment head is not 64 hex digits"))?;
@@ -108,6 +110,7 @@ impl SegmentWriterBuilder {
                 .ok_or_else(|| Error::format(&dir, "checkpoint head is not 64 hex digits"))?;
             (next_seq, prev_head, segment_no) =
                 (checkpoint.cut_seq + 1, head, checkpoint.cut_segment_no + 1);
+            high_water = Some(checkpoint.cut_last_ts);
         }
 
         let journal_path = dir.join(JOURNAL_FILE);
@@ -124,6 +127,7 @@ impl SegmentWriterBuilder {
             prev_head,
             prev_file_digest,
             segment_no,
+            high_water,
             buffer: Vec::new(),
             buffered_bytes: 0,
             oldest: None,
@@ -161,6 +165,21 @@ impl SegmentWriterBuilder {
         }
         Ok(writer)
     }
+}
+
+/// The chain's time: the highest `max_ts` of its segments. Late segments
+/// never raise it, so the newest live segment's record holds it (read
+/// from the newest segment back to the first live one).
+fn chain_high_water(segments: &[PathBuf]) -> Result<Option<i64>> {
+    let mut high = None;
+    for path in segments.iter().rev() {
+        let record = read_record(path)?;
+        high = high.max(Some(record.max_ts));
+        if record.delivery == Delivery::Live {
+            break;
+        }
+    }
+    Ok(high)
 }
 
 fn remove_temporaries(dir: &Path) -> Result<()> {
@@ -203,12 +222,19 @@ pub struct SegmentWriter {
     /// SHA-256 of the last committed file, when this writer can vouch for it.
     prev_file_digest: Option<Hash>,
     segment_no: u64,
+    /// The newest event time the chain holds, committed or buffered.
+    high_water: Option<i64>,
     buffer: Vec<Event>,
     buffered_bytes: usize,
     oldest: Option<Instant>,
     journal: Journal,
     replayed: usize,
     quarantined: Vec<Quarantined>,
+}
+
+/// What an event occupies in memory: the struct and its text.
+fn event_bytes(event: &Event) -> usize {
+    std::mem::size_of::<Event>() + event.text_fields().map(|(_, v)| v.len()).sum::<usize>()
 }
 
 fn now_micros() -> i64 {
@@ -260,6 +286,13 @@ impl SegmentWriter {
         self.buffer.len()
     }
 
+    /// The newest event time (µs UTC) the chain holds, committed or
+    /// accepted: an event older than this is late ([`Self::append_late`]);
+    /// appended live, it is a step back of the device's clock.
+    pub fn high_water(&self) -> Option<i64> {
+        self.high_water
+    }
+
     /// Accepts one event: its `seq` is assigned (any value given is
     /// replaced), it is validated and journaled. Returns its sequence number.
     pub fn append(&mut self, event: Event) -> Result<u64> {
@@ -273,18 +306,8 @@ impl SegmentWriter {
         if self.is_due() {
             self.commit()?;
         }
-        let now = Timestamp(now_micros());
         let first = self.next_seq;
-        for (i, event) in events.iter_mut().enumerate() {
-            if event.device_id != self.device_id {
-                return Err(Error::WrongDevice {
-                    expected: self.device_id.clone(),
-                    found: event.device_id.clone(),
-                });
-            }
-            event.seq = first + i as u64;
-            event.validate(Some(now))?;
-        }
+        self.prepare(&mut events, first)?;
         self.journal
             .append(&events, self.durability == Durability::Sync)?;
         for event in events {
@@ -293,12 +316,68 @@ impl SegmentWriter {
         Ok(first..self.next_seq)
     }
 
+    /// Numbers from `first`, normalises ([`Event::normalize`]) and
+    /// validates `events`: all or none.
+    fn prepare(&self, events: &mut [Event], first: u64) -> Result<()> {
+        let now = Timestamp(now_micros());
+        for (i, event) in events.iter_mut().enumerate() {
+            if event.device_id != self.device_id {
+                return Err(Error::WrongDevice {
+                    expected: self.device_id.clone(),
+                    found: event.device_id.clone(),
+                });
+            }
+            event.seq = first + i as u64;
+            event.normalize();
+            event.validate(Some(now))?;
+        }
+        Ok(())
+    }
+
+    /// Stores events delivered late — every one older than (or as old as)
+    /// [`Self::high_water`] — as late segments (`delivery = backfill`):
+    /// what is buffered is committed first, then these events, put in time
+    /// order, are numbered after it and committed before this returns
+    /// (segments of at most `max_rows` events and `max_bytes`). All or
+    /// none are accepted; a crash part-way leaves whole segments, which a
+    /// re-delivery recognises as already stored. Returns the sequence
+    /// numbers assigned.
+    pub fn append_late(&mut self, mut events: Vec<Event>) -> Result<std::ops::Range<u64>> {
+        self.commit()?;
+        let first = self.next_seq;
+        if events.is_empty() {
+            return Ok(first..first);
+        }
+        let newest = events.iter().map(|e| e.ts.0).max();
+        if self.high_water.is_none() || newest > self.high_water {
+            return Err(Error::NotLate {
+                device_id: self.device_id.clone(),
+                newest: Timestamp(newest.unwrap_or_default()),
+                high_water: self.high_water.map(Timestamp),
+            });
+        }
+        events.sort_by_key(|e| e.ts);
+        self.prepare(&mut events, first)?;
+        let mut start = 0;
+        while start < events.len() {
+            let mut end = start;
+            let mut bytes = 0;
+            while end < events.len() && end - start < self.max_rows && bytes < self.max_bytes {
+                bytes += event_bytes(&events[end]);
+                end += 1;
+            }
+            self.write_segment(&events[start..end], Delivery::Backfill)?;
+            start = end;
+        }
+        self.next_seq = first + events.len() as u64;
+        Ok(first..self.next_seq)
+    }
+
     fn buffer_event(&mut self, event: Event) {
-        // What the event occupies in memory: the struct and its text.
-        self.buffered_bytes +=
-            std::mem::size_of::<Event>() + event.text_fields().map(|(_, v)| v.len()).sum::<usize>();
+        self.buffered_bytes += event_bytes(&event);
         self.oldest.get_or_insert_with(Instant::now);
         self.next_seq = event.seq + 1;
+        self.high_water = self.high_water.max(Some(event.ts.0));
         self.buffer.push(event);
     }
 
@@ -320,10 +399,34 @@ impl SegmentWriter {
     /// Commits the buffered events as one signed segment (nothing if none
     /// are buffered); returns its record.
     pub fn commit(&mut self) -> Result<Option<SegmentRecord>> {
-        let (Some(first), Some(last)) = (self.buffer.first(), self.buffer.last()) else {
+        if self.buffer.is_empty() {
             return Ok(None);
+        }
+        let buffer = std::mem::take(&mut self.buffer);
+        let record = match self.write_segment(&buffer, Delivery::Live) {
+            Ok(record) => record,
+            Err(e) => {
+                self.buffer = buffer;
+                return Err(e);
+            }
         };
-        let encoded = segment::encode(&self.buffer)?;
+        // Only now may the journal forget these events.
+        self.journal.reset()?;
+        self.buffered_bytes = 0;
+        self.oldest = None;
+        Ok(Some(record))
+    }
+
+    /// Writes `rows` (numbered, validated, not empty) as the chain's next
+    /// segment: temporary file, fsync, seal, rename, fsync of the folder.
+    fn write_segment(&mut self, rows: &[Event], delivery: Delivery) -> Result<SegmentRecord> {
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return Err(Error::NotFound("no events to commit".into()));
+        };
+        let encoded = segment::encode(rows)?;
+        let (min_ts, max_ts) = rows.iter().fold((i64::MAX, i64::MIN), |(lo, hi), e| {
+            (lo.min(e.ts.0), hi.max(e.ts.0))
+        });
         let mut record = SegmentRecord {
             format: FORMAT.to_owned(),
             schema_version: SCHEMA_VERSION,
@@ -331,10 +434,13 @@ impl SegmentWriter {
             segment_no: self.segment_no,
             first_seq: first.seq,
             last_seq: last.seq,
-            row_count: self.buffer.len() as u64,
+            row_count: rows.len() as u64,
             first_ts: first.ts.0,
             last_ts: last.ts.0,
-            ts_regressions: self.buffer.windows(2).filter(|w| w[1].ts < w[0].ts).count() as u64,
+            ts_regressions: rows.windows(2).filter(|w| w[1].ts < w[0].ts).count() as u64,
+            min_ts,
+            max_ts,
+            delivery,
             prev_head: hex::encode(self.prev_head),
             prev_file_digest: self
                 .prev_file_digest
@@ -367,16 +473,11 @@ impl SegmentWriter {
         Seal::new(&record, &file_digest, &self.key).write(&self.dir)?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
         store::sync_dir(&self.dir)?;
-        // Only now may the journal forget these events.
-        self.journal.reset()?;
 
         self.prev_head = record.head_bytes().unwrap_or(self.prev_head);
         self.prev_file_digest = Some(file_digest);
         self.segment_no += 1;
-        self.buffer.clear();
-        self.buffered_bytes = 0;
-        self.oldest = None;
-        Ok(Some(record))
+        Ok(record)
     }
 
     /// Commits what is buffered and closes the writer.

@@ -39,6 +39,7 @@
 
 mod error;
 mod event;
+pub mod mail;
 pub mod policy;
 pub mod spec;
 mod validate;
@@ -52,7 +53,7 @@ pub use value::{ColumnValue, Date, Timestamp};
 /// Version of the event schema. Stored in every file's metadata under
 /// [`SCHEMA_VERSION_KEY`] and in the ledger's canonical encoding; bump it
 /// when a column is added, removed, renamed or retyped.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Metadata key holding [`SCHEMA_VERSION`] in Arrow schemas and Parquet files.
 pub const SCHEMA_VERSION_KEY: &str = "worklog.schema_version";

@@ -104,6 +104,20 @@ pub struct Settings {
     /// excluded.
     #[serde(default = "default_anchor_interval")]
     pub anchor_interval_hours: u32,
+    /// Disk encryption suspended (BitLocker's key left in the clear, as
+    /// Windows Update does before a restart) and resumed within this many
+    /// minutes is not a finding of 125-1; suspended longer, or never
+    /// resumed, is. Default 1440 (a day: an update's restart deferred to
+    /// the night).
+    #[serde(default = "default_suspend_grace")]
+    pub encryption_suspend_grace_minutes: u32,
+}
+
+/// The default of [`Settings::encryption_suspend_grace_minutes`].
+pub const DEFAULT_SUSPEND_GRACE_MINUTES: u32 = 1440;
+
+fn default_suspend_grace() -> u32 {
+    DEFAULT_SUSPEND_GRACE_MINUTES
 }
 
 /// The default of [`Settings::anchor_interval_hours`]: daily anchoring.
@@ -295,6 +309,13 @@ impl Policy {
         if !errors.is_empty() {
             return Err(errors);
         }
+        // Senders are compared in normalised form (docs/ingest-format.md):
+        // the policy's domains are put in the same form, however written.
+        for (_, d) in &mut tables.mail_domains {
+            if let Some(domain) = crate::mail::normalize_domain(&d.domain) {
+                d.domain = domain;
+            }
+        }
         Ok(Policy {
             settings,
             networks: rows(tables.networks),
@@ -366,7 +387,7 @@ impl Tables {
             }
         }
         for (line, d) in &self.mail_domains {
-            if !d.domain.contains('.') || d.domain.contains('@') {
+            if d.domain.contains('@') || crate::mail::normalize_domain(&d.domain).is_none() {
                 bad(
                     "mail_domains.csv",
                     *line,

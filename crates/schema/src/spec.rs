@@ -7,7 +7,13 @@ use crate::EventKind;
 pub const COMMON_REQUIRED: &[&str] = &["seq", "ts", "utc_offset_min", "device_id", "kind", "op"];
 
 /// Columns any event may set.
-pub const COMMON_OPTIONAL: &[&str] = &["user_name", "detail", "source", "source_record_id"];
+pub const COMMON_OPTIONAL: &[&str] = &[
+    "user_name",
+    "detail",
+    "source",
+    "source_record_id",
+    "event_id",
+];
 
 /// The columns one `kind`/`op` pair requires and allows.
 #[derive(Debug, Clone, Copy)]
@@ -73,13 +79,25 @@ pub const OP_SPECS: &[OpSpec] = &[
         kind: EventKind::Media,
         ops: &["connect"],
         required: &["media_class", "blocked"],
-        optional: &["vendor_id", "product_id", "media_serial", "volume_name"],
+        optional: &[
+            "vendor_id",
+            "product_id",
+            "media_name",
+            "media_serial",
+            "volume_name",
+        ],
     },
     OpSpec {
         kind: EventKind::Media,
         ops: &["disconnect"],
         required: &["media_class"],
-        optional: &["vendor_id", "product_id", "media_serial", "volume_name"],
+        optional: &[
+            "vendor_id",
+            "product_id",
+            "media_name",
+            "media_serial",
+            "volume_name",
+        ],
     },
     OpSpec {
         kind: EventKind::Shutter,
@@ -102,8 +120,8 @@ pub const OP_SPECS: &[OpSpec] = &[
     OpSpec {
         kind: EventKind::Mail,
         ops: &["send"],
-        required: &["user_name", "sender_address"],
-        optional: &["mail_client"],
+        required: &["user_name", "sender_address", "sender_domain"],
+        optional: &["mail_client", "sender_original"],
     },
     OpSpec {
         kind: EventKind::Software,
@@ -127,6 +145,12 @@ pub const OP_SPECS: &[OpSpec] = &[
         kind: EventKind::Encryption,
         ops: &["status"],
         required: &["volume_name", "volume_role", "protection_on"],
+        optional: &["encryption_method", "protection_state"],
+    },
+    OpSpec {
+        kind: EventKind::Encryption,
+        ops: &["resume"],
+        required: &["volume_name", "volume_role"],
         optional: &["encryption_method"],
     },
     OpSpec {
@@ -226,4 +250,8 @@ pub const ENUMERATED: &[(&str, &[&str])] = &[
         ],
     ),
     ("volume_role", &["system", "ghost_drive", "data"]),
+    (
+        "protection_state",
+        &["on", "off", "suspended", "decrypting", "encrypting"],
+    ),
 ];

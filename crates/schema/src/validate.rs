@@ -111,6 +111,29 @@ impl Event {
         }
     }
 
+    /// Puts values that sources spell in several ways into the one form
+    /// rules compare, keeping the original as evidence: a sender address
+    /// is parsed as an RFC 5322 mailbox ([`crate::mail`]), `sender_address`
+    /// becomes its normalised addr-spec, `sender_domain` its domain, and
+    /// `sender_original` the text as given when that differs. A value that
+    /// cannot be normalised is left as it is, for [`Event::validate`] to
+    /// reject with the reason. Normalising twice changes nothing.
+    pub fn normalize(&mut self) {
+        let Some(given) = self.sender_address.clone() else {
+            return;
+        };
+        if given.len() > MAX_TEXT_BYTES {
+            return;
+        }
+        if let Ok(mailbox) = crate::mail::parse_mailbox(&given) {
+            if mailbox.address != given && self.sender_original.is_none() {
+                self.sender_original = Some(given);
+            }
+            self.sender_address = Some(mailbox.address);
+            self.sender_domain = Some(mailbox.domain);
+        }
+    }
+
     fn check_values(&self, problem: &mut impl FnMut(&'static str, String)) {
         for (name, value) in self.text_fields() {
             if value.len() > MAX_TEXT_BYTES {
@@ -147,15 +170,32 @@ impl Event {
             }
         }
         if let Some(address) = &self.sender_address {
-            let mut parts = address.split('@');
-            let ok = matches!((parts.next(), parts.next(), parts.next()),
-                (Some(local), Some(domain), None) if !local.is_empty() && domain.contains('.'));
-            if !ok {
-                problem(
+            match crate::mail::parse_mailbox(address) {
+                Err(e) => problem("sender_address", e.to_string()),
+                Ok(mailbox) if mailbox.address != *address => problem(
                     "sender_address",
-                    format!("{address:?} is not a mail address"),
-                );
+                    format!(
+                        "{address:?} is not normalised (expected {:?}; ingest normalises it, see docs/ingest-format.md)",
+                        mailbox.address
+                    ),
+                ),
+                Ok(mailbox) => {
+                    if self.sender_domain.as_deref() != Some(mailbox.domain.as_str()) {
+                        problem(
+                            "sender_domain",
+                            format!("must be {:?}, the domain of sender_address", mailbox.domain),
+                        );
+                    }
+                }
             }
+        }
+        if let (Some(state), Some(on)) = (&self.protection_state, self.protection_on)
+            && (state == "on") != on
+        {
+            problem(
+                "protection_state",
+                format!("{state:?} contradicts protection_on = {on}"),
+            );
         }
         for (name, value) in [
             ("vendor_id", &self.vendor_id),

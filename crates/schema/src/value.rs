@@ -28,6 +28,11 @@ impl Timestamp {
     /// Microseconds in one second.
     pub const MICROS_PER_SECOND: i64 = 1_000_000;
 
+    /// The current time, from the system clock.
+    pub fn now() -> Self {
+        Timestamp(Utc::now().timestamp_micros())
+    }
+
     /// From seconds since the epoch.
     pub fn from_secs(secs: i64) -> Self {
         Timestamp(secs.saturating_mul(Self::MICROS_PER_SECOND))

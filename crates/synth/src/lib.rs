@@ -614,6 +614,7 @@ fn build_policy(profiles: &[Profile], media_approvals: Vec<MediaApproval>) -> Po
         customer_path_prefix: CUSTOMER_PREFIX.into(),
         evidence_min_weekly_coverage_pct: worklog_schema::policy::DEFAULT_WEEKLY_COVERAGE_PCT,
         anchor_interval_hours: worklog_schema::policy::DEFAULT_ANCHOR_INTERVAL_HOURS,
+        encryption_suspend_grace_minutes: worklog_schema::policy::DEFAULT_SUSPEND_GRACE_MINUTES,
     };
     let networks = vec![
         Network {

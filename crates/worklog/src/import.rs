@@ -1,9 +1,9 @@
 //! Windows event logs and osquery result logs into a store: every file
-//! read and mapped (`worklog-import`), each device's events put in time order and written
-//! through its ledger writer, skipping what the store already holds (the
-//! same channel and EventRecordID) and refusing what is older than the
-//! device's newest stored event (appending it would put the chain's clock
-//! backwards), with a per-file account of all of it.
+//! read and mapped (`worklog-import`), then delivered by the rules every
+//! importer follows ([`crate::delivery`]): what the store already holds
+//! (the same channel and EventRecordID, or the same content) is counted and
+//! skipped, what is older than the device's newest stored event is stored
+//! as a late delivery; with a per-file account of all of it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -13,8 +13,8 @@ use serde::Serialize;
 use worklog_import::{FileImport, ImportOptions, read_evtx, read_osquery};
 use worklog_schema::Event;
 
-use crate::sink::Sink;
-use crate::{Error, IngestReport, Result, io};
+use crate::delivery::{Delivered, FileOrder, FileOutcome, Run, StoreOutcome, deliver};
+use crate::{Error, Result, io};
 
 /// What became of one file's records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -23,19 +23,12 @@ pub struct EvtxFileReport {
     /// channel/provider/event id and reason, unparsed).
     #[serde(flatten)]
     pub read: FileImport,
-    /// Events written into the store.
-    pub ingested: u64,
-    /// Events written into the store, per `kind op`.
-    pub ingested_by_kind: BTreeMap<String, u64>,
-    /// Events the store already held, or that another file of this run
-    /// held too (same device, channel and EventRecordID): skipped.
-    pub duplicates: u64,
-    /// Events older than the device's newest stored event: refused (import
-    /// a PC's logs in one run, or oldest first).
-    pub older_than_store: u64,
-    /// Events the writer refused, per reason (no key for the device, an
-    /// event the schema rejects, …).
-    pub rejected: BTreeMap<String, u64>,
+    /// What became of its events in the store: ingested (per kind),
+    /// duplicates (the store already held them, or an earlier file of this
+    /// run), late (older than the device's newest stored event: stored as
+    /// a late delivery), rejected per reason.
+    #[serde(flatten)]
+    pub outcome: FileOutcome,
 }
 
 /// Records missing from a channel of one device: the EventRecordIDs of
@@ -63,8 +56,8 @@ pub struct EvtxReport {
     /// `agent source_gap` event (evidence of a cleared or lost log, which
     /// the audit reports under log management).
     pub gaps: Vec<RecordGap>,
-    /// The store side: events accepted, per device the seq range written.
-    pub store: IngestReport,
+    /// The store side: per device what was stored, duplicates, late.
+    pub store: StoreOutcome,
 }
 
 /// The `.evtx` files of `inputs` (a folder gives its `.evtx` files, by
@@ -157,24 +150,25 @@ fn import_with(
 ) -> Result<EvtxReport> {
     let reads: Vec<FileImport> = files.par_iter().map(|f| read(f, options)).collect();
     let mut reports: Vec<EvtxFileReport> = Vec::with_capacity(reads.len());
-    let mut per_device: BTreeMap<String, Vec<(usize, Event)>> = BTreeMap::new();
+    let mut events = Vec::new();
     for (index, mut read) in reads.into_iter().enumerate() {
-        for event in std::mem::take(&mut read.events) {
-            per_device
-                .entry(event.device_id.clone())
-                .or_default()
-                .push((index, event));
+        for (n, event) in std::mem::take(&mut read.events).into_iter().enumerate() {
+            events.push(Delivered {
+                file: index,
+                origin: n as u64 + 1,
+                event,
+            });
         }
         reports.push(EvtxFileReport {
             read,
             ..EvtxFileReport::default()
         });
     }
-    let mut devices: BTreeSet<String> = per_device.keys().cloned().collect();
+    let mut devices: BTreeSet<String> = events.iter().map(|d| d.event.device_id.clone()).collect();
     for report in &reports {
         devices.extend(report.read.record_times.iter().map(|(d, ..)| d.clone()));
     }
-    let mut stored_state: BTreeMap<String, Stored> = devices
+    let stored_state: BTreeMap<String, Stored> = devices
         .into_iter()
         .map(|d| {
             let state = stored(store, &d);
@@ -182,75 +176,40 @@ fn import_with(
         })
         .collect();
     let (gaps, read_spans) = record_gaps(&reports, &stored_state);
-    for gap in &gaps {
-        per_device
-            .entry(gap.device_id.clone())
-            .or_default()
-            .push((usize::MAX, gap_event(gap, options)));
-    }
-    for span in &read_spans {
-        per_device
-            .entry(span.device_id.clone())
-            .or_default()
-            .push((usize::MAX, span_event(span, options)));
-    }
-    // Bookkeeping events (gaps, spans read) are no file's.
-    let mut gap_outcome = EvtxFileReport::default();
-    let mut sink = Sink::new(store, keys, create_keys);
-    for (device, mut events) in per_device {
-        let Stored {
-            mut seen,
-            mut newest,
-            ..
-        } = stored_state.remove(&device).unwrap_or_default();
-        events.sort_by(|(fa, a), (fb, b)| {
-            (a.ts, &a.source, a.source_record_id, fa).cmp(&(
-                b.ts,
-                &b.source,
-                b.source_record_id,
-                fb,
-            ))
+    // Bookkeeping events (gaps, spans read) are no file's: one more slot.
+    let bookkeeping = reports.len();
+    let own = gaps
+        .iter()
+        .map(|gap| gap_event(gap, options))
+        .chain(read_spans.iter().map(|span| span_event(span, options)));
+    for (n, event) in own.enumerate() {
+        events.push(Delivered {
+            file: bookkeeping,
+            origin: n as u64 + 1,
+            event,
         });
-        for (index, event) in events {
-            let report = match reports.get_mut(index) {
-                Some(report) => report,
-                None => &mut gap_outcome,
-            };
-            let key = (
-                event.source.clone().unwrap_or_default(),
-                event.source_record_id,
-            );
-            if event.source_record_id.is_some() && !seen.insert(key) {
-                report.duplicates += 1;
-                continue;
-            }
-            if newest.is_some_and(|n| event.ts.0 < n) {
-                report.older_than_store += 1;
-                continue;
-            }
-            let ts = event.ts.0;
-            let kind = format!("{} {}", event.kind.as_str(), event.op);
-            match sink.append(event)? {
-                Ok(()) => {
-                    report.ingested += 1;
-                    *report.ingested_by_kind.entry(kind).or_default() += 1;
-                    newest = Some(newest.map_or(ts, |n| n.max(ts)));
-                }
-                Err(reason) => *report.rejected.entry(reason).or_default() += 1,
-            }
-        }
     }
-    let store = sink.close()?;
-    if let Some((reason, _)) = gap_outcome.rejected.into_iter().next() {
+    let run = Run {
+        store,
+        keys,
+        create_keys,
+        orders: vec![FileOrder::Time; bookkeeping + 1],
+    };
+    let (store_outcome, mut outcomes, rejections) = deliver(&run, events)?;
+    if let Some(r) = rejections.iter().find(|r| r.file == bookkeeping) {
         return Err(Error::Input {
             path: inputs.first().cloned().unwrap_or_default(),
-            reason: format!("a record-gap event was refused: {reason}"),
+            reason: format!("a record-gap event was refused: {}", r.reason),
         });
+    }
+    outcomes.truncate(bookkeeping);
+    for (report, outcome) in reports.iter_mut().zip(outcomes) {
+        report.outcome = outcome;
     }
     Ok(EvtxReport {
         files: reports,
         gaps,
-        store,
+        store: store_outcome,
     })
 }
 
@@ -365,22 +324,18 @@ fn bookkeeping_event(
 /// What the store holds of a device, as the import needs it.
 #[derive(Default)]
 struct Stored {
-    /// `(source, source_record_id)` of every stored event.
-    seen: BTreeSet<(String, Option<i64>)>,
-    /// The newest event time (µs).
-    newest: Option<i64>,
     /// Per EVTX channel, the highest record id an earlier import read
     /// (from its span events, its events and its gap events).
     read_up_to: BTreeMap<String, i64>,
 }
 
-/// What the device's stored events hold ([`Stored`]): only `ts`, `source`
-/// and `source_record_id` are decoded. A segment that cannot be read adds
+/// What the device's stored events hold ([`Stored`]): only `source` and
+/// `source_record_id` are decoded. A segment that cannot be read adds
 /// nothing here: `worklog verify` is where it is reported.
 fn stored(store: &Path, device: &str) -> Stored {
     use arrow_array::Array;
     use arrow_array::cast::AsArray;
-    use arrow_array::types::{Int64Type, TimestampMicrosecondType};
+    use arrow_array::types::Int64Type;
     use parquet::arrow::ProjectionMask;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -396,32 +351,23 @@ fn stored(store: &Path, device: &str) -> Stored {
         let Ok(builder) = ParquetRecordBatchReaderBuilder::try_new(file) else {
             continue;
         };
-        let mask = ProjectionMask::columns(
-            builder.parquet_schema(),
-            ["ts", "source", "source_record_id"],
-        );
+        let mask =
+            ProjectionMask::columns(builder.parquet_schema(), ["source", "source_record_id"]);
         let Ok(reader) = builder.with_projection(mask).build() else {
             continue;
         };
         for batch in reader.flatten() {
             let column = |name: &str| batch.column_by_name(name);
-            let (Some(ts), Some(source), Some(id)) =
-                (column("ts"), column("source"), column("source_record_id"))
-            else {
+            let (Some(source), Some(id)) = (column("source"), column("source_record_id")) else {
                 continue;
             };
-            let (Some(ts), Some(source), Some(id)) = (
-                ts.as_primitive_opt::<TimestampMicrosecondType>(),
+            let (Some(source), Some(id)) = (
                 source.as_string_opt::<i32>(),
                 id.as_primitive_opt::<Int64Type>(),
             ) else {
                 continue;
             };
             for row in 0..batch.num_rows() {
-                if ts.is_valid(row) {
-                    let t = ts.value(row);
-                    state.newest = Some(state.newest.map_or(t, |n| n.max(t)));
-                }
                 if source.is_valid(row) && id.is_valid(row) {
                     let (source, id) = (source.value(row), id.value(row));
                     let channel = ["evtx:", "evtx-gap:", "evtx-span:"]
@@ -431,7 +377,6 @@ fn stored(store: &Path, device: &str) -> Stored {
                         let up_to = state.read_up_to.entry(channel.to_owned()).or_insert(id);
                         *up_to = (*up_to).max(id);
                     }
-                    state.seen.insert((source.to_owned(), Some(id)));
                 }
             }
         }

@@ -1,24 +1,27 @@
 //! Ingest: events from an external collector (JSON Lines or CSV, one event
 //! per line, the schema's field names) into a store through the ledger
 //! writer. Bad lines go to a reject file with their line number and reason;
-//! the rest is ingested.
+//! the rest is ingested, by the delivery rules of [`crate::delivery`]:
+//! each event stored once, late ones stored as late deliveries.
 //!
 //! Format (see `docs/ingest-format.md`): every field of the event schema by
 //! its column name; `seq` may be omitted and is ignored (the ledger numbers
-//! each device's events in input order); times are RFC 3339; in CSV an
-//! empty cell is null and the header names the columns.
+//! each device's events); times are RFC 3339; in CSV an empty cell is null
+//! and the header names the columns.
 
-use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::sink::Sink;
-use crate::{Error, Result, io};
+use crate::delivery::{
+    Delivered, FileOrder, FileOutcome, Rejection, Run, StoreOutcome, default_rejects, deliver,
+};
+use crate::{Result, io};
 
 /// The input format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum InputFormat {
     /// One JSON object per line.
@@ -41,70 +44,217 @@ impl InputFormat {
     }
 }
 
+/// What ingest did with one input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinesFileReport {
+    /// The file.
+    pub file: PathBuf,
+    /// How it was read.
+    pub format: InputFormat,
+    /// Its non-blank lines (records), header excluded.
+    pub lines: u64,
+    /// Why the whole file was refused (unreadable, a CSV header naming no
+    /// event field), nothing of it ingested.
+    pub refused: Option<String>,
+    /// What became of its events.
+    #[serde(flatten)]
+    pub outcome: FileOutcome,
+    /// Lines refused: not an event, or an event validation refused.
+    pub rejected_lines: u64,
+    /// Where its rejected lines are.
+    pub rejects: Option<PathBuf>,
+}
+
 /// What ingest did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IngestReport {
-    /// Events accepted into the store.
-    pub accepted: u64,
-    /// Lines rejected (see the reject file).
-    pub rejected: u64,
-    /// Per device: first and last sequence number assigned.
-    pub devices: BTreeMap<String, (u64, u64)>,
-    /// What device journals held that their writers could not replay when
-    /// they opened (damage after a crash), each kept in a quarantine file.
-    pub quarantined: Vec<worklog_ledger::Quarantined>,
+    /// Per input file, in the order given.
+    pub files: Vec<LinesFileReport>,
+    /// The store side: per device what was stored, duplicates, late.
+    pub store: StoreOutcome,
+}
+
+impl IngestReport {
+    /// Lines or files that were refused (the job's exit code says so).
+    pub fn refused_anything(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| f.refused.is_some() || f.rejected_lines > 0)
+    }
 }
 
 /// One rejected line, as written to the reject file (JSON Lines).
 #[derive(Debug, Clone, Serialize)]
 struct Reject<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
     line: u64,
-    reason: String,
+    reason: &'a str,
     raw: &'a str,
 }
 
-/// Ingests `input` into `store`. Device secret keys are read from
+/// Where rejected lines go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RejectsTo {
+    /// `<input>.rejects.jsonl` beside each input.
+    BesideEachInput,
+    /// One file for every input (each entry names its file).
+    File(PathBuf),
+}
+
+/// Ingests `inputs` into `store`, as one delivery: an event already in the
+/// store, or in an earlier file of `inputs`, is counted as a duplicate and
+/// not stored again; events older than a device's newest stored event are
+/// stored as a late delivery. `format` forces every file's format (else
+/// [`InputFormat::from_path`]). Device secret keys are read from
 /// `keys/secret/<device>.key`; with `create_keys`, a missing one is
 /// generated there (and its public key written to `keys/<device>.pub`),
-/// otherwise that device's lines are rejected. Rejected lines are written
-/// to `rejects`.
+/// otherwise that device's lines are rejected. A file that cannot be read
+/// at all is refused and the others are ingested.
 pub fn ingest(
-    input: &Path,
-    format: InputFormat,
+    inputs: &[PathBuf],
+    format: Option<InputFormat>,
     store: &Path,
     keys: &Path,
-    rejects: &Path,
+    rejects: &RejectsTo,
     create_keys: bool,
 ) -> Result<IngestReport> {
-    let bytes = std::fs::read(input).map_err(io(input))?;
-    let mut reject_file =
-        std::io::BufWriter::new(std::fs::File::create(rejects).map_err(io(rejects))?);
-    let mut sink = Sink::new(store, keys, create_keys);
-    let mut reject =
-        |line: u64, reason: String, raw: &str, report: &mut IngestReport| -> Result<()> {
-            report.rejected += 1;
-            let entry = serde_json::to_string(&Reject { line, reason, raw }).unwrap_or_default();
-            writeln!(reject_file, "{entry}").map_err(io(rejects))
+    let mut files = Vec::with_capacity(inputs.len());
+    let mut texts: Vec<Vec<u8>> = Vec::with_capacity(inputs.len());
+    let mut events = Vec::new();
+    let mut parse_rejections = Vec::new();
+    for (index, input) in inputs.iter().enumerate() {
+        let format = format.unwrap_or_else(|| InputFormat::from_path(input));
+        let mut report = LinesFileReport {
+            file: input.clone(),
+            format,
+            lines: 0,
+            refused: None,
+            outcome: FileOutcome::default(),
+            rejected_lines: 0,
+            rejects: None,
         };
-    let lines = match format {
-        InputFormat::JsonLines => worklog_import::lines::read_jsonl(&bytes),
-        InputFormat::Csv => {
-            worklog_import::lines::read_csv(&bytes).map_err(|reason| Error::Input {
-                path: input.to_owned(),
-                reason,
-            })?
-        }
-    };
-    for (line, event, raw) in lines {
-        match event {
-            Ok(event) => {
-                if let Err(reason) = sink.append(event)? {
-                    reject(line, reason, &raw, &mut sink.report)?;
+        let bytes = match std::fs::read(input) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                report.refused = Some(format!("cannot be read: {e}"));
+                files.push(report);
+                texts.push(Vec::new());
+                continue;
+            }
+        };
+        let lines = match format {
+            InputFormat::JsonLines => Ok(worklog_import::lines::read_jsonl(&bytes)),
+            InputFormat::Csv => worklog_import::lines::read_csv(&bytes),
+        };
+        match lines {
+            Err(reason) => report.refused = Some(reason),
+            Ok(lines) => {
+                report.lines = lines.len() as u64;
+                for (line, event, _) in lines {
+                    match event {
+                        Ok(event) => events.push(Delivered {
+                            file: index,
+                            origin: line,
+                            event,
+                        }),
+                        Err(reason) => parse_rejections.push(Rejection {
+                            file: index,
+                            origin: line,
+                            reason,
+                        }),
+                    }
                 }
             }
-            Err(reason) => reject(line, reason, &raw, &mut sink.report)?,
+        }
+        files.push(report);
+        texts.push(bytes);
+    }
+    let run = Run {
+        store,
+        keys,
+        create_keys,
+        orders: vec![FileOrder::Collector; inputs.len()],
+    };
+    let (store_outcome, outcomes, mut rejections) = deliver(&run, events)?;
+    for (report, outcome) in files.iter_mut().zip(outcomes) {
+        report.outcome = outcome;
+    }
+    for r in &parse_rejections {
+        *files[r.file]
+            .outcome
+            .rejected
+            .entry(r.reason.clone())
+            .or_default() += 1;
+    }
+    rejections.extend(parse_rejections);
+    rejections.sort_by_key(|r| (r.file, r.origin));
+    write_rejects(&mut files, &texts, &rejections, rejects)?;
+    Ok(IngestReport {
+        files,
+        store: store_outcome,
+    })
+}
+
+/// Writes each file's rejected lines (line, reason, the line's text) to its
+/// reject file, whole: every input gets one, empty when nothing was
+/// rejected, so that an old file never stands for this run.
+fn write_rejects(
+    files: &mut [LinesFileReport],
+    texts: &[Vec<u8>],
+    rejections: &[Rejection],
+    to: &RejectsTo,
+) -> Result<()> {
+    let mut shared = match to {
+        RejectsTo::File(path) => Some((
+            path.clone(),
+            std::io::BufWriter::new(std::fs::File::create(path).map_err(io(path))?),
+        )),
+        RejectsTo::BesideEachInput => None,
+    };
+    for (index, file) in files.iter_mut().enumerate() {
+        let mine: Vec<&Rejection> = rejections.iter().filter(|r| r.file == index).collect();
+        file.rejected_lines = mine.len() as u64;
+        let raw_lines: Vec<&[u8]> = texts[index].split(|b| *b == b'\n').collect();
+        let raw = |line: u64| {
+            let bytes = raw_lines
+                .get((line as usize).wrapping_sub(1))
+                .copied()
+                .unwrap_or_default();
+            String::from_utf8_lossy(bytes.strip_suffix(b"\r").unwrap_or(bytes)).into_owned()
+        };
+        let entries: Vec<String> = mine
+            .iter()
+            .map(|r| {
+                let text = raw(r.origin);
+                serde_json::to_string(&Reject {
+                    file: shared.as_ref().map(|_| file.file.display().to_string()),
+                    line: r.origin,
+                    reason: &r.reason,
+                    raw: &text,
+                })
+                .unwrap_or_default()
+            })
+            .collect();
+        match &mut shared {
+            Some((path, writer)) => {
+                for entry in &entries {
+                    writeln!(writer, "{entry}").map_err(io(path))?;
+                }
+                file.rejects = Some(path.clone());
+            }
+            None if file.refused.is_none() || !entries.is_empty() => {
+                let path = default_rejects(&file.file);
+                let text: String = entries.iter().map(|e| format!("{e}\n")).collect();
+                std::fs::write(&path, text).map_err(io(&path))?;
+                file.rejects = Some(path);
+            }
+            None => {}
         }
     }
-    reject_file.flush().map_err(io(rejects))?;
-    sink.close()
+    if let Some((path, mut writer)) = shared {
+        writer.flush().map_err(io(&path))?;
+    }
+    Ok(())
 }

@@ -45,19 +45,20 @@ use std::path::{Path, PathBuf};
 mod analyze;
 mod audit;
 mod default_pack;
+mod delivery;
 mod import;
 mod ingest;
-mod sink;
 pub use analyze::{
     AnalyzeConfig, EmbeddedPack, EngineChoice, Execution, analyze, analyze_with_progress,
     load_analysis, load_policy, write_default_pack,
 };
 pub use audit::{AuditConfig, AuditOutput, Step, audit};
 pub use default_pack::DEFAULT_PACK;
+pub use delivery::{DeviceIngest, FileOutcome, REORDER_WINDOW_SECS, StoreOutcome};
 pub use import::{
     EvtxFileReport, EvtxReport, RecordGap, evtx_files, import_evtx, import_osquery, osquery_files,
 };
-pub use ingest::{IngestReport, InputFormat, ingest};
+pub use ingest::{IngestReport, InputFormat, LinesFileReport, RejectsTo, ingest};
 pub use worklog_import as import_formats;
 pub use worklog_model as model;
 pub use worklog_polars as polars_engine;

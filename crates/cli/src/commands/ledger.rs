@@ -17,58 +17,60 @@ use crate::{EXIT_ANOMALIES, EXIT_ERROR, EXIT_OK, print};
 
 /// `worklog ingest`.
 pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
-    let single = args.input.clone().or_else(|| match args.paths.as_slice() {
-        [one] if !one.is_dir() => Some(one.clone()),
-        _ => None,
-    });
+    let mut inputs: Vec<PathBuf> = args.paths.clone();
+    inputs.extend(args.input.clone());
     let is_evtx = |file: &PathBuf| {
         file.extension()
             .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
     };
-    match (args.format, &single) {
-        (Some(IngestFormat::Osquery), _) => return super::logs::ingest_logs(args, false),
-        (Some(IngestFormat::Evtx), _) | (None, None) => {
+    let all_files = !inputs.is_empty() && inputs.iter().all(|p| !p.is_dir());
+    match args.format {
+        Some(IngestFormat::Osquery) => return super::logs::ingest_logs(args, false),
+        Some(IngestFormat::Evtx) => return super::logs::ingest_logs(args, true),
+        None if !all_files || inputs.iter().any(is_evtx) => {
             return super::logs::ingest_logs(args, true);
         }
-        (None, Some(file)) if is_evtx(file) => return super::logs::ingest_logs(args, true),
         _ => {}
     }
-    let IngestArgs {
-        store,
-        keys,
-        rejects,
-        create_keys,
+    let format = match args.format {
+        Some(IngestFormat::Csv) => Some(worklog::InputFormat::Csv),
+        Some(_) => Some(worklog::InputFormat::JsonLines),
+        None => None,
+    };
+    let rejects = match &args.rejects {
+        Some(path) => worklog::RejectsTo::File(path.clone()),
+        None => worklog::RejectsTo::BesideEachInput,
+    };
+    let report = worklog::ingest(
+        &inputs,
         format,
-        ..
-    } = args;
-    let Some(input) = single else {
-        bail!("give one input file (--input FILE) for JSON Lines or CSV");
-    };
-    let rejects = rejects.unwrap_or_else(|| {
-        let mut name = input.file_name().unwrap_or_default().to_os_string();
-        name.push(".rejects.jsonl");
-        input.with_file_name(name)
-    });
-    let format = match format {
-        Some(IngestFormat::Csv) => worklog::InputFormat::Csv,
-        Some(_) => worklog::InputFormat::JsonLines,
-        None => worklog::InputFormat::from_path(&input),
-    };
-    let report = worklog::ingest(&input, format, &store, &keys, &rejects, create_keys)
-        .with_context(|| format!("ingesting {}", input.display()))?;
-    print(&format!(
-        "{} events ingested for {} devices into {}; {} lines rejected{}\n",
-        report.accepted,
-        report.devices.len(),
-        store.display(),
-        report.rejected,
-        if report.rejected > 0 {
-            format!(" (see {})", rejects.display())
-        } else {
-            String::new()
-        }
-    ))?;
-    for kept in &report.quarantined {
+        &args.store,
+        &args.keys,
+        &rejects,
+        args.create_keys,
+    )
+    .context("ingesting")?;
+    let mut text = String::new();
+    for file in &report.files {
+        text += &match &file.refused {
+            Some(reason) => format!(
+                "{}: refused, nothing ingested: {reason}\n",
+                file.file.display()
+            ),
+            None => format!(
+                "{}: {} line(s); {} ingested ({} late), {} already stored or delivered twice, {} rejected\n",
+                file.file.display(),
+                file.lines,
+                file.outcome.ingested,
+                file.outcome.late,
+                file.outcome.duplicates,
+                file.rejected_lines
+            ),
+        };
+    }
+    text += &crate::text::store_outcome(&report.store, &args.store);
+    print(&text)?;
+    for kept in &report.store.quarantined {
         eprintln!(
             "warning: {}; kept in {} ({} bytes): recover the events from it, or keep it as evidence",
             kept.reason,
@@ -76,27 +78,32 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
             kept.bytes
         );
     }
-    if report.rejected > 0 {
-        // The reject file holds every line with its reason; name
-        // the first here so a batch log shows what went wrong.
-        let first = std::fs::read_to_string(&rejects)
-            .ok()
-            .and_then(|t| t.lines().next().map(str::to_owned))
-            .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
-            .map(|v| {
-                format!(
-                    "; first: line {} — {}",
-                    v["line"],
-                    v["reason"].as_str().unwrap_or_default()
-                )
-            })
-            .unwrap_or_default();
-        eprintln!(
-            "error: {} line(s) of {} rejected, see {}{first}",
-            report.rejected,
-            input.display(),
-            rejects.display()
-        );
+    if report.refused_anything() {
+        for file in report.files.iter().filter(|f| f.rejected_lines > 0) {
+            // The reject file holds every line with its reason; name the
+            // first here so a batch log shows what went wrong.
+            let first = file
+                .outcome
+                .rejected
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map(|(reason, n)| format!("; most often ({n}): {reason}"))
+                .unwrap_or_default();
+            eprintln!(
+                "error: {} line(s) of {} rejected, see {}{first}",
+                file.rejected_lines,
+                file.file.display(),
+                file.rejects
+                    .as_ref()
+                    .map_or_else(String::new, |p| p.display().to_string())
+            );
+        }
+        for file in report.files.iter().filter(|f| f.refused.is_some()) {
+            eprintln!(
+                "error: {} was not ingested (see above)",
+                file.file.display()
+            );
+        }
         return Ok(EXIT_ERROR);
     }
     Ok(EXIT_OK)

@@ -54,18 +54,22 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
         records += r.records;
         let kinds = counts(&r.mapped);
         text += &format!(
-            "{}: {} records read; {} mapped ({}); {} ingested, {} already stored, {} older than the store; {} not mapped; {} unreadable part(s)\n",
+            "{}: {} records read; {} mapped ({}); {} ingested ({} late), {} already stored or delivered twice; {} not mapped; {} unreadable part(s)\n",
             r.file,
             r.records,
             r.mapped_total(),
             if kinds.is_empty() { "none" } else { &kinds },
-            if file.ingested > 0 && file.ingested != r.mapped_total() {
-                format!("{} ({})", file.ingested, counts(&file.ingested_by_kind))
+            if file.outcome.ingested > 0 && file.outcome.ingested != r.mapped_total() {
+                format!(
+                    "{} ({})",
+                    file.outcome.ingested,
+                    counts(&file.outcome.ingested_by_kind)
+                )
             } else {
-                file.ingested.to_string()
+                file.outcome.ingested.to_string()
             },
-            file.duplicates,
-            file.older_than_store,
+            file.outcome.late,
+            file.outcome.duplicates,
             r.not_mapped_total(),
             r.unparsed.len(),
         );
@@ -95,10 +99,10 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
         if r.unparsed.len() > 5 {
             text += &format!("  … {} more (see the summary)\n", r.unparsed.len() - 5);
         }
-        for (reason, n) in &file.rejected {
+        for (reason, n) in &file.outcome.rejected {
             text += &format!("  rejected {n}: {reason}\n");
         }
-        failed |= r.unreadable || !file.rejected.is_empty();
+        failed |= r.unreadable || !file.outcome.rejected.is_empty();
     }
     let summary = args.summary.unwrap_or_else(|| {
         let micros = std::time::SystemTime::now()
@@ -116,7 +120,7 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
     }
     std::fs::write(&summary, serde_json::to_string_pretty(&report)? + "\n")
         .with_context(|| format!("writing the summary {}", summary.display()))?;
-    let from_files: u64 = report.files.iter().map(|f| f.ingested).sum();
+    let from_files: u64 = report.files.iter().map(|f| f.outcome.ingested).sum();
     if !report.gaps.is_empty() {
         text += &format!(
             "{} hole(s) in record ids, within the files and since earlier imports (each stored once as log-management evidence):\n",
@@ -133,18 +137,18 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
         }
     }
     text += &format!(
-        "{} file(s), {records} records in {seconds:.2} s ({:.0} records/s); {} events ingested for {} device(s) into {}{}; summary: {}\n",
+        "{} file(s), {records} records in {seconds:.2} s ({:.0} records/s){}; summary: {}\n",
         report.files.len(),
         records as f64 / seconds.max(1e-9),
-        report.store.accepted,
-        report.store.devices.len(),
-        args.store.display(),
         match report.store.accepted.saturating_sub(from_files) {
             0 => String::new(),
-            own => format!(" ({own} of them the import's record of holes and of the ids read)"),
+            own => format!(
+                "; {own} of the events stored are the import's record of holes and of the ids read"
+            ),
         },
         summary.display()
     );
+    text += &crate::text::store_outcome(&report.store, &args.store);
     print(&text)?;
     for kept in &report.store.quarantined {
         eprintln!(

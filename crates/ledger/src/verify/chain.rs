@@ -6,13 +6,13 @@ use std::path::Path;
 
 use worklog_schema::Timestamp;
 
-use super::report::{Anomaly, AnomalyClass, DeviceReport};
+use super::report::{Anomaly, AnomalyClass, DeviceReport, LateDelivery};
 use super::scan::SegmentCheck;
 use super::{Verifier, relative, short};
 use crate::anchor::Anchor;
 use crate::checkpoint::PruneCheckpoint;
 use crate::error::chain;
-use crate::record::{SegmentRecord, genesis_head, parse_hash};
+use crate::record::{Delivery, SegmentRecord, genesis_head, parse_hash};
 use crate::store::{CHECKPOINT_FILE, segment_file_name};
 
 impl Verifier<'_> {
@@ -27,58 +27,9 @@ impl Verifier<'_> {
             device_id: device.to_owned(),
             ..DeviceReport::default()
         };
-        let push =
-            |report: &mut DeviceReport, class, file: Option<&str>, seq, ts, detail: String| {
-                report.anomalies.push(Anomaly {
-                    class,
-                    device_id: device.to_owned(),
-                    file: file.map(str::to_owned),
-                    seq,
-                    ts,
-                    detail,
-                });
-            };
-        let checkpoint_rel = format!(
-            "{}/{CHECKPOINT_FILE}",
-            relative(store, &crate::store::device_dir(store, device))
-        );
-        let checkpoint = match PruneCheckpoint::read_for(store, device) {
-            Ok(Some(cp)) if cp.device_id == device && cp.signature_valid(self.keyring) => Some(cp),
-            Ok(Some(_)) => {
-                push(
-                    &mut report,
-                    AnomalyClass::PruneWithoutCheckpoint,
-                    Some(&checkpoint_rel),
-                    None,
-                    None,
-                    "prune checkpoint is not signed by a trusted authority key for this device"
-                        .into(),
-                );
-                None
-            }
-            Ok(None) => None,
-            Err(e) => {
-                push(
-                    &mut report,
-                    AnomalyClass::FileUnreadable,
-                    Some(&checkpoint_rel),
-                    None,
-                    None,
-                    chain(&e),
-                );
-                None
-            }
-        };
-        let (mut expected_seq, mut expected_prev, mut expected_no) = match &checkpoint {
-            Some(cp) => (
-                cp.cut_seq.saturating_add(1),
-                parse_hash(&cp.cut_head).unwrap_or_default(),
-                cp.cut_segment_no.checked_add(1),
-            ),
-            None => (1, genesis_head(device), Some(0)),
-        };
+        let checkpoint = self.checkpoint(store, device, &mut report);
+        let mut walk = Walk::start(device, checkpoint.as_ref());
         report.pruned_through = checkpoint.as_ref().map(|cp| cp.cut_seq);
-
         let mut checks = checks;
         // Chain order; a file under its canonical name before a copy.
         checks.sort_by_key(|c| {
@@ -90,161 +41,58 @@ impl Verifier<'_> {
                 .unwrap_or(u64::MAX);
             (seq, c.name != segment_file_name(seq), c.name.clone())
         });
-
-        let mut accepted: Vec<(String, SegmentRecord)> = Vec::new();
-        // Seq ranges already explained (gaps, unreadable or forged files):
-        // anchors inside them are not reported again.
-        let mut explained: Vec<(u64, u64)> = Vec::new();
-        let mut skipped_before = false;
-        let mut last_ts: Option<i64> = None;
-        let mut heads: HashMap<String, String> = HashMap::new();
         for check in checks {
-            // Signed data with a clock set back is still verified data.
-            let clean_rows = check
-                .anomalies
-                .iter()
-                .all(|a| a.class == AnomalyClass::TimeWentBackwards);
-            report.anomalies.extend(check.anomalies);
-            let Some(record) = check.record.filter(|_| check.trusted) else {
-                skipped_before = true;
-                continue;
-            };
-            if checkpoint
-                .as_ref()
-                .is_some_and(|cp| record.last_seq <= cp.cut_seq)
-            {
-                continue; // left over from an interrupted prune
-            }
-            let range = Some((record.first_seq, record.last_seq));
-            let first_ts = Some(Timestamp(record.first_ts));
-            if record.first_seq < expected_seq {
-                if let Some(original) = heads.get(&record.head) {
-                    push(
-                        &mut report,
-                        AnomalyClass::SegmentDuplicated,
-                        Some(&check.rel),
-                        range,
-                        first_ts,
-                        format!("same segment as {original}"),
-                    );
-                } else {
-                    push(
-                        &mut report,
-                        AnomalyClass::SegmentForged,
-                        Some(&check.rel),
-                        range,
-                        first_ts,
-                        format!(
-                            "overlaps sequence numbers already covered up to {}",
-                            expected_seq - 1
-                        ),
-                    );
-                }
-                continue;
-            }
-            if record.first_seq > expected_seq {
-                let gap = (expected_seq, record.first_seq - 1);
-                if !skipped_before {
-                    if accepted.is_empty() && checkpoint.is_none() {
-                        push(
-                            &mut report,
-                            AnomalyClass::PruneWithoutCheckpoint,
-                            Some(&check.rel),
-                            Some(gap),
-                            first_ts,
-                            format!(
-                                "the chain begins at seq {} with no prune checkpoint for seq {}..={}",
-                                record.first_seq, gap.0, gap.1
-                            ),
-                        );
-                    } else {
-                        let after = accepted
-                            .last()
-                            .map_or("the checkpoint".to_owned(), |(rel, _)| rel.clone());
-                        push(
-                            &mut report,
-                            AnomalyClass::SegmentMissing,
-                            Some(&check.rel),
-                            Some(gap),
-                            first_ts,
-                            format!(
-                                "seq {}..={} missing between {after} and this segment",
-                                gap.0, gap.1
-                            ),
-                        );
-                    }
-                }
-                explained.push(gap);
-            } else if parse_hash(&record.prev_head) != Some(expected_prev) && !skipped_before {
-                let previous = accepted
-                    .last()
-                    .map_or("the chain's start".to_owned(), |(rel, _)| rel.clone());
-                push(
-                    &mut report,
-                    AnomalyClass::SegmentForged,
-                    Some(&check.rel),
-                    range,
-                    first_ts,
-                    format!("does not link to {previous}: previous head differs"),
-                );
-            } else if let Some(no) =
-                expected_no.filter(|no| !skipped_before && *no != record.segment_no)
-            {
-                push(
-                    &mut report,
-                    AnomalyClass::SegmentForged,
-                    Some(&check.rel),
-                    range,
-                    first_ts,
-                    format!(
-                        "does not link: segment_no {} where {no} follows",
-                        record.segment_no
-                    ),
-                );
-            }
-            if let Some(prev_ts) = last_ts
-                && record.first_ts < prev_ts
-            {
-                push(
-                    &mut report,
-                    AnomalyClass::TimeWentBackwards,
-                    Some(&check.rel),
-                    Some((record.first_seq, record.first_seq)),
-                    first_ts,
-                    format!(
-                        "segment starts at {}, before the previous segment's last event {}",
-                        Timestamp(record.first_ts),
-                        Timestamp(prev_ts)
-                    ),
-                );
-            }
-            last_ts = Some(record.last_ts);
-            if clean_rows {
-                report.segments_verified += 1;
-                report.rows_verified = report.rows_verified.saturating_add(record.row_count);
-            }
-            // A signed range may end at u64::MAX (only a key holder can
-            // sign one): nothing can follow it.
-            expected_seq = record.last_seq.saturating_add(1);
-            expected_prev = parse_hash(&record.head).unwrap_or_default();
-            expected_no = record.segment_no.checked_add(1);
-            skipped_before = false;
-            heads.insert(record.head.clone(), check.rel.clone());
-            accepted.push((check.rel, record));
+            walk.step(check, checkpoint.as_ref(), &mut report);
         }
-        if let (Some((_, first)), Some((_, last))) = (accepted.first(), accepted.last()) {
+        if let (Some((_, first)), Some((_, last))) = (walk.accepted.first(), walk.accepted.last()) {
             report.seq_span = Some((first.first_seq, last.last_seq));
             report.time_span = Some((Timestamp(first.first_ts), Timestamp(last.last_ts)));
             report.head = Some(last.head.clone());
         }
+        report.newest_event = walk.high_water.map(Timestamp);
         self.match_anchors(
             &mut report,
-            &accepted,
-            &explained,
+            &walk.accepted,
+            &walk.explained,
             anchors,
             checkpoint.as_ref(),
         );
         report
+    }
+
+    /// The device's prune checkpoint, when valid; a checkpoint that is not
+    /// is reported.
+    fn checkpoint(
+        &self,
+        store: &Path,
+        device: &str,
+        report: &mut DeviceReport,
+    ) -> Option<PruneCheckpoint> {
+        let rel = format!(
+            "{}/{CHECKPOINT_FILE}",
+            relative(store, &crate::store::device_dir(store, device))
+        );
+        let (class, detail) = match PruneCheckpoint::read_for(store, device) {
+            Ok(Some(cp)) if cp.device_id == device && cp.signature_valid(self.keyring) => {
+                return Some(cp);
+            }
+            Ok(None) => return None,
+            Ok(Some(_)) => (
+                AnomalyClass::PruneWithoutCheckpoint,
+                "prune checkpoint is not signed by a trusted authority key for this device".into(),
+            ),
+            Err(e) => (AnomalyClass::FileUnreadable, chain(&e)),
+        };
+        report.anomalies.push(Anomaly {
+            class,
+            device_id: device.to_owned(),
+            file: Some(rel),
+            seq: None,
+            ts: None,
+            detail,
+            window: None,
+        });
+        None
     }
 
     fn match_anchors(
@@ -294,6 +142,7 @@ impl Verifier<'_> {
                         short(&anchor.head),
                         anchor.seq
                     ),
+                    window: None,
                 }),
                 None => {
                     let covering = accepted
@@ -306,6 +155,7 @@ impl Verifier<'_> {
                         seq: covering.map(|(_, r)| (r.first_seq, r.last_seq)),
                         ts: covering.map(|(_, r)| Timestamp(r.first_ts)),
                         detail: format!("anchor #{} ends a segment at seq {}, but no segment of the chain ends there", anchor.index, anchor.seq),
+                        window: None,
                     });
                 }
             }
@@ -321,7 +171,258 @@ impl Verifier<'_> {
                     "the chain ends at seq {end}, but anchor #{} covers seq {}",
                     anchor.index, anchor.seq
                 ),
+                window: None,
             });
         }
+    }
+}
+
+/// The state of one device's chain walk.
+struct Walk<'d> {
+    device: &'d str,
+    expected_seq: u64,
+    expected_prev: crate::merkle::Hash,
+    expected_no: Option<u64>,
+    /// The chain's newest event time so far (the highest `max_ts`).
+    high_water: Option<i64>,
+    accepted: Vec<(String, SegmentRecord)>,
+    /// Seq ranges already explained (gaps, unreadable or forged files):
+    /// anchors inside them are not reported again.
+    explained: Vec<(u64, u64)>,
+    skipped_before: bool,
+    heads: HashMap<String, String>,
+}
+
+impl<'d> Walk<'d> {
+    /// From the genesis head, or from a valid checkpoint.
+    fn start(device: &'d str, checkpoint: Option<&PruneCheckpoint>) -> Self {
+        let (expected_seq, expected_prev, expected_no, high_water) = match checkpoint {
+            Some(cp) => (
+                cp.cut_seq.saturating_add(1),
+                parse_hash(&cp.cut_head).unwrap_or_default(),
+                cp.cut_segment_no.checked_add(1),
+                Some(cp.cut_last_ts),
+            ),
+            None => (1, genesis_head(device), Some(0), None),
+        };
+        Walk {
+            device,
+            expected_seq,
+            expected_prev,
+            expected_no,
+            high_water,
+            accepted: Vec::new(),
+            explained: Vec::new(),
+            skipped_before: false,
+            heads: HashMap::new(),
+        }
+    }
+
+    fn push(
+        &self,
+        report: &mut DeviceReport,
+        class: AnomalyClass,
+        rel: &str,
+        seq: Option<(u64, u64)>,
+        ts: Option<Timestamp>,
+        detail: String,
+    ) {
+        report.anomalies.push(Anomaly {
+            class,
+            device_id: self.device.to_owned(),
+            file: Some(rel.to_owned()),
+            seq,
+            ts,
+            detail,
+            window: None,
+        });
+    }
+
+    /// One file in chain order: its own anomalies, then how it links.
+    fn step(
+        &mut self,
+        mut check: SegmentCheck,
+        checkpoint: Option<&PruneCheckpoint>,
+        report: &mut DeviceReport,
+    ) {
+        // Signed data with a clock set back is still verified data.
+        let clean_rows = check.anomalies.iter().all(|a| !a.class.loses_evidence());
+        // A step back inside the file reaches back from the chain's
+        // newest time before it, not only from the file's own.
+        for a in &mut check.anomalies {
+            if let Some((from, to)) = a.window.as_mut().map(|w| (w.0, &mut w.1)) {
+                *to = (*to).max(Timestamp(self.high_water.unwrap_or(from.0)));
+            }
+        }
+        report.anomalies.append(&mut check.anomalies);
+        let Some(record) = check.record.filter(|_| check.trusted) else {
+            self.skipped_before = true;
+            return;
+        };
+        if checkpoint.is_some_and(|cp| record.last_seq <= cp.cut_seq) {
+            return; // left over from an interrupted prune
+        }
+        if record.first_seq < self.expected_seq {
+            self.refuse_overlap(&check.rel, &record, report);
+            return;
+        }
+        self.link(&check.rel, &record, checkpoint, report);
+        self.judge_time(&check.rel, &record, report);
+        if clean_rows {
+            report.segments_verified += 1;
+            report.rows_verified = report.rows_verified.saturating_add(record.row_count);
+        }
+        // A signed range may end at u64::MAX (only a key holder can sign
+        // one): nothing can follow it.
+        self.expected_seq = record.last_seq.saturating_add(1);
+        self.expected_prev = parse_hash(&record.head).unwrap_or_default();
+        self.expected_no = record.segment_no.checked_add(1);
+        self.skipped_before = false;
+        self.heads.insert(record.head.clone(), check.rel.clone());
+        self.accepted.push((check.rel, record));
+    }
+
+    /// A segment starting below the next expected seq: a copy of an
+    /// accepted one, or an overlap.
+    fn refuse_overlap(&self, rel: &str, record: &SegmentRecord, report: &mut DeviceReport) {
+        let range = Some((record.first_seq, record.last_seq));
+        let first_ts = Some(Timestamp(record.first_ts));
+        match self.heads.get(&record.head) {
+            Some(original) => self.push(
+                report,
+                AnomalyClass::SegmentDuplicated,
+                rel,
+                range,
+                first_ts,
+                format!("same segment as {original}"),
+            ),
+            None => self.push(
+                report,
+                AnomalyClass::SegmentForged,
+                rel,
+                range,
+                first_ts,
+                format!(
+                    "overlaps sequence numbers already covered up to {}",
+                    self.expected_seq - 1
+                ),
+            ),
+        }
+    }
+
+    /// A gap before the segment, or a link that does not hold.
+    fn link(
+        &mut self,
+        rel: &str,
+        record: &SegmentRecord,
+        checkpoint: Option<&PruneCheckpoint>,
+        report: &mut DeviceReport,
+    ) {
+        let range = Some((record.first_seq, record.last_seq));
+        let first_ts = Some(Timestamp(record.first_ts));
+        if record.first_seq > self.expected_seq {
+            let gap = (self.expected_seq, record.first_seq - 1);
+            if !self.skipped_before {
+                let (class, detail) = if self.accepted.is_empty() && checkpoint.is_none() {
+                    (
+                        AnomalyClass::PruneWithoutCheckpoint,
+                        format!(
+                            "the chain begins at seq {} with no prune checkpoint for seq {}..={}",
+                            record.first_seq, gap.0, gap.1
+                        ),
+                    )
+                } else {
+                    let after = self
+                        .accepted
+                        .last()
+                        .map_or("the checkpoint".to_owned(), |(rel, _)| rel.clone());
+                    (
+                        AnomalyClass::SegmentMissing,
+                        format!(
+                            "seq {}..={} missing between {after} and this segment",
+                            gap.0, gap.1
+                        ),
+                    )
+                };
+                self.push(report, class, rel, Some(gap), first_ts, detail);
+            }
+            self.explained.push(gap);
+        } else if parse_hash(&record.prev_head) != Some(self.expected_prev) && !self.skipped_before
+        {
+            let previous = self
+                .accepted
+                .last()
+                .map_or("the chain's start".to_owned(), |(rel, _)| rel.clone());
+            self.push(
+                report,
+                AnomalyClass::SegmentForged,
+                rel,
+                range,
+                first_ts,
+                format!("does not link to {previous}: previous head differs"),
+            );
+        } else if let Some(no) = self
+            .expected_no
+            .filter(|no| !self.skipped_before && *no != record.segment_no)
+        {
+            self.push(
+                report,
+                AnomalyClass::SegmentForged,
+                rel,
+                range,
+                first_ts,
+                format!(
+                    "does not link: segment_no {} where {no} follows",
+                    record.segment_no
+                ),
+            );
+        }
+    }
+
+    /// The segment's time against the chain's: a live segment starting
+    /// before the chain's newest event is the clock going back; a late
+    /// one is a late delivery, and must lie before that newest event.
+    fn judge_time(&mut self, rel: &str, record: &SegmentRecord, report: &mut DeviceReport) {
+        let range = Some((record.first_seq, record.last_seq));
+        match (record.delivery, self.high_water) {
+            (Delivery::Live, Some(high)) if record.first_ts < high => {
+                report.anomalies.push(Anomaly {
+                    class: AnomalyClass::TimeWentBackwards,
+                    device_id: self.device.to_owned(),
+                    file: Some(rel.to_owned()),
+                    seq: Some((record.first_seq, record.first_seq)),
+                    ts: Some(Timestamp(record.first_ts)),
+                    detail: format!(
+                        "segment starts at {}, before the chain's newest event {}",
+                        Timestamp(record.first_ts),
+                        Timestamp(high)
+                    ),
+                    window: Some((Timestamp(record.first_ts), Timestamp(high))),
+                });
+            }
+            (Delivery::Live, _) => {}
+            (_, Some(high)) if record.max_ts <= high => {
+                report.late_deliveries.push(LateDelivery {
+                    file: rel.to_owned(),
+                    seq: (record.first_seq, record.last_seq),
+                    events: record.row_count,
+                    covers: (Timestamp(record.min_ts), Timestamp(record.max_ts)),
+                    written_at: Timestamp(record.committed_at),
+                });
+            }
+            (_, high) => self.push(
+                report,
+                AnomalyClass::SegmentForged,
+                rel,
+                range,
+                Some(Timestamp(record.first_ts)),
+                format!(
+                    "late segment reaching {}, after the chain's newest event before it ({}): the writer stores only older events as late",
+                    Timestamp(record.max_ts),
+                    high.map_or_else(|| "none".to_owned(), |h| Timestamp(h).to_string())
+                ),
+            ),
+        }
+        self.high_water = self.high_water.max(Some(record.max_ts));
     }
 }

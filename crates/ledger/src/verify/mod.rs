@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use worklog_schema::Timestamp;
 
-pub use report::{Anomaly, AnomalyClass, Depth, DeviceReport, VerifiedFile, VerifyReport};
+pub use report::{
+    Anomaly, AnomalyClass, Depth, DeviceReport, LateDelivery, VerifiedFile, VerifyReport,
+};
 
 use crate::anchor::{Anchor, AnchorLog};
 use crate::error::{Result, chain};
@@ -75,6 +77,7 @@ impl<'a> Verifier<'a> {
                 seq: None,
                 ts: None,
                 detail: format!("key file not loaded: {reason}"),
+                window: None,
             });
         }
         let anchors = self.checked_anchors(&mut report.store_anomalies);
@@ -92,6 +95,7 @@ impl<'a> Verifier<'a> {
                     seq: None,
                     ts: None,
                     detail: chain(&e),
+                    window: None,
                 }),
             }
         }
@@ -201,6 +205,7 @@ impl<'a> Verifier<'a> {
                         "the store has no partition for this device, but anchor #{} covers seq {}",
                         anchor.index, anchor.seq
                     ),
+                    window: None,
                 }],
                 ..DeviceReport::default()
             });
@@ -222,6 +227,7 @@ impl<'a> Verifier<'a> {
                 seq: None,
                 ts: None,
                 detail: p.reason,
+                window: None,
             });
         }
         good

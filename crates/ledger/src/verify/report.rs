@@ -93,6 +93,16 @@ impl AnomalyClass {
     }
 }
 
+impl AnomalyClass {
+    /// Whether the class means evidence was lost, altered or cannot be
+    /// trusted. The one that does not: [`AnomalyClass::TimeWentBackwards`],
+    /// genuine signed events whose clock went back (their order in time is
+    /// uncertain over a window, nothing is missing).
+    pub fn loses_evidence(self) -> bool {
+        self != AnomalyClass::TimeWentBackwards
+    }
+}
+
 impl fmt::Display for AnomalyClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -114,6 +124,28 @@ pub struct Anomaly {
     pub ts: Option<Timestamp>,
     /// What was found, in words.
     pub detail: String,
+    /// For a clock going back: the stretch of event time the device
+    /// recorded twice, from the time the clock went back to, to the newest
+    /// time the chain held before it. Events in it may be out of order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<(Timestamp, Timestamp)>,
+}
+
+/// Events delivered late: one late segment (`delivery = backfill`), chained
+/// and signed like any other, whose events are all older than the newest
+/// event the chain held when it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LateDelivery {
+    /// The segment file, relative to the store.
+    pub file: String,
+    /// Its sequence numbers.
+    pub seq: (u64, u64),
+    /// Its events.
+    pub events: u64,
+    /// The event time it covers: its oldest and newest event.
+    pub covers: (Timestamp, Timestamp),
+    /// When it was written (the record's `committed_at`).
+    pub written_at: Timestamp,
 }
 
 impl fmt::Display for Anomaly {
@@ -163,6 +195,12 @@ pub struct DeviceReport {
     pub pruned_through: Option<u64>,
     /// Everything wrong, ordered by location.
     pub anomalies: Vec<Anomaly>,
+    /// Late deliveries accepted into the chain, in chain order: not
+    /// anomalies, shown so that an auditor sees which periods were filled
+    /// in afterwards, and when.
+    pub late_deliveries: Vec<LateDelivery>,
+    /// The newest event time of the chain (its data cut-off).
+    pub newest_event: Option<Timestamp>,
 }
 
 impl DeviceReport {
@@ -247,9 +285,17 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// Whether nothing is wrong.
+    /// Whether no evidence was lost or altered: no store-level anomaly and
+    /// no device anomaly but clock regressions
+    /// ([`AnomalyClass::loses_evidence`]), which are reported and located
+    /// but lose nothing.
     pub fn is_clean(&self) -> bool {
-        self.store_anomalies.is_empty() && self.devices.iter().all(|d| d.anomalies.is_empty())
+        self.store_anomalies.is_empty()
+            && self
+                .devices
+                .iter()
+                .flat_map(|d| &d.anomalies)
+                .all(|a| !a.class.loses_evidence())
     }
 
     /// Files proven at `depth`.

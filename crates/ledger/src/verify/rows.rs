@@ -81,9 +81,10 @@ pub(super) fn check_rows(check: &mut SegmentCheck) {
             format!("the signed record disagrees with its signed rows: {detail}"),
         );
     }
+    let mut newest = rows.ts.first().copied().unwrap_or_default();
     for i in 1..rows.ts.len() {
         if rows.ts[i] < rows.ts[i - 1] {
-            let a = check.anomaly(
+            let mut a = check.anomaly(
                 AnomalyClass::TimeWentBackwards,
                 Some((rows.seqs[i], rows.seqs[i])),
                 Some(Timestamp(rows.ts[i])),
@@ -93,8 +94,12 @@ pub(super) fn check_rows(check: &mut SegmentCheck) {
                     Timestamp(rows.ts[i - 1])
                 ),
             );
+            // The chain walk widens it to the chain's newest time before
+            // this segment.
+            a.window = Some((Timestamp(rows.ts[i]), Timestamp(newest)));
             check.anomalies.push(a);
         }
+        newest = newest.max(rows.ts[i]);
     }
 }
 
@@ -121,6 +126,19 @@ fn disagreement(record: &SegmentRecord, rows: &Rows) -> Option<String> {
             Timestamp(record.last_ts),
             Timestamp(*first),
             Timestamp(*last)
+        ));
+    }
+    let (lowest, highest) = rows
+        .ts
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(*t), hi.max(*t)));
+    if lowest != record.min_ts || highest != record.max_ts {
+        return Some(format!(
+            "min_ts/max_ts {}/{} but the rows' times lie from {} to {}",
+            Timestamp(record.min_ts),
+            Timestamp(record.max_ts),
+            Timestamp(lowest),
+            Timestamp(highest)
         ));
     }
     let regressions = rows.ts.windows(2).filter(|w| w[1] < w[0]).count() as u64;

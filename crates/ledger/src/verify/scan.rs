@@ -19,7 +19,7 @@ use super::report::{Anomaly, AnomalyClass, Depth};
 use crate::error::chain;
 use crate::keys::Keyring;
 use crate::merkle::Hash;
-use crate::record::SegmentRecord;
+use crate::record::{Delivery, SegmentRecord};
 use crate::segment::record_from_metadata;
 
 /// Files up to this size are read into memory once, so that the footer
@@ -77,6 +77,7 @@ impl SegmentCheck {
             seq,
             ts,
             detail,
+            window: None,
         }
     }
 
@@ -192,6 +193,31 @@ fn judge(
             format!(
                 "segment with no rows (seq {}..={}, {} rows): the writer never writes one",
                 record.first_seq, record.last_seq, record.row_count
+            ),
+        ));
+    }
+    let times_hold = record.min_ts <= record.max_ts
+        && [record.first_ts, record.last_ts]
+            .iter()
+            .all(|t| (record.min_ts..=record.max_ts).contains(t));
+    if !times_hold {
+        return Some((
+            AnomalyClass::SegmentForged,
+            format!(
+                "segment record's times contradict each other (first/last {}/{}, lowest/highest {}/{}): the writer never writes that",
+                Timestamp(record.first_ts),
+                Timestamp(record.last_ts),
+                Timestamp(record.min_ts),
+                Timestamp(record.max_ts)
+            ),
+        ));
+    }
+    if record.delivery == Delivery::Backfill && record.ts_regressions > 0 {
+        return Some((
+            AnomalyClass::SegmentForged,
+            format!(
+                "late segment with {} step(s) back in time: the writer puts late events in time order",
+                record.ts_regressions
             ),
         ));
     }

@@ -1,4 +1,4 @@
-//! The committed test vectors (`docs/vectors/ledger-v2.json`) must match
+//! The committed test vectors (`docs/vectors/ledger-v3.json`) must match
 //! what the code computes. Regenerate with `UPDATE_VECTORS=1` only when the
 //! format version changes.
 
@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use worklog_ledger::merkle::{inclusion_path, root};
 use worklog_ledger::{
-    AnchorLog, FORMAT, HeadClaim, Keyring, NO_FILE_DIGEST, Role, RowEncoder, Seal, SecretKey,
-    SegmentRecord, genesis_head,
+    AnchorLog, Delivery, FORMAT, HeadClaim, Keyring, NO_FILE_DIGEST, Role, RowEncoder, Seal,
+    SecretKey, SegmentRecord, genesis_head, identity_bases,
 };
 use worklog_schema::{Date, Event, EventKind, SCHEMA_VERSION, Timestamp, events_to_batch};
 
@@ -80,6 +80,9 @@ fn compute() -> Value {
         first_ts: events[0].ts.0,
         last_ts: events[2].ts.0,
         ts_regressions: 0,
+        min_ts: events[0].ts.0,
+        max_ts: events[2].ts.0,
+        delivery: Delivery::Live,
         prev_head: hex::encode(genesis_head("PC-0001")),
         prev_file_digest: NO_FILE_DIGEST.into(),
         merkle_root: hex::encode(merkle_root),
@@ -101,6 +104,8 @@ fn compute() -> Value {
         first_ts: events[2].ts.0 + 60_000_000,
         last_ts: events[2].ts.0 + 30_000_000,
         ts_regressions: 1,
+        min_ts: events[2].ts.0 + 30_000_000,
+        max_ts: events[2].ts.0 + 60_000_000,
         prev_head: record.head.clone(),
         prev_file_digest: hex::encode(first_file_digest),
         merkle_root: hex::encode(Sha256::digest(b"stand-in root")),
@@ -108,6 +113,26 @@ fn compute() -> Value {
         ..record.clone()
     };
     next.seal(&key);
+    // Then a late delivery: two events older than the chain's newest
+    // (`max_ts` above), in time order.
+    let mut late = SegmentRecord {
+        segment_no: 2,
+        first_seq: 6,
+        last_seq: 7,
+        row_count: 2,
+        first_ts: events[0].ts.0 - 86_400_000_000,
+        last_ts: events[0].ts.0 - 86_000_000_000,
+        ts_regressions: 0,
+        min_ts: events[0].ts.0 - 86_400_000_000,
+        max_ts: events[0].ts.0 - 86_000_000_000,
+        delivery: Delivery::Backfill,
+        prev_head: next.head.clone(),
+        prev_file_digest: hex::encode(Sha256::digest(b"bytes of seg-00000000000000000004.parquet")),
+        merkle_root: hex::encode(Sha256::digest(b"stand-in root of the late rows")),
+        committed_at: 1_791_086_400_000_000,
+        ..record.clone()
+    };
+    late.seal(&key);
     let second_file_digest: [u8; 32] =
         Sha256::digest(b"bytes of seg-00000000000000000004.parquet").into();
     let seal = Seal::new(&next, &second_file_digest, &key);
@@ -131,8 +156,24 @@ fn compute() -> Value {
         .iter()
         .map(hex::encode)
         .collect();
+    // Identities (§12): the second row by its content, its occurrences 1
+    // and 2; the same row as a source record and with a collector id.
+    let mut by_record = events[1].clone();
+    by_record.source = Some("evtx:Security".into());
+    by_record.source_record_id = Some(583);
+    let mut by_id = events[1].clone();
+    by_id.event_id = Some("7f3c2a9e-0001".into());
+    let bases = identity_bases(&[events[1].clone(), by_record, by_id]).unwrap();
+    let identities = json!({
+        "content_base": hex::encode(bases[0].digest),
+        "content_occurrence_1": bases[0].occurrence(1).to_hex(),
+        "content_occurrence_2": bases[0].occurrence(2).to_hex(),
+        "source_record": { "source": "evtx:Security", "source_record_id": 583, "base": hex::encode(bases[1].digest), "identity": bases[1].occurrence(1).to_hex() },
+        "collector_id": { "event_id": "7f3c2a9e-0001", "base": hex::encode(bases[2].digest), "identity": bases[2].occurrence(1).to_hex() },
+    });
     json!({
-        "description": "worklog-ledger/2 test vectors: see docs/ledger-format.md. All hashes SHA-256, hex.",
+        "identities_of_row_1": identities,
+        "description": "worklog-ledger/3 test vectors: see docs/ledger-format.md. All hashes SHA-256, hex.",
         "device_key_seed": hex::encode(seed),
         "device_public_key": hex::encode(key.public().to_bytes()),
         "key_id": key.public().key_id(),
@@ -143,6 +184,8 @@ fn compute() -> Value {
         "segment_record_canonical_bytes": hex::encode(record.canonical_bytes()),
         "next_segment_record": next,
         "next_segment_record_canonical_bytes": hex::encode(next.canonical_bytes()),
+        "late_segment_record": late,
+        "late_segment_record_canonical_bytes": hex::encode(late.canonical_bytes()),
         "seal_of_next_segment": seal,
         "seal_digest": hex::encode(seal.digest()),
         "authority_key_seed": hex::encode([2u8; 32]),
@@ -156,7 +199,7 @@ fn compute() -> Value {
 fn code_matches_committed_vectors() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/vectors/ledger-v2.json"
+        "/../../docs/vectors/ledger-v3.json"
     );
     let computed = compute();
     if std::env::var_os("UPDATE_VECTORS").is_some() {

@@ -29,16 +29,15 @@ fn imported_windows_logs_audit_to_insufficient_evidence_where_they_lack_it() {
         // Every mapped event is ingested, a duplicate of another file's
         // (security_bad_string_cache.evtx holds security.evtx's records),
         // or refused with a reason: none vanishes.
-        let accounted = file.ingested
-            + file.duplicates
-            + file.older_than_store
-            + file.rejected.values().sum::<u64>();
+        let outcome = &file.outcome;
+        let accounted =
+            outcome.ingested + outcome.duplicates + outcome.rejected.values().sum::<u64>();
         assert_eq!(accounted, file.read.mapped_total(), "{}", file.read.file);
         assert!(
-            file.rejected.is_empty(),
+            outcome.rejected.is_empty(),
             "{}: {:?}",
             file.read.file,
-            file.rejected
+            outcome.rejected
         );
     }
     let by_name = |name: &str| {
@@ -50,8 +49,10 @@ fn imported_windows_logs_audit_to_insufficient_evidence_where_they_lack_it() {
     };
     assert_eq!(by_name("/security.evtx").read.records, 2261);
     assert_eq!(
-        by_name("/security_bad_string_cache.evtx").duplicates,
-        by_name("/security.evtx").ingested
+        by_name("/security_bad_string_cache.evtx")
+            .outcome
+            .duplicates,
+        by_name("/security.evtx").outcome.ingested
     );
     assert!(
         !by_name("/sample_with_a_bad_chunk_magic.evtx")

@@ -300,16 +300,16 @@ pub fn ingest(dir: &Path, name: &str, events: &[Value], store: &Path, keys: &Pat
     let text: String = events.iter().map(|e| format!("{e}\n")).collect();
     std::fs::write(&input, text).unwrap();
     let report = worklog::ingest(
-        &input,
-        worklog::InputFormat::JsonLines,
+        std::slice::from_ref(&input),
+        Some(worklog::InputFormat::JsonLines),
         store,
         keys,
-        &dir.join(format!("{name}.rejects.jsonl")),
+        &worklog::RejectsTo::BesideEachInput,
         true,
     )
     .unwrap();
-    assert_eq!(report.rejected, 0, "{name}: lines rejected");
-    assert_eq!(report.accepted, events.len() as u64);
+    assert_eq!(report.store.rejected, 0, "{name}: lines rejected");
+    assert_eq!(report.store.accepted, events.len() as u64);
 }
 
 /// Anchors every device's head with a new authority key (written to
