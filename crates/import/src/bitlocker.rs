@@ -6,14 +6,17 @@
 //! Windows logs changes, not states: encryption started, stopped,
 //! suspended, decryption started… Each of those says the volume was **not**
 //! protected at that moment, and becomes an `encryption status` with
-//! `protection_on = false`. No event here proves the opposite: a volume is
+//! `protection_on = false` and the state it left (`suspended`, `decrypting`,
+//! `encrypting`, `off`). No event here proves the opposite: a volume is
 //! protected only when fully encrypted *and* a key protector is enabled,
-//! and "encryption completed", "protection resumed" or "key protector
-//! created" each show one half at most (device encryption completes with a
-//! clear key and waits for a protector). Those are counted as not mapped
-//! with that reason, so an EVTX import alone never makes a disk look
-//! encrypted; the protected state comes from osquery's `bitlocker_info` or
-//! an agent.
+//! and "encryption completed" or "key protector created" each show one
+//! half at most (device encryption completes with a clear key and waits for
+//! a protector). Those are counted as not mapped with that reason, so an
+//! EVTX import alone never makes a disk look encrypted; the protected state
+//! comes from osquery's `bitlocker_info` or an agent. "Protection resumed"
+//! (774) becomes `encryption resume`: it ends a suspension (Windows Update
+//! suspends BitLocker before a restart and resumes it at the next boot),
+//! which rule 125-1 then does not count, and says nothing more.
 
 use worklog_schema::{Event, EventKind};
 
@@ -25,37 +28,41 @@ pub(crate) const API: &str = "Microsoft-Windows-BitLocker-API";
 /// The BitLocker filter driver (its events go to the System log).
 pub(crate) const DRIVER: &str = "Microsoft-Windows-BitLocker-Driver";
 
-/// BitLocker-API ids that say the volume is not protected, and what
-/// happened (`VolumeMountPoint` is the volume, `%3` of each message).
-const API_UNPROTECTED: &[(u32, &str)] = &[
-    (768, "encryption started"),
-    (769, "encryption scheduled for the next restart"),
-    (770, "decryption started"),
-    (771, "encryption stopped"),
-    (772, "encryption restarted"),
-    (773, "protection suspended"),
-    (778, "volume reverted to an unprotected state"),
+/// BitLocker-API ids that say the volume is not protected, the protection
+/// state they leave, and what happened (`VolumeMountPoint` is the volume,
+/// `%3` of each message).
+const API_UNPROTECTED: &[(u32, &str, &str)] = &[
+    (768, "encrypting", "encryption started"),
+    (769, "encrypting", "encryption scheduled for the next restart"),
+    (770, "decrypting", "decryption started"),
+    (771, "off", "encryption stopped"),
+    (772, "encrypting", "encryption restarted"),
+    (
+        773,
+        "suspended",
+        "protection suspended (the key is in the clear until resumed)",
+    ),
+    (778, "off", "volume reverted to an unprotected state"),
 ];
 
-/// BitLocker-Driver ids that say the volume is not protected (`%2` of
-/// each message is the volume).
-const DRIVER_UNPROTECTED: &[(u32, &str)] = &[
-    (24577, "encryption started"),
-    (24578, "encryption stopped"),
-    (24580, "decryption started"),
-    (24581, "decryption stopped"),
-    (24582, "decryption completed"),
-    (24646, "used-space encryption started"),
-    (24647, "used-space encryption stopped"),
+/// BitLocker-API 774: protection resumed. It ends a suspension (773), and
+/// says nothing of a volume that was not suspended.
+const API_RESUMED: u32 = 774;
+
+/// BitLocker-Driver ids that say the volume is not protected, the state
+/// they leave, and what happened (`%2` of each message is the volume).
+const DRIVER_UNPROTECTED: &[(u32, &str, &str)] = &[
+    (24577, "encrypting", "encryption started"),
+    (24578, "off", "encryption stopped"),
+    (24580, "decrypting", "decryption started"),
+    (24581, "off", "decryption stopped"),
+    (24582, "off", "decryption completed"),
+    (24646, "encrypting", "used-space encryption started"),
+    (24647, "off", "used-space encryption stopped"),
 ];
 
 /// Ids whose records are read and deliberately not made a status, with why.
 const NOT_A_STATE: &[(&str, u32, &str)] = &[
-    (
-        API,
-        774,
-        "protection resumed: on only if the volume is fully encrypted, which this event does not say",
-    ),
     (
         API,
         775,
@@ -107,18 +114,16 @@ pub(crate) fn map(record: &Record<'_>, provider: &str, id: u32) -> Option<Mappin
     {
         return Some(Mapping::NotMapped((*why).to_owned()));
     }
-    let (what, volume) = if provider == API {
-        let (_, what) = API_UNPROTECTED.iter().find(|(i, _)| *i == id)?;
-        // A volume without a drive letter has only its volume GUID path.
-        let volume = record
-            .field("VolumeMountPoint")
-            .or_else(|| record.field("VolumeName"));
-        (what, volume)
+    let (state, what, volume) = if provider == API && id == API_RESUMED {
+        (None, "protection resumed", api_volume(record))
+    } else if provider == API {
+        let (_, state, what) = API_UNPROTECTED.iter().find(|(i, ..)| *i == id)?;
+        (Some(*state), *what, api_volume(record))
     } else if provider == DRIVER {
-        let (_, what) = DRIVER_UNPROTECTED.iter().find(|(i, _)| *i == id)?;
+        let (_, state, what) = DRIVER_UNPROTECTED.iter().find(|(i, ..)| *i == id)?;
         // The driver's events write the volume's name after its length.
         let volume = record.field("VolumeName").or_else(|| record.data(1));
-        (what, volume)
+        (Some(*state), *what, volume)
     } else {
         return None;
     };
@@ -129,13 +134,22 @@ pub(crate) fn map(record: &Record<'_>, provider: &str, id: u32) -> Option<Mappin
     Some(Mapping::Event(Box::new(Event {
         volume_role: Some(volume_role(&volume).into()),
         volume_name: Some(volume),
-        protection_on: Some(false),
+        protection_on: state.map(|_| false),
+        protection_state: state.map(str::to_owned),
         encryption_method: record.field("AlgorithmType").map(|a| method(&a)),
         detail: Some(format!("BitLocker {id}: {what}")),
         kind: EventKind::Encryption,
-        op: "status".into(),
+        op: if state.is_some() { "status" } else { "resume" }.into(),
         ..Event::default()
     })))
+}
+
+/// The volume of a BitLocker-API record: its mount point, else (a volume
+/// without a drive letter) its volume GUID path.
+fn api_volume(record: &Record<'_>) -> Option<String> {
+    record
+        .field("VolumeMountPoint")
+        .or_else(|| record.field("VolumeName"))
 }
 
 #[cfg(test)]
@@ -157,7 +171,9 @@ mod tests {
             ids.sort_unstable();
             ids
         };
-        let own = |list: &[(u32, &str)]| -> Vec<u32> { list.iter().map(|(id, _)| *id).collect() };
+        let own = |list: &[(u32, &str, &str)]| -> Vec<u32> {
+            list.iter().map(|(id, ..)| *id).collect()
+        };
         let explained = |provider: &str| -> Vec<u32> {
             NOT_A_STATE
                 .iter()
@@ -167,7 +183,10 @@ mod tests {
         };
         assert_eq!(listed(API, true), own(API_UNPROTECTED));
         assert_eq!(listed(DRIVER, true), own(DRIVER_UNPROTECTED));
-        assert_eq!(listed(API, false), explained(API));
+        let mut api_other = explained(API);
+        api_other.push(API_RESUMED);
+        api_other.sort_unstable();
+        assert_eq!(listed(API, false), api_other);
         assert_eq!(listed(DRIVER, false), explained(DRIVER));
     }
 }

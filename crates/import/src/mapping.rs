@@ -7,7 +7,7 @@ use worklog_schema::{Event, EventKind, Timestamp};
 use crate::record::Record;
 use crate::{bitlocker, storage};
 
-pub use crate::storage::{StorageDevice, storage_device};
+pub use crate::storage::{StorageDevice, identify_device, storage_device};
 
 /// What one record became.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +87,8 @@ pub const RULES: &[Rule] = &[
         channel: "Security",
         provider: SECURITY,
         ids: &[6416],
-        becomes: "media connect (storage classes only)",
-        fields: "DeviceId → media_class, vendor_id and product_id (USB VID_/PID_), media_serial; DeviceDescription (else USBSTOR's VEN_/PROD_ names) → volume_name; blocked = false",
+        becomes: "media connect (storage devices, phones and cameras only)",
+        fields: "DeviceId → media_class, vendor_id and product_id (USB VID_/PID_), media_serial; DeviceDescription (else USBSTOR's VEN_/PROD_ names) → volume_name; a plain USB id is a phone or camera (mtp/ptp) when the USB ID database names one, its names → media_name; blocked = false",
     },
     Rule {
         channel: "Security",
@@ -136,15 +136,15 @@ pub const RULES: &[Rule] = &[
         channel: "System",
         provider: "Microsoft-Windows-UserPnp",
         ids: &[20001, 20003],
-        becomes: "media connect (storage classes only)",
-        fields: "DeviceInstanceID → media_class, vendor_id and product_id (USB VID_/PID_), media_serial; USBSTOR's VEN_/PROD_ names → volume_name; blocked = false",
+        becomes: "media connect (storage devices, phones and cameras only)",
+        fields: "DeviceInstanceID → media_class, vendor_id and product_id (USB VID_/PID_), media_serial; USBSTOR's VEN_/PROD_ names → volume_name; a plain USB id is a phone or camera (mtp/ptp) when the USB ID database names one, its names → media_name; blocked = false",
     },
     Rule {
         channel: "Microsoft-Windows-Kernel-PnP/Configuration",
         provider: "Microsoft-Windows-Kernel-PnP",
         ids: &[400, 410],
-        becomes: "media connect (storage classes only)",
-        fields: "DeviceInstanceId → media_class, vendor_id and product_id (USB VID_/PID_), media_serial; USBSTOR's VEN_/PROD_ names → volume_name; blocked = false",
+        becomes: "media connect (storage devices, phones and cameras only)",
+        fields: "DeviceInstanceId → media_class, vendor_id and product_id (USB VID_/PID_), media_serial; USBSTOR's VEN_/PROD_ names → volume_name; a plain USB id is a phone or camera (mtp/ptp) when the USB ID database names one, its names → media_name; blocked = false",
     },
     Rule {
         channel: "Microsoft-Windows-Partition/Diagnostic",
@@ -157,35 +157,42 @@ pub const RULES: &[Rule] = &[
         channel: "Microsoft-Windows-DriverFrameworks-UserMode/Operational",
         provider: "Microsoft-Windows-DriverFrameworks-UserMode",
         ids: &[2003],
-        becomes: "media connect (storage devices only: the user-mode driver host loads drivers for a device as it arrives)",
-        fields: "UserData InstanceId (or the older `instance` attribute) → media_class, vendor_id, product_id, media_serial as for PnP ids; a volume id carrying `USBSTOR#DISK&VEN_…&PROD_…#SERIAL` is read as that USB disk; USBSTOR's VEN_/PROD_ names → volume_name; blocked = false",
+        becomes: "media connect (storage devices, phones and cameras only: the user-mode driver host loads drivers for a device as it arrives; other devices are not mapped, named by their USB ids and the USB ID database)",
+        fields: "UserData InstanceId (or the older `instance` attribute) → media_class, vendor_id, product_id, media_serial as for PnP ids; a volume id carrying `USBSTOR#DISK&VEN_…&PROD_…#SERIAL` is read as that USB disk; a plain USB id (`USB\\VID_05AC&PID_12A8&MI_00\\…`) is a phone or camera when the USB ID database names one: a name stating MTP or PTP, an iPhone/iPad/iPod or a digital camera (ptp), another phone (mtp); its vendor and product names → media_name; USBSTOR's VEN_/PROD_ names → volume_name; blocked = false",
     },
     Rule {
         channel: "Microsoft-Windows-DriverFrameworks-UserMode/Operational",
         provider: "Microsoft-Windows-DriverFrameworks-UserMode",
         ids: &[2100, 2101],
-        becomes: "media disconnect (2101, a completed PnP request IRP_MJ_PNP 27 / IRP_MN_REMOVE_DEVICE 2 with status 0, storage devices only); 2100 (the same request received) and other requests are not mapped, with the request as the reason",
+        becomes: "media disconnect (2101, a completed PnP request IRP_MJ_PNP 27 / IRP_MN_REMOVE_DEVICE 2 with status 0, storage devices, phones and cameras only); 2100 (the same request received) and other requests are not mapped, with the request as the reason",
         fields: "InstanceId → as 2003; RequestMajorCode / RequestMinorCode (or the older Request major/minor attributes), Status",
     },
     Rule {
         channel: "Microsoft-Windows-BitLocker/BitLocker Management",
         provider: bitlocker::API,
         ids: &[768, 769, 770, 771, 772, 773, 778],
-        becomes: "encryption status, protection_on = false (encryption started, scheduled, stopped or restarted; decryption started; protection suspended; volume reverted to unprotected: each says the volume was not protected then)",
+        becomes: "encryption status, protection_on = false, protection_state: encrypting (768 encryption started, 769 scheduled, 772 restarted), decrypting (770 decryption started), off (771 encryption stopped, 778 volume reverted to unprotected), suspended (773 protection suspended): each says the volume was not protected then",
         fields: "VolumeMountPoint (`%3`; else VolumeName, the volume GUID path) → volume_name (`C:` → volume_role system, else data); AlgorithmType → encryption_method (0x8000 aes_128_diffuser, 0x8001 aes_256_diffuser, 0x8002 aes_128, 0x8003 aes_256, 0x8004 xts_aes_128, 0x8005 xts_aes_256, else `algorithm <n>`); detail = `BitLocker <id>: <what happened>`",
     },
     Rule {
         channel: "Microsoft-Windows-BitLocker/BitLocker Management",
         provider: bitlocker::API,
-        ids: &[774, 775, 776],
-        becomes: "not mapped, with the reason (protection resumed; key protector created or removed): none of them shows a fully encrypted volume with an enabled protector, so none may stand for an encrypted disk",
+        ids: &[774],
+        becomes: "encryption resume (protection resumed: ends a suspension, 773; says nothing of a volume that was not suspended, so it never stands for an encrypted disk)",
+        fields: "VolumeMountPoint (else VolumeName) → volume_name, volume_role as for 768; detail = `BitLocker 774: protection resumed`",
+    },
+    Rule {
+        channel: "Microsoft-Windows-BitLocker/BitLocker Management",
+        provider: bitlocker::API,
+        ids: &[775, 776],
+        becomes: "not mapped, with the reason (key protector created or removed): neither shows a fully encrypted volume with an enabled protector, so neither may stand for an encrypted disk",
         fields: "—",
     },
     Rule {
         channel: "System",
         provider: bitlocker::DRIVER,
         ids: &[24577, 24578, 24580, 24581, 24582, 24646, 24647],
-        becomes: "encryption status, protection_on = false (encryption or used-space encryption started or stopped; decryption started, stopped or completed)",
+        becomes: "encryption status, protection_on = false, protection_state: encrypting (24577 encryption started, 24646 used-space encryption started), decrypting (24580 decryption started), off (24578, 24647 encryption stopped; 24581 decryption stopped; 24582 decryption completed)",
         fields: "VolumeName (`%2`, after VolumeNameLength; else the second Data value) → volume_name (`C:` → volume_role system, else data); detail = `BitLocker <id>: <what happened>`",
     },
     Rule {
@@ -298,17 +305,18 @@ pub fn map(record: &Record<'_>) -> Mapping {
         let Some(instance) = instance else {
             return Mapping::NotMapped("no device instance id".into());
         };
-        match storage_device(&instance) {
-            Some(device) => Mapping::Event(Box::new(Event {
+        match identify_device(&instance) {
+            Ok(device) => Mapping::Event(Box::new(Event {
                 media_class: Some(device.class.to_owned()),
                 vendor_id: device.vendor,
                 product_id: device.product,
                 media_serial: device.serial,
+                media_name: device.name,
                 volume_name: description.or(device.description),
                 blocked: Some(false),
                 ..event(EventKind::Media, "connect")
             })),
-            None => Mapping::NotMapped("not a storage device".into()),
+            Err(reason) => Mapping::NotMapped(reason),
         }
     };
     let cleared = |what: String| {

@@ -41,6 +41,24 @@ pub const QUERIES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The protection state of a `bitlocker_info` row: `protection_status` 1 is
+/// on; otherwise `conversion_status` (Win32_EncryptableVolume's
+/// ConversionStatus: 0 fully decrypted, 1 fully encrypted, 2 encryption in
+/// progress, 3 decryption in progress, 4 encryption paused, 5 decryption
+/// paused) tells why it is not: fully encrypted with protection off is a
+/// suspension (the key is in the clear until protection resumes).
+fn protection_state(on: bool, conversion: Option<&str>) -> Option<String> {
+    let state = match (on, conversion) {
+        (true, _) => "on",
+        (false, Some("1")) => "suspended",
+        (false, Some("2" | "4")) => "encrypting",
+        (false, Some("3" | "5")) => "decrypting",
+        (false, Some("0")) => "off",
+        (false, _) => return None,
+    };
+    Some(state.to_owned())
+}
+
 fn text(row: &Map<String, Value>, name: &str) -> Option<String> {
     match row.get(name)? {
         Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
@@ -130,10 +148,12 @@ fn map_row(
         }),
         "bitlocker_info" if added => {
             let drive = text(row, "drive_letter").ok_or("no drive letter")?;
+            let on = text(row, "protection_status").as_deref() == Some("1");
             Ok(Event {
                 volume_role: Some(crate::bitlocker::volume_role(&drive).into()),
                 volume_name: Some(drive),
-                protection_on: Some(text(row, "protection_status").as_deref() == Some("1")),
+                protection_on: Some(on),
+                protection_state: protection_state(on, text(row, "conversion_status").as_deref()),
                 encryption_method: text(row, "encryption_method"),
                 ..event(EventKind::Encryption, "status")
             })
@@ -159,19 +179,26 @@ fn map_row(
             })
         }
         "usb_devices" if action != "snapshot" => {
-            // USB class 8: mass storage; 6: still image (PTP).
-            let class = match text(row, "class").as_deref() {
-                Some("8") => "mass_storage",
-                Some("6") => "ptp",
-                _ => return Err("not a storage device".into()),
-            };
             let hex4 = |s: Option<String>| {
                 s.filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()))
             };
+            let (vendor_id, product_id) =
+                (hex4(text(row, "vendor_id")), hex4(text(row, "model_id")));
+            let known = crate::storage::usb_phone_or_camera(vendor_id.as_deref(), product_id.as_deref());
+            // USB class 8: mass storage; 6: still image (PTP); a phone or
+            // camera whose device class is per interface (0) or vendor
+            // specific (255), by the USB ID database.
+            let class = match (text(row, "class").as_deref(), &known) {
+                (Some("8"), _) => "mass_storage",
+                (Some("6"), _) => "ptp",
+                (_, Some((class, _))) => class,
+                _ => return Err("not a storage device".into()),
+            };
             Ok(Event {
                 media_class: Some(class.into()),
-                vendor_id: hex4(text(row, "vendor_id")),
-                product_id: hex4(text(row, "model_id")),
+                media_name: known.map(|(_, name)| name),
+                vendor_id,
+                product_id,
                 media_serial: text(row, "serial"),
                 volume_name: text(row, "model"),
                 blocked: added.then_some(false),

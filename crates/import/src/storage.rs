@@ -10,7 +10,8 @@ use crate::record::Record;
 /// A storage device named by a PnP device instance id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageDevice {
-    /// The schema's media class (`mass_storage`, `sd_card`, `mtp`, `optical`).
+    /// The schema's media class (`mass_storage`, `sd_card`, `mtp`, `ptp`,
+    /// `optical`).
     pub class: &'static str,
     /// USB vendor id (`VID_` part, 4 hex digits).
     pub vendor: Option<String>,
@@ -19,7 +20,10 @@ pub struct StorageDevice {
     /// Vendor and product names of a `USBSTOR` id (`VEN_`, `PROD_`),
     /// which are names, not ids.
     pub description: Option<String>,
-    /// The instance's serial (its third part, before `&`).
+    /// Vendor and product as the USB ID database names them.
+    pub name: Option<String>,
+    /// The instance's serial (its third part, before `&`), unless Windows
+    /// generated that part (it holds `&`: a composite device's interface).
     pub serial: Option<String>,
 }
 
@@ -28,18 +32,36 @@ pub struct StorageDevice {
 /// `USB\VID_0781&PID_5583\4C53…`, `SWD\WPDBUSENUM\…`, `SD\…`), or `None`
 /// when it is not a storage device.
 pub fn storage_device(instance: &str) -> Option<StorageDevice> {
+    identify_device(instance).ok()
+}
+
+/// A storage device, phone or camera named by a PnP device instance id, or
+/// why it is not one. A plain USB id (`USB\VID_05AC&PID_12A8&MI_00\…`) is
+/// looked up in the USB ID database (the `usb-ids` crate, linux-usb.org's
+/// `usb.ids`): a phone, tablet or camera, which Windows hosts as a portable
+/// device (WPD, MTP or PTP) and from which files can be copied, is
+/// external storage (the product brief: USBストレージやスマートフォン等の外部記憶媒体);
+/// any other USB device (a mouse, a fingerprint reader, a printer) is not.
+pub fn identify_device(instance: &str) -> Result<StorageDevice, String> {
     let upper = instance.to_ascii_uppercase();
     let parts: Vec<&str> = instance.split('\\').collect();
+    // A device's own serial, or its serial and `&0` (USBSTOR's LUN); more
+    // `&` parts are an instance id Windows made up (`6&2f1e4b3&0&0000`).
     let serial = parts
         .get(2)
+        .filter(|s| s.matches('&').count() <= 1)
         .map(|s| s.split('&').next().unwrap_or(s).to_owned())
         .filter(|s| !s.is_empty());
     let between = |key: &str| {
         upper.find(key).map(|at| {
             let rest = &instance[at + key.len()..];
-            rest.split(['&', '\\']).next().unwrap_or(rest).to_owned()
+            rest.split(['&', '\\', '#']).next().unwrap_or(rest).to_owned()
         })
     };
+    let hex4 =
+        |s: Option<String>| s.filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()));
+    let (vendor, product) = (hex4(between("VID_")), hex4(between("PID_")));
+    let name = usb_name(vendor.as_deref(), product.as_deref());
     let class = if upper.starts_with("USBSTOR\\") || upper.starts_with("SCSI\\DISK") {
         "mass_storage"
     } else if upper.starts_with("SD\\") || upper.contains("SDBUS") {
@@ -51,24 +73,94 @@ pub fn storage_device(instance: &str) -> Option<StorageDevice> {
         "mtp"
     } else if upper.starts_with("SCSI\\CDROM") || upper.starts_with("IDE\\CDROM") {
         "optical"
+    } else if let Some(class) = name.as_ref().and_then(|n| portable_device_class(&n.1)) {
+        class
     } else {
-        return None;
+        return Err(not_storage(vendor.as_deref(), product.as_deref(), name));
     };
-    let hex4 =
-        |s: Option<String>| s.filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()));
     let names: Vec<String> = [between("VEN_"), between("PROD_")]
         .into_iter()
         .flatten()
         .map(|s| s.replace('_', " ").trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
-    Some(StorageDevice {
+    Ok(StorageDevice {
         class,
-        vendor: hex4(between("VID_")),
-        product: hex4(between("PID_")),
+        vendor,
+        product,
         description: (!names.is_empty()).then(|| names.join(" ")),
+        name: name.map(|(vendor, product)| format!("{vendor} {product}")),
         serial,
     })
+}
+
+/// The reason a device is not mapped: "not a storage device", with the
+/// USB id and the database's name when known.
+fn not_storage(vendor: Option<&str>, product: Option<&str>, name: Option<(String, String)>) -> String {
+    match (vendor, product, name) {
+        (Some(v), Some(p), Some((vendor, product))) => {
+            format!("not a storage device (USB {v}:{p}, {vendor} {product})")
+        }
+        (Some(v), Some(p), None) => {
+            format!("not a storage device (USB {v}:{p}, not in the USB ID database)")
+        }
+        _ => "not a storage device".into(),
+    }
+}
+
+/// The media class and database name of a USB id that the USB ID database
+/// names a phone, tablet or camera ([`identify_device`]'s rule).
+pub(crate) fn usb_phone_or_camera(
+    vendor: Option<&str>,
+    product: Option<&str>,
+) -> Option<(&'static str, String)> {
+    let (vendor, product) = usb_name(vendor, product)?;
+    portable_device_class(&product).map(|class| (class, format!("{vendor} {product}")))
+}
+
+/// Vendor and product names of a USB id from the USB ID database; the
+/// vendor alone (with an empty product) when the product is not listed.
+fn usb_name(vendor: Option<&str>, product: Option<&str>) -> Option<(String, String)> {
+    let vid = u16::from_str_radix(vendor?, 16).ok()?;
+    let pid = u16::from_str_radix(product?, 16).ok()?;
+    match usb_ids::Device::from_vid_pid(vid, pid) {
+        Some(device) => Some((device.vendor().name().to_owned(), device.name().to_owned())),
+        None => <usb_ids::Vendor as usb_ids::FromId<u16>>::from_id(vid).map(|v| (v.name().to_owned(), String::new())),
+    }
+}
+
+/// The media class of a phone, tablet or camera by the USB ID database's
+/// product name: the transfer protocol when the name states it (`(MTP)`,
+/// `PTP mode`), else `ptp` for Apple's iPhone, iPad and iPod touch (which
+/// Windows reaches through the picture transfer protocol) and digital
+/// cameras, `mtp` for other phones. A webcam, a headset's "microphone" or
+/// "headphone" is none of these.
+fn portable_device_class(product: &str) -> Option<&'static str> {
+    let lower = product.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    if has("mtp") {
+        Some("mtp")
+    } else if has("ptp") {
+        Some("ptp")
+    } else if words
+        .iter()
+        .any(|w| w.starts_with("iphone") || w.starts_with("ipad") || w.starts_with("ipod"))
+        || lower.contains("digital camera")
+        || lower.contains("still camera")
+    {
+        Some("ptp")
+    } else if ["phone", "smartphone", "android", "galaxy", "xperia", "pixel", "nexus"]
+        .iter()
+        .any(|w| has(w))
+    {
+        Some("mtp")
+    } else {
+        None
+    }
 }
 
 /// Partition/Diagnostic 1006: a disk arrived (or, with capacity 0, left).
@@ -108,11 +200,11 @@ const IRP_MN_REMOVE_DEVICE: u32 = 0x02;
 /// A storage device named by a UMDF instance id: a plain PnP id, or a
 /// WPD volume id that embeds the USB disk's id with `#` for `\`
 /// (`WPDBUSENUMROOT\UMB\2&…&STORAGE#VOLUME#_??_USBSTOR#DISK&VEN_…#SERIAL&0#…`).
-fn umdf_device(instance: &str) -> Option<StorageDevice> {
+fn umdf_device(instance: &str) -> Result<StorageDevice, String> {
     let upper = instance.to_ascii_uppercase();
     match upper.find("USBSTOR#") {
-        Some(at) => storage_device(&instance[at..].replace('#', "\\")),
-        None => storage_device(instance),
+        Some(at) => identify_device(&instance[at..].replace('#', "\\")),
+        None => identify_device(instance),
     }
 }
 
@@ -123,8 +215,9 @@ pub(crate) fn umdf(record: &Record<'_>, id: u32) -> Mapping {
     let Some(instance) = field("InstanceId").or_else(|| field("instance")) else {
         return Mapping::NotMapped("no device instance id".into());
     };
-    let Some(device) = umdf_device(&instance) else {
-        return Mapping::NotMapped("not a storage device".into());
+    let device = match umdf_device(&instance) {
+        Ok(device) => device,
+        Err(reason) => return Mapping::NotMapped(reason),
     };
     let number = |names: &[&str]| {
         names.iter().find_map(|n| field(n)).and_then(|v| {
@@ -168,6 +261,7 @@ pub(crate) fn umdf(record: &Record<'_>, id: u32) -> Mapping {
         vendor_id: device.vendor,
         product_id: device.product,
         media_serial: device.serial,
+        media_name: device.name,
         volume_name: device.description,
         blocked: (op == "connect").then_some(false),
         kind: EventKind::Media,

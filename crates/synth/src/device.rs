@@ -512,6 +512,7 @@ impl Fleet {
                 };
                 b.push(ts, EventKind::Mail, "send", true, |e| {
                     e.sender_address = Some(format!("{user}@{to}"));
+                    e.sender_domain = Some(to.to_owned());
                     e.mail_client = Some("Outlook".into());
                 });
             }
@@ -712,6 +713,7 @@ impl Fleet {
             Signal::UnapprovedSenderDomain => {
                 let i = b.push(at(m, 0), EventKind::Mail, "send", true, |e| {
                     e.sender_address = Some(format!("{user}.private@gmail.com"));
+                    e.sender_domain = Some("gmail.com".into());
                     e.mail_client = Some("Outlook".into());
                 });
                 b.label(i, inj.signal, "mail sent from gmail.com");

@@ -135,7 +135,11 @@ fn storage_devices_from_pnp_partition_and_security_events() {
         400,
         json!({"DeviceInstanceId": "HID\\VID_046D&PID_C077\\7&2a&0&0000"}),
     );
-    assert_eq!(not_mapped(&mouse), "not a storage device");
+    let reason = not_mapped(&mouse);
+    assert!(
+        reason.starts_with("not a storage device (USB 046D:C077, Logitech, Inc."),
+        "{reason}"
+    );
     let partition = |capacity: &str| {
         record(
             "Microsoft-Windows-Partition/Diagnostic",
@@ -287,7 +291,7 @@ fn user_mode_driver_arrivals_and_completed_removals_of_storage_devices() {
         2003,
         json!({"UMDFHostDeviceArrivalBegin": {"InstanceId": "HID\\VID_046D&PID_C31C\\7&2&0&0000"}}),
     );
-    assert_eq!(not_mapped(&keyboard), "not a storage device");
+    assert!(not_mapped(&keyboard).starts_with("not a storage device (USB 046D:C31C"));
     let request = |id: u32, minor: u32, status: u32| {
         user_data(
             UMDF_CHANNEL,
@@ -405,7 +409,7 @@ fn bitlocker_changes_that_leave_a_volume_unprotected_and_none_that_claim_protect
             suspended.volume_name.as_deref(),
             suspended.volume_role.as_deref(),
             suspended.protection_on,
-            suspended.detail.as_deref()
+            suspended.protection_state.as_deref(),
         ),
         (
             EventKind::Encryption,
@@ -413,13 +417,24 @@ fn bitlocker_changes_that_leave_a_volume_unprotected_and_none_that_claim_protect
             Some("C:"),
             Some("system"),
             Some(false),
-            Some("BitLocker 773: protection suspended")
+            Some("suspended"),
         )
+    );
+    assert!(
+        suspended
+            .detail
+            .as_deref()
+            .unwrap()
+            .starts_with("BitLocker 773: protection suspended")
     );
     let decrypting = event(&api(770, "D:", json!({})));
     assert_eq!(
-        (decrypting.volume_role.as_deref(), decrypting.protection_on),
-        (Some("data"), Some(false))
+        (
+            decrypting.volume_role.as_deref(),
+            decrypting.protection_on,
+            decrypting.protection_state.as_deref()
+        ),
+        (Some("data"), Some(false), Some("decrypting"))
     );
     let restarted = event(&api(772, "C:", json!({"AlgorithmType": 32773})));
     assert_eq!(restarted.encryption_method.as_deref(), Some("xts_aes_256"));
@@ -436,7 +451,23 @@ fn bitlocker_changes_that_leave_a_volume_unprotected_and_none_that_claim_protect
         json!({"ProtectorGUID": "6B0C6A0E-0000-0000-0000-000000000000"}),
     );
     assert!(not_mapped(&created).starts_with("key protector created"));
-    assert!(not_mapped(&api(774, "C:", json!({}))).starts_with("protection resumed"));
+    // Protection resumed ends a suspension, and claims nothing more: an
+    // `encryption resume`, never a status with protection on.
+    let resumed = event(&api(774, "C:", json!({})));
+    assert_eq!(
+        (
+            resumed.op.as_str(),
+            resumed.volume_name.as_deref(),
+            resumed.protection_on,
+            resumed.protection_state.as_deref()
+        ),
+        ("resume", Some("C:"), None, None)
+    );
+    let mut numbered_resume = resumed.clone();
+    numbered_resume.device_id = "PC-0001".into();
+    numbered_resume.seq = 1;
+    numbered_resume.ts = worklog_schema::Timestamp(1_790_000_000_000_000);
+    numbered_resume.validate(None).unwrap();
     // BitLocker-Driver, System log: VolumeNameLength (%1), VolumeName (%2).
     let driver = |id: u32, data: Value| record("System", DRIVER, id, data);
     let started = event(&driver(
@@ -513,4 +544,89 @@ fn the_mapping_table_in_docs_is_the_code_s() {
         table(),
         "run UPDATE_DOCS=1 cargo test -p worklog-import and review"
     );
+}
+
+/// Phones and cameras reach Windows as portable devices (WPD, MTP or PTP),
+/// hosted by the user-mode driver framework or the in-box drivers: the
+/// product brief counts them as external storage (USBストレージやスマートフォン等の
+/// 外部記憶媒体), criteria.md lists "MTP/PTP phone" among the media of 108. The
+/// instance id carries only the USB ids; what the device is comes from the
+/// USB ID database, whose names are kept as media_name.
+#[test]
+fn phones_and_cameras_over_usb_are_external_media_and_other_usb_devices_are_not() {
+    // An iPhone's picture-transfer interface (MI_00) under UMDF.
+    let iphone = "USB\\VID_05AC&PID_12A8&MI_00\\6&2F1E4B3&0&0000";
+    let arrival = user_data(
+        UMDF_CHANNEL,
+        UMDF,
+        2003,
+        json!({"UMDFHostDeviceArrivalBegin": {"LifetimeId": "{0b8c7a4e-6f2d-4d7e-9a51-3f0e2c1d5b66}", "InstanceId": iphone}}),
+    );
+    let e = event(&arrival);
+    assert_eq!((e.kind, e.op.as_str()), (EventKind::Media, "connect"));
+    assert_eq!(e.media_class.as_deref(), Some("ptp"));
+    assert_eq!(
+        (e.vendor_id.as_deref(), e.product_id.as_deref()),
+        (Some("05AC"), Some("12A8"))
+    );
+    assert_eq!(
+        e.media_name.as_deref(),
+        Some("Apple, Inc. iPhone 5/5C/5S/6/SE/7/8/X/XR")
+    );
+    // The third part is Windows' own instance id, not the phone's serial.
+    assert_eq!(e.media_serial, None);
+    let removal = user_data(
+        UMDF_CHANNEL,
+        UMDF,
+        2101,
+        json!({"UMDFHostDeviceRequest": {"InstanceId": iphone, "RequestMajorCode": 27,
+               "RequestMinorCode": 2, "Argument1": "0x0", "Status": 0}}),
+    );
+    let gone = event(&removal);
+    assert_eq!(
+        (gone.op.as_str(), gone.media_class.as_deref()),
+        ("disconnect", Some("ptp"))
+    );
+    // An Android phone in file-transfer mode, named MTP by the database,
+    // installed by the in-box driver (Kernel-PnP 400).
+    let pixel = record(
+        "Microsoft-Windows-Kernel-PnP/Configuration",
+        "Microsoft-Windows-Kernel-PnP",
+        400,
+        json!({"DeviceInstanceId": "USB\\VID_18D1&PID_4EE1\\0A1B2C3D4E5F", "DriverName": "wpdmtp.inf"}),
+    );
+    let p = event(&pixel);
+    assert_eq!(p.media_class.as_deref(), Some("mtp"));
+    assert_eq!(p.media_serial.as_deref(), Some("0A1B2C3D4E5F"));
+    assert_eq!(
+        p.media_name.as_deref(),
+        Some("Google Inc. Nexus/Pixel Device (MTP)")
+    );
+    // A fingerprint reader is hosted by UMDF too, and is no storage.
+    let reader = user_data(
+        UMDF_CHANNEL,
+        UMDF,
+        2003,
+        json!({"UMDFHostDeviceArrivalBegin": {"InstanceId": "USB\\VID_06CB&PID_00BD\\A1B2C3D4E5F6"}}),
+    );
+    let reason = not_mapped(&reader);
+    assert!(
+        reason.starts_with("not a storage device (USB 06CB:00BD, Synaptics, Inc."),
+        "{reason}"
+    );
+    assert!(reason.contains("Fingerprint"), "{reason}");
+    // A printer, and a webcam (no "digital camera"), neither.
+    for (instance, what) in [
+        ("USB\\VID_03F0&PID_3B17\\CN12345678", "printer"),
+        ("USB\\VID_046D&PID_0825\\7B1C2D3E", "webcam"),
+    ] {
+        let pnp = record(
+            "Microsoft-Windows-Kernel-PnP/Configuration",
+            "Microsoft-Windows-Kernel-PnP",
+            400,
+            json!({ "DeviceInstanceId": instance }),
+        );
+        let reason = not_mapped(&pnp);
+        assert!(reason.starts_with("not a storage device (USB "), "{what}: {reason}");
+    }
 }
