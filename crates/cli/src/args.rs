@@ -98,6 +98,10 @@ pub(crate) struct DemoArgs {
     /// Simulator seed (same seed, same events).
     #[arg(long, default_value_t = DemoConfig::default().seed)]
     pub seed: u64,
+    /// First simulated day (YYYY-MM-DD, Asia/Tokyo; default: the --days
+    /// ending yesterday). A period reaching today or later is refused.
+    #[arg(long, value_name = "DAY")]
+    pub from: Option<worklog::model::NaiveDate>,
 }
 
 // `worklog ingest`: Import events from JSON Lines or CSV into a store through the ledger writer.
@@ -434,7 +438,8 @@ pub(crate) struct AuditArgs {
     /// written to <out>/rules).
     #[arg(long, env = "WORKLOG_RULES")]
     pub rules: Option<PathBuf>,
-    /// First day (YYYY-MM-DD, local).
+    /// First day (YYYY-MM-DD, local); with --demo, the demo's first
+    /// simulated day (default: the 14 days ending yesterday).
     #[arg(long, env = "WORKLOG_FROM")]
     pub from: Option<String>,
     /// Last day (YYYY-MM-DD, local, included).

@@ -33,7 +33,11 @@ pub(crate) const DRIVER: &str = "Microsoft-Windows-BitLocker-Driver";
 /// `%3` of each message).
 const API_UNPROTECTED: &[(u32, &str, &str)] = &[
     (768, "encrypting", "encryption started"),
-    (769, "encrypting", "encryption scheduled for the next restart"),
+    (
+        769,
+        "encrypting",
+        "encryption scheduled for the next restart",
+    ),
     (770, "decrypting", "decryption started"),
     (771, "off", "encryption stopped"),
     (772, "encrypting", "encryption restarted"),
@@ -171,9 +175,8 @@ mod tests {
             ids.sort_unstable();
             ids
         };
-        let own = |list: &[(u32, &str, &str)]| -> Vec<u32> {
-            list.iter().map(|(id, ..)| *id).collect()
-        };
+        let own =
+            |list: &[(u32, &str, &str)]| -> Vec<u32> { list.iter().map(|(id, ..)| *id).collect() };
         let explained = |provider: &str| -> Vec<u32> {
             NOT_A_STATE
                 .iter()

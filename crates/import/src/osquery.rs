@@ -184,7 +184,8 @@ fn map_row(
             };
             let (vendor_id, product_id) =
                 (hex4(text(row, "vendor_id")), hex4(text(row, "model_id")));
-            let known = crate::storage::usb_phone_or_camera(vendor_id.as_deref(), product_id.as_deref());
+            let known =
+                crate::storage::usb_phone_or_camera(vendor_id.as_deref(), product_id.as_deref());
             // USB class 8: mass storage; 6: still image (PTP); a phone or
             // camera whose device class is per interface (0) or vendor
             // specific (255), by the USB ID database.

@@ -55,7 +55,10 @@ pub fn identify_device(instance: &str) -> Result<StorageDevice, String> {
     let between = |key: &str| {
         upper.find(key).map(|at| {
             let rest = &instance[at + key.len()..];
-            rest.split(['&', '\\', '#']).next().unwrap_or(rest).to_owned()
+            rest.split(['&', '\\', '#'])
+                .next()
+                .unwrap_or(rest)
+                .to_owned()
         })
     };
     let hex4 =
@@ -96,7 +99,11 @@ pub fn identify_device(instance: &str) -> Result<StorageDevice, String> {
 
 /// The reason a device is not mapped: "not a storage device", with the
 /// USB id and the database's name when known.
-fn not_storage(vendor: Option<&str>, product: Option<&str>, name: Option<(String, String)>) -> String {
+fn not_storage(
+    vendor: Option<&str>,
+    product: Option<&str>,
+    name: Option<(String, String)>,
+) -> String {
     match (vendor, product, name) {
         (Some(v), Some(p), Some((vendor, product))) => {
             format!("not a storage device (USB {v}:{p}, {vendor} {product})")
@@ -125,7 +132,8 @@ fn usb_name(vendor: Option<&str>, product: Option<&str>) -> Option<(String, Stri
     let pid = u16::from_str_radix(product?, 16).ok()?;
     match usb_ids::Device::from_vid_pid(vid, pid) {
         Some(device) => Some((device.vendor().name().to_owned(), device.name().to_owned())),
-        None => <usb_ids::Vendor as usb_ids::FromId<u16>>::from_id(vid).map(|v| (v.name().to_owned(), String::new())),
+        None => <usb_ids::Vendor as usb_ids::FromId<u16>>::from_id(vid)
+            .map(|v| (v.name().to_owned(), String::new())),
     }
 }
 
@@ -153,9 +161,17 @@ fn portable_device_class(product: &str) -> Option<&'static str> {
         || lower.contains("still camera")
     {
         Some("ptp")
-    } else if ["phone", "smartphone", "android", "galaxy", "xperia", "pixel", "nexus"]
-        .iter()
-        .any(|w| has(w))
+    } else if [
+        "phone",
+        "smartphone",
+        "android",
+        "galaxy",
+        "xperia",
+        "pixel",
+        "nexus",
+    ]
+    .iter()
+    .any(|w| has(w))
     {
         Some("mtp")
     } else {

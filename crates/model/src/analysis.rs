@@ -112,11 +112,43 @@ pub struct Integrity {
     pub pruned_through: Option<u64>,
     /// Every anomaly, one line each.
     pub anomalies: Vec<String>,
-    /// The anomaly classes, deduplicated.
+    /// The classes of the anomalies that lose or alter evidence,
+    /// deduplicated (a clock going back is in `entries` and
+    /// `clock_windows`, not here: it loses nothing).
     pub classes: Vec<String>,
     /// Every anomaly with its parts, for reports in either language.
     #[serde(default)]
     pub entries: Vec<AnomalyEntry>,
+    /// Where the device's clock went back (genuine signed events whose
+    /// order in time is uncertain there; nothing lost).
+    #[serde(default)]
+    pub clock_windows: Vec<crate::ClockWindow>,
+    /// Events delivered late, stored afterwards as late segments.
+    #[serde(default)]
+    pub late_deliveries: Vec<LateDeliveryEntry>,
+    /// The newest event time the device's chain holds (its data cut-off),
+    /// µs UTC.
+    #[serde(default)]
+    pub newest_event: Option<i64>,
+}
+
+/// Events delivered late: one late segment of the device's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateDeliveryEntry {
+    /// The segment file, relative to the store.
+    pub file: String,
+    /// Its first and last sequence number.
+    pub first_seq: u64,
+    /// See `first_seq`.
+    pub last_seq: u64,
+    /// Its events.
+    pub events: u64,
+    /// The oldest event time it holds, µs UTC.
+    pub from: i64,
+    /// The newest event time it holds, µs UTC.
+    pub to: i64,
+    /// When it was written, µs UTC.
+    pub written_at: i64,
 }
 
 /// One integrity anomaly: its class and where it is.

@@ -29,7 +29,7 @@ mod verdict;
 
 pub use analysis::{
     Analysis, AnomalyEntry, CheckStatus, DeviceSummary, DeviceVerdict, Finding, InputFile,
-    Integrity, ItemInfo, LogCheck, Manifest, Problem, Rollup, RuleRun, WaivedBy,
+    Integrity, ItemInfo, LateDeliveryEntry, LogCheck, Manifest, Problem, Rollup, RuleRun, WaivedBy,
 };
 pub use chrono::NaiveDate;
 pub use detail::{DetailText, fill_placeholders};
@@ -37,4 +37,4 @@ pub use labels::{anomaly_label, column_label, kind_label, label, value_label};
 pub use language::Language;
 pub use period::{Period, PeriodError};
 pub use rule_kind::{Category, Severity};
-pub use verdict::{Coverage, Verdict, VerdictReason, list_separator};
+pub use verdict::{ClockWindow, Coverage, Verdict, VerdictReason, list_separator};

@@ -118,6 +118,24 @@ pub enum VerdictReason {
         /// How much it spans.
         coverage: Coverage,
     },
+    /// Every finding that fails the item lies where the device's clock went
+    /// back: events recorded twice over that stretch of time, so their
+    /// order (and a time window a rule judged) is uncertain. The events
+    /// are genuine: a person decides (要確認, not 不適合 nor 適合).
+    FindingsInClockWindow {
+        /// Those findings.
+        fail: u64,
+        /// The stretches of time concerned.
+        windows: Vec<ClockWindow>,
+    },
+    /// The evidence covers the period only with the days where the
+    /// device's clock went back, whose events' times are uncertain.
+    CoverageInClockWindow {
+        /// The coverage without those days.
+        coverage: Coverage,
+        /// The stretches of time concerned.
+        windows: Vec<ClockWindow>,
+    },
     /// Evidence present, nothing found.
     NothingFound,
     /// Derived from the sub-items.
@@ -171,6 +189,24 @@ impl VerdictReason {
                     coverage.text(En)
                 )
             }
+            (VerdictReason::FindingsInClockWindow { fail, windows }, Ja) => format!(
+                "指摘 {fail} 件はすべて端末の時計が戻った区間({})にあり、前後関係を確認できない",
+                windows_text(windows, Ja)
+            ),
+            (VerdictReason::FindingsInClockWindow { fail, windows }, En) => format!(
+                "all {fail} finding(s) lie where the device's clock went back ({}): their order in time is uncertain",
+                windows_text(windows, En)
+            ),
+            (VerdictReason::CoverageInClockWindow { coverage, windows }, Ja) => format!(
+                "端末の時計が戻った区間({})のある日を除くと証跡が期間を満たさない: {}",
+                windows_text(windows, Ja),
+                coverage.text(Ja)
+            ),
+            (VerdictReason::CoverageInClockWindow { coverage, windows }, En) => format!(
+                "without the days where the device's clock went back ({}), the evidence covers too little of the period: {}",
+                windows_text(windows, En),
+                coverage.text(En)
+            ),
             (VerdictReason::NothingFound, Ja) => "証跡あり、指摘なし".into(),
             (VerdictReason::NothingFound, En) => "evidence present, nothing found".into(),
             (VerdictReason::FromSubItems { items }, Ja) => {
@@ -236,6 +272,42 @@ impl Coverage {
                 s = self.in_service_days,
             ),
         }
+    }
+}
+
+/// A stretch of event time a device recorded twice: its clock went back
+/// from `to` to `from` (µs UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ClockWindow {
+    /// The time the clock went back to.
+    pub from: i64,
+    /// The newest time recorded before it went back.
+    pub to: i64,
+}
+
+impl ClockWindow {
+    /// Whether `ts` (µs UTC) lies in it.
+    pub fn contains(&self, ts: i64) -> bool {
+        (self.from..=self.to).contains(&ts)
+    }
+}
+
+/// How many stretches and how long in all, in words.
+fn windows_text(windows: &[ClockWindow], language: Language) -> String {
+    let seconds: i64 = windows
+        .iter()
+        .map(|w| w.to.saturating_sub(w.from) / 1_000_000)
+        .fold(0i64, i64::saturating_add);
+    let (amount, unit_ja, unit_en) = if seconds >= 3600 {
+        (seconds / 3600, "時間", "hour(s)")
+    } else if seconds >= 60 {
+        (seconds / 60, "分", "minute(s)")
+    } else {
+        (seconds, "秒", "second(s)")
+    };
+    match language {
+        Language::Ja => format!("{} か所、計 {amount} {unit_ja}", windows.len()),
+        Language::En => format!("{} stretch(es), {amount} {unit_en} in all", windows.len()),
     }
 }
 

@@ -53,11 +53,7 @@ pub fn headline(
     let anomalous: Vec<&str> = analysis
         .devices
         .iter()
-        .filter(|d| {
-            d.integrity
-                .as_ref()
-                .is_some_and(|i| !i.anomalies.is_empty())
-        })
+        .filter(|d| d.integrity.as_ref().is_some_and(|i| !i.classes.is_empty()))
         .map(|d| d.device_id.as_str())
         .collect();
     if !anomalous.is_empty() {

@@ -4,22 +4,55 @@
 /// Excel's limit on a cell's text.
 pub const EXCEL_CELL_LIMIT: usize = 32_767;
 
+/// Characters that change how text around them is shown without being
+/// seen: the bidirectional controls (Unicode's Bidi_Control: a file name
+/// `invoice\u{202E}fdp.exe` displays as `invoiceexe.pdf`), the zero-width
+/// characters and the invisible operators, the soft hyphen and the byte
+/// order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Pushes `c` as it is shown in a report: control characters as their
+/// "control picture" (U+2400 block), invisible format characters as
+/// `[U+202E]`; tab and newline as they are.
+fn push_shown(out: &mut String, c: char) {
+    let code = c as u32;
+    match c {
+        '\t' | '\n' => out.push(c),
+        _ if code < 0x20 => out.push(char::from_u32(0x2400 + code).unwrap_or('\u{FFFD}')),
+        '\u{7F}' => out.push('\u{2421}'),
+        '\u{80}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
+        _ if is_invisible_format(c) => out.push_str(&format!("[U+{code:04X}]")),
+        _ => out.push(c),
+    }
+}
+
+fn needs_showing(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n')
+        || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+        || is_invisible_format(c)
+}
+
 /// Text safe for an Excel cell: control characters (which XML 1.0 cannot
 /// carry and Excel rejects) become their visible Unicode "control picture"
-/// (U+2400 block), tab and newline stay, and text beyond Excel's limit is
-/// cut with a marker. Never fails.
+/// (U+2400 block), bidirectional and zero-width characters become `[U+…]`,
+/// tab and newline stay, and text beyond Excel's limit is cut with a
+/// marker. Never fails.
 pub fn clean_cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let code = c as u32;
-        match c {
-            '\t' | '\n' => out.push(c),
-            '\r' => out.push('\u{240D}'),
-            _ if code < 0x20 => out.push(char::from_u32(0x2400 + code).unwrap_or('\u{FFFD}')),
-            '\u{7F}' => out.push('\u{2421}'),
-            '\u{80}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
-            _ => out.push(c),
-        }
+        push_shown(&mut out, c);
     }
     if out.chars().count() > EXCEL_CELL_LIMIT {
         let marker = "…[truncated]";
@@ -30,29 +63,19 @@ pub fn clean_cell(text: &str) -> String {
 }
 
 /// Text with every control character (tab and newline aside) replaced by
-/// its visible "control picture" (U+2400 block): what the HTML report
-/// shows for log data, so that NUL, ESC or BEL bytes in a log are seen,
-/// not copied.
+/// its visible "control picture" (U+2400 block) and every bidirectional or
+/// zero-width character by `[U+…]`: what the HTML report shows for log
+/// data, so that NUL, ESC or BEL bytes, or a right-to-left override, in a
+/// log are seen, not obeyed.
 pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_hidden_control) {
+    if !text.chars().any(needs_showing) {
         return std::borrow::Cow::Borrowed(text);
     }
-    std::borrow::Cow::Owned(
-        text.chars()
-            .map(|c| match c as u32 {
-                code @ 0..0x20 if c != '\t' && c != '\n' => {
-                    char::from_u32(0x2400 + code).unwrap_or('\u{FFFD}')
-                }
-                0x7F => '\u{2421}',
-                0x80..=0x9F => '\u{FFFD}',
-                _ => c,
-            })
-            .collect(),
-    )
-}
-
-fn is_hidden_control(c: char) -> bool {
-    (c.is_control() && c != '\t' && c != '\n') || c == '\u{7F}'
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_shown(&mut out, c);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A CSV field that no spreadsheet will evaluate: a value starting with
@@ -96,5 +119,21 @@ mod tests {
         );
         assert_eq!(visible("改行\nタブ\t"), "改行\nタブ\t");
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+    }
+
+    #[test]
+    fn bidirectional_and_zero_width_characters_are_shown_not_obeyed() {
+        let name = "請求書\u{202E}fdp.exe";
+        assert_eq!(clean_cell(name), "請求書[U+202E]fdp.exe");
+        assert_eq!(visible(name), "請求書[U+202E]fdp.exe");
+        assert_eq!(csv_field(name), "請求書[U+202E]fdp.exe");
+        assert_eq!(
+            visible("a\u{200B}b\u{2066}c\u{FEFF}"),
+            "a[U+200B]b[U+2066]c[U+FEFF]"
+        );
+        assert!(matches!(
+            visible("顧客一覧.xlsx"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

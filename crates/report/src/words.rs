@@ -87,3 +87,32 @@ pub fn anomaly_text(
         (false, _) => format!("{class}({located})"),
     }
 }
+
+/// A device's late deliveries in words, one per line: the event time each
+/// covers, its events, when it was written.
+pub(crate) fn late_deliveries_text(
+    device: &worklog_model::DeviceSummary,
+    m: &crate::messages::Messages,
+    local: &dyn Fn(i64) -> String,
+) -> String {
+    let Some(integrity) = &device.integrity else {
+        return String::new();
+    };
+    integrity
+        .late_deliveries
+        .iter()
+        .map(|l| {
+            [
+                ("from", local(l.from)),
+                ("to", local(l.to)),
+                ("events", m.number(l.events)),
+                ("written", local(l.written_at)),
+            ]
+            .iter()
+            .fold(m.get("late_delivery").to_owned(), |text, (name, value)| {
+                text.replace(&format!("{{{name}}}"), value)
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -83,6 +83,7 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
     let evidence = verdict::Evidence {
         days: &statistics.days,
         period_days: analyzer.period.days(),
+        period_start_us: analyzer.period.start_utc_us,
         required_pct: analyzer.settings.evidence_min_weekly_coverage_pct,
     };
     let verdicts = verdict::device_verdicts(pack, &devices, &findings, &failed, &evidence);
@@ -168,6 +169,7 @@ fn integrity_of(report: &VerifyReport, device_id: &str) -> Option<Integrity> {
     let mut classes: Vec<String> = device
         .anomalies
         .iter()
+        .filter(|a| a.class.loses_evidence())
         .map(|a| a.class.as_str().to_owned())
         .collect();
     classes.sort();
@@ -191,5 +193,28 @@ fn integrity_of(report: &VerifyReport, device_id: &str) -> Option<Integrity> {
                 detail_en: a.detail.clone(),
             })
             .collect(),
+        clock_windows: device
+            .anomalies
+            .iter()
+            .filter_map(|a| a.window)
+            .map(|(from, to)| worklog_model::ClockWindow {
+                from: from.0,
+                to: to.0,
+            })
+            .collect(),
+        late_deliveries: device
+            .late_deliveries
+            .iter()
+            .map(|l| worklog_model::LateDeliveryEntry {
+                file: l.file.clone(),
+                first_seq: l.seq.0,
+                last_seq: l.seq.1,
+                events: l.events,
+                from: l.covers.0.0,
+                to: l.covers.1.0,
+                written_at: l.written_at.0,
+            })
+            .collect(),
+        newest_event: device.newest_event.map(|t| t.0),
     })
 }

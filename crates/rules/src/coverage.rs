@@ -87,6 +87,30 @@ pub(crate) fn coverage(
     })
 }
 
+/// The days with events without those a window where the device's clock
+/// went back touches (day `n` is the `n`-th 24 hours from `period_start_us`):
+/// what remains certain. `None` when there is no window.
+pub(crate) fn without_windows(
+    days: &DeviceDays,
+    windows: &[worklog_model::ClockWindow],
+    period_start_us: i64,
+) -> Option<DeviceDays> {
+    if windows.is_empty() {
+        return None;
+    }
+    const DAY_US: i64 = 86_400_000_000;
+    let day = |us: i64| {
+        let n = us.saturating_sub(period_start_us).div_euclid(DAY_US);
+        u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+    };
+    let touched: Vec<(u32, u32)> = windows.iter().map(|w| (day(w.from), day(w.to))).collect();
+    let mut out = days.clone();
+    for set in out.by_kind.values_mut() {
+        set.retain(|d| !touched.iter().any(|(a, b)| (a..=b).contains(&d)));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,19 +49,34 @@ pub(crate) struct Evidence<'a> {
     pub days: &'a BTreeMap<String, DeviceDays>,
     /// Days in the period.
     pub period_days: u32,
+    /// The period's start (UTC µs): day `n` is the `n`-th 24 hours from it.
+    pub period_start_us: i64,
     /// The policy's weekly-coverage threshold (percent).
     pub required_pct: u32,
+}
+
+/// Findings of one item on one device that count toward its verdict.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counted {
+    fail: u64,
+    review: u64,
+    waived: u64,
+    /// Of `fail`, those outside every window where the device's clock went
+    /// back.
+    fail_outside_clock: u64,
 }
 
 /// The verdict of every catalog item for every device.
 ///
 /// Order of precedence: 対象外 (item not applicable to the device), then
-/// 不適合 (a `fail` finding: evidence of non-compliance is enough), then
+/// 不適合 (a `fail` finding: evidence of non-compliance is enough; 要確認
+/// when every such finding lies where the device's clock went back), then
 /// 証跡不足 for no events, 要確認 when no rule of the item could run, then
-/// 証跡不足 for an integrity anomaly on the device, for a kind the item's
-/// rules need that is absent, or for evidence that does not span enough of
-/// the in-service period; then 要確認 (a `review` finding), else 適合. A
-/// parent item takes the worst verdict of its sub-items.
+/// 証跡不足 for an anomaly that lost or altered evidence, for a kind the
+/// item's rules need that is absent, or for evidence that does not span
+/// enough of the in-service period (also without the days where the clock
+/// went back); then 要確認 (a `review` finding), else 適合. A parent item
+/// takes the worst verdict of its sub-items.
 pub(crate) fn device_verdicts(
     pack: &RulePack,
     devices: &[DeviceSummary],
@@ -69,18 +84,7 @@ pub(crate) fn device_verdicts(
     failed_rules: &BTreeSet<String>,
     evidence: &Evidence<'_>,
 ) -> Vec<DeviceVerdict> {
-    // (item, device) -> (fail, review, waived)
-    let mut counts: BTreeMap<(&str, &str), (u64, u64, u64)> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.category == Category::Item) {
-        for item in &f.items {
-            let entry = counts.entry((item, &f.device_id)).or_default();
-            match (f.waived_by.is_some(), f.severity) {
-                (true, _) => entry.2 += 1,
-                (false, Severity::Fail) => entry.0 += 1,
-                (false, _) => entry.1 += 1,
-            }
-        }
-    }
+    let counts = count_findings(devices, findings);
     let catalog = &pack.catalog;
     let mut out = Vec::with_capacity(catalog.items.len() * devices.len());
     // Sub-items first, so that parents can take their worst verdict.
@@ -95,136 +99,248 @@ pub(crate) fn device_verdicts(
             if children.is_empty() == parents_pass {
                 continue;
             }
-            let rules: Vec<&crate::Rule> = pack.rules_for_item(&item.number).collect();
-            let failed: Vec<String> = failed_rules
-                .iter()
-                .filter(|id| {
-                    pack.rule(id)
-                        .is_some_and(|r| r.items.contains(&item.number))
-                })
-                .cloned()
-                .collect();
-            let required: BTreeSet<&str> = rules
-                .iter()
-                .flat_map(|r| r.requires_kinds.iter().map(String::as_str))
-                .collect();
+            let judge = ItemJudge::new(pack, item, failed_rules);
             for device in devices {
-                let (fail, review, waived) = counts
+                let counted = counts
                     .get(&(item.number.as_str(), device.device_id.as_str()))
                     .copied()
                     .unwrap_or_default();
-                let evidence_events: u64 = required
-                    .iter()
-                    .map(|k| device.kinds.get(*k).copied().unwrap_or(0))
-                    .sum();
-                let applicable = item.applies_to != Applicability::Portable || device.portable;
-                let coverage = if applicable && children.is_empty() {
-                    let days = evidence.days.get(&device.device_id);
-                    let fallback = DeviceDays::default();
-                    coverage::coverage(
-                        days.unwrap_or(&fallback),
-                        evidence.period_days,
-                        &required,
-                        evidence.required_pct,
-                    )
+                let verdict = if children.is_empty() {
+                    judge.leaf(device, counted, evidence)
                 } else {
-                    None
+                    parent_verdict(item, device, &children, &out)
                 };
-                let anomalies: Vec<String> = device
-                    .integrity
-                    .as_ref()
-                    .map(|i| i.classes.clone())
-                    .unwrap_or_default();
-                let (verdict, reason) = if !applicable {
-                    (Verdict::NotApplicable, VerdictReason::NotPortable)
-                } else if !children.is_empty() {
-                    let worst = out
-                        .iter()
-                        .filter(|v: &&DeviceVerdict| {
-                            v.device_id == device.device_id && children.contains(&v.item.as_str())
-                        })
-                        .map(|v| v.verdict)
-                        .filter(|v| *v != Verdict::NotApplicable)
-                        .min()
-                        .unwrap_or(Verdict::NotApplicable);
-                    (
-                        worst,
-                        VerdictReason::FromSubItems {
-                            items: children.iter().map(|c| (*c).to_owned()).collect(),
-                        },
-                    )
-                } else if fail > 0 {
-                    (Verdict::Fail, VerdictReason::Findings { fail, review })
-                } else if device.events == 0 {
-                    (Verdict::InsufficientEvidence, VerdictReason::NoEvents)
-                } else if rules.is_empty() || !failed.is_empty() {
-                    (
-                        Verdict::NeedsReview,
-                        VerdictReason::NoUsableRule {
-                            failed_rules: failed.clone(),
-                        },
-                    )
-                } else if !anomalies.is_empty() {
-                    (
-                        Verdict::InsufficientEvidence,
-                        VerdictReason::IntegrityAnomaly { classes: anomalies },
-                    )
-                } else if let missing @ [_, ..] = required
-                    .iter()
-                    .filter(|k| device.kinds.get(**k).copied().unwrap_or(0) == 0)
-                    .map(|k| (*k).to_owned())
-                    .collect::<Vec<_>>()
-                    .as_slice()
-                {
-                    (
-                        Verdict::InsufficientEvidence,
-                        VerdictReason::MissingKinds {
-                            kinds: missing.to_vec(),
-                        },
-                    )
-                } else if let Some(c) = coverage.as_ref().filter(|c| !c.holds()) {
-                    (
-                        Verdict::InsufficientEvidence,
-                        VerdictReason::InsufficientCoverage {
-                            coverage: c.clone(),
-                        },
-                    )
-                } else if review > 0 {
-                    (
-                        Verdict::NeedsReview,
-                        VerdictReason::Findings { fail, review },
-                    )
-                } else {
-                    (Verdict::Pass, VerdictReason::NothingFound)
-                };
-                let (fail, review, waived) = if children.is_empty() {
-                    (fail, review, waived)
-                } else {
-                    out.iter()
-                        .filter(|v: &&DeviceVerdict| {
-                            v.device_id == device.device_id && children.contains(&v.item.as_str())
-                        })
-                        .fold((0, 0, 0), |acc, v| {
-                            (acc.0 + v.findings, 0, acc.2 + v.waived)
-                        })
-                };
-                out.push(DeviceVerdict {
-                    item: item.number.clone(),
-                    device_id: device.device_id.clone(),
-                    department: device.department.clone(),
-                    verdict,
-                    reason,
-                    findings: fail + review,
-                    waived,
-                    evidence_events,
-                    coverage,
-                });
+                out.push(verdict);
             }
         }
     }
     let position = |item: &str| catalog.items.iter().position(|i| i.number == item);
     out.sort_by(|a, b| (position(&a.item), &a.device_id).cmp(&(position(&b.item), &b.device_id)));
     out
+}
+
+/// Item findings per (item, device).
+fn count_findings<'a>(
+    devices: &[DeviceSummary],
+    findings: &'a [Finding],
+) -> BTreeMap<(&'a str, &'a str), Counted> {
+    let windows: BTreeMap<&str, &[ClockWindow]> = devices
+        .iter()
+        .filter_map(|d| {
+            let i = d.integrity.as_ref()?;
+            Some((d.device_id.as_str(), i.clock_windows.as_slice()))
+        })
+        .collect();
+    let mut counts: BTreeMap<(&str, &str), Counted> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.category == Category::Item) {
+        let in_clock_window = f.ts.is_some_and(|ts| {
+            windows
+                .get(f.device_id.as_str())
+                .is_some_and(|ws| ws.iter().any(|w| w.contains(ts)))
+        });
+        for item in &f.items {
+            let entry = counts.entry((item, &f.device_id)).or_default();
+            match (f.waived_by.is_some(), f.severity) {
+                (true, _) => entry.waived += 1,
+                (false, Severity::Fail) => {
+                    entry.fail += 1;
+                    entry.fail_outside_clock += u64::from(!in_clock_window);
+                }
+                (false, _) => entry.review += 1,
+            }
+        }
+    }
+    counts
+}
+
+/// A parent item (125): the worst verdict of its sub-items.
+fn parent_verdict(
+    item: &crate::catalog::Item,
+    device: &DeviceSummary,
+    children: &[&str],
+    judged: &[DeviceVerdict],
+) -> DeviceVerdict {
+    let of_children = || {
+        judged
+            .iter()
+            .filter(|v| v.device_id == device.device_id && children.contains(&v.item.as_str()))
+    };
+    let applicable = item.applies_to != Applicability::Portable || device.portable;
+    let (verdict, reason) = if applicable {
+        let worst = of_children()
+            .map(|v| v.verdict)
+            .filter(|v| *v != Verdict::NotApplicable)
+            .min()
+            .unwrap_or(Verdict::NotApplicable);
+        (
+            worst,
+            VerdictReason::FromSubItems {
+                items: children.iter().map(|c| (*c).to_owned()).collect(),
+            },
+        )
+    } else {
+        (Verdict::NotApplicable, VerdictReason::NotPortable)
+    };
+    let (findings, waived) =
+        of_children().fold((0, 0), |acc, v| (acc.0 + v.findings, acc.1 + v.waived));
+    DeviceVerdict {
+        item: item.number.clone(),
+        device_id: device.device_id.clone(),
+        department: device.department.clone(),
+        verdict,
+        reason,
+        findings,
+        waived,
+        evidence_events: 0,
+        coverage: None,
+    }
+}
+
+/// What judging one leaf item needs, the same for every device.
+struct ItemJudge<'a> {
+    item: &'a crate::catalog::Item,
+    has_rules: bool,
+    failed: Vec<String>,
+    required: BTreeSet<&'a str>,
+}
+
+impl<'a> ItemJudge<'a> {
+    fn new(
+        pack: &'a RulePack,
+        item: &'a crate::catalog::Item,
+        failed_rules: &BTreeSet<String>,
+    ) -> Self {
+        let rules: Vec<&crate::Rule> = pack.rules_for_item(&item.number).collect();
+        ItemJudge {
+            item,
+            has_rules: !rules.is_empty(),
+            failed: failed_rules
+                .iter()
+                .filter(|id| {
+                    pack.rule(id)
+                        .is_some_and(|r| r.items.contains(&item.number))
+                })
+                .cloned()
+                .collect(),
+            required: rules
+                .iter()
+                .flat_map(|r| r.requires_kinds.iter().map(String::as_str))
+                .collect(),
+        }
+    }
+
+    /// The verdict of a leaf item for one device, by the order of
+    /// precedence of [`device_verdicts`].
+    fn leaf(&self, device: &DeviceSummary, c: Counted, evidence: &Evidence<'_>) -> DeviceVerdict {
+        let applicable = self.item.applies_to != Applicability::Portable || device.portable;
+        let no_days = DeviceDays::default();
+        let days = evidence.days.get(&device.device_id).unwrap_or(&no_days);
+        let coverage = applicable
+            .then(|| {
+                coverage::coverage(
+                    days,
+                    evidence.period_days,
+                    &self.required,
+                    evidence.required_pct,
+                )
+            })
+            .flatten();
+        let (verdict, reason) = if applicable {
+            self.decide(device, c, coverage.as_ref(), days, evidence)
+        } else {
+            (Verdict::NotApplicable, VerdictReason::NotPortable)
+        };
+        DeviceVerdict {
+            item: self.item.number.clone(),
+            device_id: device.device_id.clone(),
+            department: device.department.clone(),
+            verdict,
+            reason,
+            findings: c.fail + c.review,
+            waived: c.waived,
+            evidence_events: self
+                .required
+                .iter()
+                .map(|k| device.kinds.get(*k).copied().unwrap_or(0))
+                .sum(),
+            coverage,
+        }
+    }
+
+    fn decide(
+        &self,
+        device: &DeviceSummary,
+        c: Counted,
+        coverage: Option<&Coverage>,
+        days: &DeviceDays,
+        evidence: &Evidence<'_>,
+    ) -> (Verdict, VerdictReason) {
+        let integrity = device.integrity.as_ref();
+        let windows: Vec<ClockWindow> = integrity
+            .map(|i| i.clock_windows.clone())
+            .unwrap_or_default();
+        let anomalies: Vec<String> = integrity.map(|i| i.classes.clone()).unwrap_or_default();
+        let missing: Vec<String> = self
+            .required
+            .iter()
+            .filter(|k| device.kinds.get(**k).copied().unwrap_or(0) == 0)
+            .map(|k| (*k).to_owned())
+            .collect();
+        let without_clock = || {
+            coverage::without_windows(days, &windows, evidence.period_start_us)
+                .and_then(|days| {
+                    coverage::coverage(
+                        &days,
+                        evidence.period_days,
+                        &self.required,
+                        evidence.required_pct,
+                    )
+                })
+                .filter(|c| !c.holds())
+        };
+        if c.fail > 0 && c.fail_outside_clock == 0 && !windows.is_empty() {
+            let reason = VerdictReason::FindingsInClockWindow {
+                fail: c.fail,
+                windows,
+            };
+            (Verdict::NeedsReview, reason)
+        } else if c.fail > 0 {
+            let reason = VerdictReason::Findings {
+                fail: c.fail,
+                review: c.review,
+            };
+            (Verdict::Fail, reason)
+        } else if device.events == 0 {
+            (Verdict::InsufficientEvidence, VerdictReason::NoEvents)
+        } else if !self.has_rules || !self.failed.is_empty() {
+            let reason = VerdictReason::NoUsableRule {
+                failed_rules: self.failed.clone(),
+            };
+            (Verdict::NeedsReview, reason)
+        } else if !anomalies.is_empty() {
+            let reason = VerdictReason::IntegrityAnomaly { classes: anomalies };
+            (Verdict::InsufficientEvidence, reason)
+        } else if !missing.is_empty() {
+            let reason = VerdictReason::MissingKinds { kinds: missing };
+            (Verdict::InsufficientEvidence, reason)
+        } else if let Some(c) = coverage.filter(|c| !c.holds()) {
+            let reason = VerdictReason::InsufficientCoverage {
+                coverage: c.clone(),
+            };
+            (Verdict::InsufficientEvidence, reason)
+        } else if let Some(coverage) = without_clock() {
+            let reason = VerdictReason::CoverageInClockWindow { coverage, windows };
+            (Verdict::InsufficientEvidence, reason)
+        } else if c.review > 0 {
+            let reason = VerdictReason::Findings {
+                fail: c.fail,
+                review: c.review,
+            };
+            (Verdict::NeedsReview, reason)
+        } else {
+            (Verdict::Pass, VerdictReason::NothingFound)
+        }
+    }
 }
 
 /// Per item: the organisation's rollup, then one per department (sorted).
@@ -491,7 +607,7 @@ pub(crate) fn log_checks(
         ),
         devices: retention,
     });
-    let tampered = devices_with(&|_| true);
+    let tampered = devices_with(&|c| c.loses_evidence());
     let store_level = report.store_anomalies.len();
     // Without an anchor, a chain cut at its end, or rewritten whole by the
     // holder of the device key, still verifies: that part is not checked.

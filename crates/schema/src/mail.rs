@@ -157,7 +157,9 @@ mod tests {
         let outlook = parse_mailbox("Sato, Hanako <h.sato@Minato-Hoken.co.jp>").unwrap();
         assert_eq!(outlook.address, "h.sato@minato-hoken.co.jp");
         assert_eq!(
-            parse_mailbox("<h.sato@minato-hoken.co.jp>").unwrap().address,
+            parse_mailbox("<h.sato@minato-hoken.co.jp>")
+                .unwrap()
+                .address,
             "h.sato@minato-hoken.co.jp"
         );
         let encoded = parse_mailbox("=?UTF-8?B?5L2Q6Jek?= <a@b.jp>").unwrap();

@@ -12,7 +12,13 @@
 //! use worklog::{AuditConfig, DemoConfig, audit, run_demo};
 //!
 //! let out = tempfile::tempdir().unwrap();
-//! let config = DemoConfig { devices: 6, days: 7, events_per_device_day: 80, ..DemoConfig::default() };
+//! let config = DemoConfig {
+//!     devices: 6,
+//!     days: 7,
+//!     events_per_device_day: 80,
+//!     start: "2026-10-01".parse().ok(),
+//!     ..DemoConfig::default()
+//! };
 //! let demo = run_demo(out.path(), &config).unwrap();
 //! assert!(demo.verification.is_clean());
 //! assert_eq!(demo.verification.devices.len(), 5); // one simulated device is silent
@@ -131,6 +137,18 @@ pub enum Error {
         /// Every problem, one per line.
         problems: String,
     },
+    /// The demo's period reaches today or later.
+    #[error(
+        "a demo of {days} day(s) from {first} reaches today ({today}) or later: an audit covers days that have ended; choose an earlier --from or fewer --days"
+    )]
+    DemoPeriod {
+        /// Its first day.
+        first: chrono::NaiveDate,
+        /// Its length.
+        days: u32,
+        /// Today (Asia/Tokyo).
+        today: chrono::NaiveDate,
+    },
     /// The output folder holds an earlier run.
     #[error("{} already holds a store; choose an empty folder or remove it", path.display())]
     NotEmpty {
@@ -170,8 +188,53 @@ pub struct DemoConfig {
     pub days: u32,
     /// Events per device per working day.
     pub events_per_device_day: u32,
+    /// First simulated day (local date, Asia/Tokyo); `None`: the period
+    /// of `days` that ends yesterday.
+    pub start: Option<chrono::NaiveDate>,
     /// Language of the reports.
     pub language: worklog_rules::Language,
+}
+
+impl DemoConfig {
+    /// The simulated period (first and last local day), given today's
+    /// local date: from `start`, or the `days` ending yesterday. A period
+    /// that reaches today or later is refused: an audit covers days that
+    /// have ended, and the ledger refuses events more than a day after its
+    /// clock.
+    pub fn period(
+        &self,
+        today: chrono::NaiveDate,
+    ) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+        let span = u64::from(self.days.max(1) - 1);
+        let yesterday = today.pred_opt().unwrap_or(today);
+        let first = match self.start {
+            Some(first) => first,
+            None => yesterday
+                .checked_sub_days(chrono::Days::new(span))
+                .unwrap_or(yesterday),
+        };
+        let last = first
+            .checked_add_days(chrono::Days::new(span))
+            .ok_or(Error::DemoPeriod {
+                first,
+                days: self.days,
+                today,
+            })?;
+        if last >= today {
+            return Err(Error::DemoPeriod {
+                first,
+                days: self.days,
+                today,
+            });
+        }
+        Ok((first, last))
+    }
+}
+
+/// Today's date in the demo fleet's time zone (Asia/Tokyo).
+fn demo_today() -> chrono::NaiveDate {
+    let now = chrono::Utc::now() + chrono::Duration::hours(9);
+    now.date_naive()
 }
 
 impl Default for DemoConfig {
@@ -183,6 +246,7 @@ impl Default for DemoConfig {
             devices: 30,
             days: 14,
             events_per_device_day: 500,
+            start: None,
             language: worklog_rules::Language::Ja,
         }
     }
@@ -224,6 +288,7 @@ pub struct DemoOutput {
 /// countersigned by an authority key, the policy, the ground truth, and
 /// the store's verification report.
 pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
+    let (first_day, last_day) = config.period(demo_today())?;
     let store = out.join("store");
     if store.exists() {
         return Err(Error::NotEmpty {
@@ -240,6 +305,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
         devices: config.devices,
         days: config.days,
         events_per_device_day: config.events_per_device_day,
+        start: first_day,
         ..FleetConfig::default()
     })?;
     let authority = SecretKey::generate(Role::Authority, "head-office")?;
@@ -302,16 +368,11 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
 
     let rules = out.join("rules");
     write_default_pack(&rules)?;
-    let last_day = fleet
-        .config()
-        .start
-        .checked_add_days(chrono::Days::new(u64::from(config.days.saturating_sub(1))))
-        .unwrap_or(fleet.config().start);
     let analysis = analyze(&AnalyzeConfig {
         store: store.clone(),
         policy: policy.clone(),
         rules: rules.clone(),
-        first_day: fleet.config().start,
+        first_day,
         last_day,
         verification: Some(verification.clone()),
         execution: Execution::default(),

@@ -20,12 +20,14 @@ pub(crate) fn demo(args: DemoArgs) -> Result<u8> {
         days,
         events_per_day,
         seed,
+        from,
     } = args;
     let config = DemoConfig {
         seed,
         devices,
         days,
         events_per_device_day: events_per_day,
+        start: from,
         language: worklog::rules::Language::Ja,
     };
     let demo = run_demo(&out, &config).with_context(|| format!("demo job in {}", out.display()))?;

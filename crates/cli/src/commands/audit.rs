@@ -51,10 +51,18 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
         bar.set_message(
             "simulating the demo fleet, signing, anchoring, verifying, analysing, reporting",
         );
+        let start = match &args.from {
+            Some(day) => Some(
+                day.parse::<worklog::model::NaiveDate>()
+                    .with_context(|| format!("--from {day:?} is not a day (YYYY-MM-DD)"))?,
+            ),
+            None => None,
+        };
         let config = DemoConfig {
             language: args
                 .lang
                 .map_or(worklog::rules::Language::Ja, Lang::language),
+            start,
             ..DemoConfig::default()
         };
         let demo =

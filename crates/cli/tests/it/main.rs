@@ -46,6 +46,8 @@ fn demo(out: &Path) -> Output {
         "7",
         "--events-per-day",
         "100",
+        "--from",
+        "2026-10-01",
     ])
 }
 

@@ -627,6 +627,9 @@ fn phones_and_cameras_over_usb_are_external_media_and_other_usb_devices_are_not(
             json!({ "DeviceInstanceId": instance }),
         );
         let reason = not_mapped(&pnp);
-        assert!(reason.starts_with("not a storage device (USB "), "{what}: {reason}");
+        assert!(
+            reason.starts_with("not a storage device (USB "),
+            "{what}: {reason}"
+        );
     }
 }

@@ -428,6 +428,8 @@ pub(super) fn log_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resul
         "last_event",
         "gaps",
         "kinds",
+        "late_deliveries",
+        "data_cutoff",
     ];
     let local = a.period.local_times();
     table_sheets(
@@ -461,6 +463,8 @@ pub(super) fn log_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resul
                 Cell::Time(at(device.last_ts)),
                 Cell::Number(device.gaps),
                 Cell::Text(kinds.join(sep)),
+                Cell::Text(crate::words::late_deliveries_text(device, m, &local)),
+                Cell::Time(at(device.integrity.as_ref().and_then(|i| i.newest_event))),
             ]
         },
     )?;

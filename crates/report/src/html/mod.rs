@@ -173,12 +173,19 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         .iter()
         .map(|d| {
             let i = d.integrity.as_ref();
+            // A device the verifier never saw (it logged nothing) has no
+            // counts: empty cells, never a null printed as text.
+            let count = |n: fn(&worklog_model::Integrity) -> u64| {
+                i.map(|i| m.number(n(i))).unwrap_or_default()
+            };
+            let late = crate::words::late_deliveries_text(d, &m, &local);
             json!({
                 "device": d.device_id,
-                "segments": i.map(|i| m.number(i.segments_verified)),
-                "rows": i.map(|i| m.number(i.rows_verified)),
-                "anchors": i.map(|i| m.number(i.anchors_matched)),
+                "segments": count(|i| i.segments_verified),
+                "rows": count(|i| i.rows_verified),
+                "anchors": count(|i| i.anchors_matched),
                 "anomalies": i.map(|i| i.entries.iter().map(|e| anomaly_text(e, model.language, &local)).collect::<Vec<_>>()).unwrap_or_default(),
+                "late": late.lines().map(str::to_owned).collect::<Vec<_>>(),
                 "status": m.get(if i.is_some() { "no_anomalies" } else { "not_verified" }),
             })
         })

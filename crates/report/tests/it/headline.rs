@@ -126,6 +126,9 @@ fn an_integrity_anomaly_comes_first() {
             ts: None,
             detail_en: "a row was deleted".into(),
         }],
+        clock_windows: Vec::new(),
+        late_deliveries: Vec::new(),
+        newest_event: None,
     });
     let (state, points) = headline(&a);
     assert_eq!(state, "overall_integrity");
