@@ -115,13 +115,12 @@ pub(crate) fn stale_anchors(report: &VerifyReport, interval_hours: u32) -> Strin
 /// was not stored again and what was filled in afterwards.
 pub(crate) fn store_outcome(store: &worklog::StoreOutcome, path: &std::path::Path) -> String {
     let mut text = format!(
-        "{} event(s) stored for {} device(s) into {}: {} late, {} already stored or delivered twice (not stored again), {} refused\n",
+        "{} event(s) stored for {} device(s) into {}: {} late, {} already stored or delivered twice (not stored again)\n",
         store.accepted,
-        store.devices.len(),
+        store.devices.values().filter(|d| d.accepted > 0).count(),
         path.display(),
         store.late,
         store.duplicates,
-        store.rejected
     );
     for (device, d) in &store.devices {
         let mut parts = Vec::new();

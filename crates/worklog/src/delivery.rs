@@ -7,11 +7,12 @@
 //! 2. its identity ([`worklog_ledger::identity`]) is looked up in the
 //!    device's identity index: an event already stored, or delivered
 //!    earlier in this run, is a duplicate, counted and not stored again;
-//! 3. the files are taken in the order of their oldest event; inside a
-//!    file, a collector's order is kept, but events out of order by at most
+//! 3. inside a file, the collector's order is the order the device
+//!    recorded its events: events out of order by at most
 //!    [`REORDER_WINDOW_SECS`] are put in time order (collectors that write
 //!    from several threads), while a bigger step back is the device's clock
-//!    going back, kept as it came (the verifier reports it);
+//!    going back, kept as it came (the verifier reports it); the files are
+//!    merged by time (no order holds between two deliveries but time);
 //! 4. events older than the newest event the store held for the device are
 //!    *late*: stored as late segments, in time order
 //!    ([`SegmentWriter::append_late`]), and counted; the rest are appended.
@@ -294,29 +295,47 @@ fn admit(
     Ok(kept)
 }
 
-/// The files in the order of their oldest event; each file's events in
-/// its own order ([`FileOrder`]).
+/// One stream of the device's events: the files merged by time, each
+/// file's own order kept ([`FileOrder`]). Files are separate deliveries
+/// (an export of the PC's log, another of its mail log, both covering the
+/// same days): no order holds between them but time; inside one file the
+/// collector's order is the device's, so a step back of the clock there
+/// stays a step back.
 fn in_delivery_order(events: Vec<Delivered>, orders: &[FileOrder]) -> Vec<Delivered> {
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, VecDeque};
+    let total = events.len();
     let mut by_file: BTreeMap<usize, Vec<Delivered>> = BTreeMap::new();
     for d in events {
         by_file.entry(d.file).or_default().push(d);
     }
-    let mut files: Vec<(Option<Timestamp>, usize, Vec<Delivered>)> = by_file
+    let mut streams: Vec<VecDeque<Delivered>> = by_file
         .into_iter()
         .map(|(file, mut events)| {
             match orders.get(file).copied().unwrap_or(FileOrder::Time) {
                 FileOrder::Time => events.sort_by_key(|d| d.event.ts),
                 FileOrder::Collector => events = reorder_jitter(events),
             }
-            let oldest = events.iter().map(|d| d.event.ts).min();
-            (oldest, file, events)
+            VecDeque::from(events)
         })
         .collect();
-    files.sort_by_key(|(oldest, file, _)| (*oldest, *file));
-    files
-        .into_iter()
-        .flat_map(|(_, _, events)| events)
-        .collect()
+    // A k-way merge by each stream's next event: ties go to the earlier
+    // file, and a stream's own order is never changed.
+    let mut heads: BinaryHeap<Reverse<(Timestamp, usize)>> = streams
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.front().map(|d| Reverse((d.event.ts, i))))
+        .collect();
+    let mut out = Vec::with_capacity(total);
+    while let Some(Reverse((_, i))) = heads.pop() {
+        if let Some(d) = streams[i].pop_front() {
+            out.push(d);
+        }
+        if let Some(next) = streams[i].front() {
+            heads.push(Reverse((next.event.ts, i)));
+        }
+    }
+    out
 }
 
 /// A collector's order with small steps back undone: the events are cut

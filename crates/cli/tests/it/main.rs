@@ -386,7 +386,7 @@ fn ingest_takes_good_lines_and_rejects_bad_ones_with_line_and_reason() {
     let run = ingest(&input, &store, &keys);
     assert_eq!(run.status.code(), Some(2), "rejects make exit code 2");
     assert!(
-        text(&run.stdout).starts_with("3 events ingested for 2 devices"),
+        text(&run.stdout).contains("\n3 event(s) stored for 2 device(s)"),
         "{}",
         text(&run.stdout)
     );
@@ -459,7 +459,7 @@ fn ingest_reads_csv_and_refuses_an_unknown_column_by_name() {
     let run = ingest(&input, &store, &keys);
     assert_eq!(run.status.code(), Some(2));
     assert!(
-        text(&run.stdout).starts_with("1 events ingested for 1 devices"),
+        text(&run.stdout).contains("\n1 event(s) stored for 1 device(s)"),
         "{}",
         text(&run.stdout)
     );
@@ -505,7 +505,7 @@ fn ingest_rejects_the_lines_of_a_device_whose_chain_cannot_continue_and_takes_th
     let run = ingest(&second, &store, &keys);
     assert_eq!(run.status.code(), Some(2));
     assert!(
-        text(&run.stdout).starts_with("1 events ingested for 1 devices"),
+        text(&run.stdout).contains("\n1 event(s) stored for 1 device(s)"),
         "{}",
         text(&run.stdout)
     );
@@ -980,13 +980,13 @@ fn ingest_osquery_maps_the_sample_result_log_once() {
     let stdout = text(&first.stdout);
     assert!(stdout.contains("15 records read; 11 mapped"), "{stdout}");
     assert!(
-        stdout.contains("11 events ingested for 1 device(s)"),
+        stdout.contains("11 event(s) stored for 1 device(s)"),
         "{stdout}"
     );
     let again = run();
     assert_eq!(again.status.code(), Some(0));
     assert!(
-        text(&again.stdout).contains("0 ingested, 11 already stored"),
+        text(&again.stdout).contains("0 ingested (0 late), 11 already stored or delivered twice"),
         "{}",
         text(&again.stdout)
     );

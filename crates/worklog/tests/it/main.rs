@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod delivery;
 mod evtx_audit;
 mod evtx_holes;
 mod fleet;
