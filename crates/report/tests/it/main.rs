@@ -10,6 +10,7 @@ mod excel;
 mod headline;
 mod html;
 mod print;
+mod visible;
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -543,10 +543,8 @@ fn senders_are_compared_by_their_normalised_address() {
     }
     // The PCs' export and the mail log's, as two files of one delivery.
     let (store, keys) = (dir.join("store"), dir.join("keys"));
-    let (mail, pc): (Vec<Value>, Vec<Value>) = events
-        .iter()
-        .cloned()
-        .partition(|e| e["kind"] == "mail");
+    let (mail, pc): (Vec<Value>, Vec<Value>) =
+        events.iter().cloned().partition(|e| e["kind"] == "mail");
     write_jsonl(&dir.join("pc.jsonl"), &pc);
     let file = dir.join("mail.jsonl");
     write_jsonl(&file, &mail);

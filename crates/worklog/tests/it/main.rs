@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod at_least_once;
 mod delivery;
 mod evtx_audit;
 mod evtx_holes;
