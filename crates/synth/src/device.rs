@@ -134,26 +134,46 @@ impl<'a> LogBuilder<'a> {
             .retain(|e| e.ts < from || e.ts >= to || !e.labels.is_empty());
     }
 
-    fn finish(mut self) -> DeviceLog {
-        // Stable: events at the same instant keep their insertion order.
-        self.entries.sort_by_key(|e| e.ts);
-        let mut events = Vec::with_capacity(self.entries.len());
-        let mut labels = self.gap_labels;
-        for (i, entry) in self.entries.into_iter().enumerate() {
+    /// Sorts what was collected by time (stable: events at the same
+    /// instant keep their insertion order), numbers it from `first_seq`, and
+    /// returns the events and their labels, leaving the builder empty.
+    fn take(&mut self, first_seq: u64) -> (Vec<Event>, Vec<Label>) {
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.sort_by_key(|e| e.ts);
+        let mut events = Vec::with_capacity(entries.len());
+        let mut labels = std::mem::take(&mut self.gap_labels);
+        for (i, entry) in entries.into_iter().enumerate() {
             let mut event = entry.event;
-            event.seq = i as u64 + 1;
+            event.seq = first_seq + i as u64;
             for pending in entry.labels {
                 labels.push(Label::finding(pending.signal, &event, pending.detail));
             }
             events.push(event);
         }
-        labels.sort_by(|a, b| (a.ts, &a.signal_name, a.seq).cmp(&(b.ts, &b.signal_name, b.seq)));
-        DeviceLog {
-            device_id: self.device_id.to_owned(),
-            events,
-            labels,
-        }
+        (events, labels)
     }
+}
+
+/// A log gap: the agent's records for a stretch of a working day are
+/// missing although the PC was in use (labelled events stay).
+fn drop_gap(b: &mut LogBuilder<'_>, profile: &crate::Profile, date: NaiveDate, minute: u32) {
+    let from = local_ts(date, minute, 0);
+    let to = local_ts(date, minute + 270, 0);
+    b.drop_unlabelled(from, to);
+    let before = b
+        .entries
+        .iter()
+        .filter(|e| e.ts < from)
+        .map(|e| e.ts)
+        .max()
+        .unwrap_or(from);
+    b.gap_labels.push(Label::device_level(
+        Signal::LogGap,
+        &profile.device.device_id,
+        &profile.device.owner,
+        before,
+        "no events for 4.5 hours of a working day while the PC was on",
+    ));
 }
 
 /// Local wall-clock minute of a day → UTC timestamp.
@@ -178,21 +198,46 @@ struct Day {
 impl Fleet {
     /// Generates one device's events and labels (deterministic).
     pub(crate) fn build_device(&self, index: usize) -> DeviceLog {
+        let mut events = Vec::new();
+        let mut labels = Vec::new();
+        self.stream_device(index, &mut |chunk, chunk_labels| {
+            events.extend(chunk);
+            labels.extend(chunk_labels);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
+        labels.sort_by(|a, b| (a.ts, &a.signal_name, a.seq).cmp(&(b.ts, &b.signal_name, b.seq)));
+        DeviceLog {
+            device_id: self.profiles[index].device.device_id.clone(),
+            events,
+            labels,
+        }
+    }
+
+    /// Generates one device's events a day at a time, in sequence order,
+    /// handing each day's events and labels to `sink` as soon as the day is
+    /// simulated: memory holds one day, whatever the period. The events are
+    /// those of [`Fleet::device`], in the same order.
+    pub(crate) fn stream_device<E>(
+        &self,
+        index: usize,
+        sink: &mut dyn FnMut(Vec<Event>, Vec<Label>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let profile = &self.profiles[index];
         let mut b = LogBuilder::new(&profile.device.device_id, &profile.device.owner);
         if profile.silent {
-            let mut log = b.finish();
-            log.labels.push(Label::device_level(
+            let label = Label::device_level(
                 Signal::SilentDevice,
                 &profile.device.device_id,
                 &profile.device.owner,
                 local_ts(self.config.start, 0, 0),
                 "in the inventory, no events in the period",
-            ));
-            return log;
+            );
+            return sink(Vec::new(), vec![label]);
         }
         let mut rng = Rng::new(self.config.seed, index as u64 + 1);
         let mut first_boot = true;
+        let mut next_seq = 1;
         for day_index in 0..self.config.days {
             let Some(date) = self
                 .config
@@ -217,7 +262,7 @@ impl Fleet {
             };
             self.working_day(&mut b, &mut rng, profile, &day, first_boot);
             first_boot = false;
-            for inj in injections {
+            for inj in &injections {
                 self.inject(&mut b, &mut rng, profile, &day, inj);
             }
             if let Some((window_day, minute, ticket)) = &profile.compliant_window
@@ -225,51 +270,28 @@ impl Fleet {
             {
                 compliant_window(&mut b, &day, *minute, ticket, &profile.device.device_id);
             }
+            if let Some(gap) = injections.iter().find(|inj| inj.signal == Signal::LogGap) {
+                drop_gap(&mut b, profile, date, gap.minute);
+            }
+            // A day's events, its night included, all lie before the next
+            // working day's boot: each day is whole once simulated.
+            let (events, labels) = b.take(next_seq);
+            next_seq += events.len() as u64;
+            sink(events, labels)?;
         }
-        // A log gap: the agent's records for a stretch of a working day are
-        // missing although the PC was in use.
-        if let Some(gap) = profile
-            .injections
-            .iter()
-            .find(|inj| inj.signal == Signal::LogGap)
-            && let Some(date) = self.date_of(gap.day)
-        {
-            let from = local_ts(date, gap.minute, 0);
-            let to = local_ts(date, gap.minute + 270, 0);
-            b.drop_unlabelled(from, to);
-            let before = b
-                .entries
-                .iter()
-                .filter(|e| e.ts < from)
-                .map(|e| e.ts)
-                .max()
-                .unwrap_or(from);
-            b.gap_labels.push(Label::device_level(
-                Signal::LogGap,
-                &profile.device.device_id,
-                &profile.device.owner,
-                before,
-                "no events for 4.5 hours of a working day while the PC was on",
-            ));
-        }
-        let mut log = b.finish();
         if profile.no_inventory {
-            log.labels.push(Label::device_level(
+            let label = Label::device_level(
                 Signal::NoInventory,
                 &profile.device.device_id,
                 &profile.device.owner,
                 local_ts(self.config.start, 0, 0),
                 "no inventory snapshot in the period",
-            ));
+            );
+            sink(Vec::new(), vec![label])?;
         }
-        log
+        Ok(())
     }
 
-    pub(crate) fn date_of(&self, day: u32) -> Option<NaiveDate> {
-        self.config
-            .start
-            .checked_add_days(chrono::Days::new(u64::from(day)))
-    }
 
     fn working_day(
         &self,

@@ -447,6 +447,19 @@ impl Fleet {
         (index < self.profiles.len()).then(|| self.build_device(index))
     }
 
+    /// Generates the device at `index` a day at a time: see
+    /// [`Fleet::stream_device`] (memory holds one simulated day).
+    pub fn stream<E>(
+        &self,
+        index: usize,
+        sink: &mut dyn FnMut(Vec<Event>, Vec<Label>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        if index >= self.profiles.len() {
+            return Ok(());
+        }
+        self.stream_device(index, sink)
+    }
+
     /// Generates every device, in parallel, returned in device order.
     pub fn generate(&self) -> Vec<DeviceLog> {
         (0..self.profiles.len())

@@ -312,29 +312,41 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
     authority.write(&secret.join("authority.key"))?;
     authority.public().write(&keys.join("authority.pub"))?;
 
-    // Each device writes its own chain; devices in parallel.
-    let results: Vec<Result<(u64, Vec<worklog_synth::Label>)>> = (0..fleet.len())
-        .into_par_iter()
-        .map(|i| {
-            let Some(log) = fleet.device(i) else {
-                return Ok((0, Vec::new()));
-            };
-            let key = SecretKey::generate(Role::Device, log.device_id.clone())?;
-            key.public()
-                .write(&keys.join(format!("{}.pub", log.device_id)))?;
-            key.write(&secret.join(format!("{}.key", log.device_id)))?;
-            let n = log.events.len() as u64;
-            if n > 0 {
-                let mut writer = SegmentWriter::builder(&store, key)
-                    .max_rows(50_000)
-                    .durability(Durability::Process)
-                    .build()?;
-                for chunk in log.events.chunks(1_000) {
-                    writer.append_batch(chunk.to_vec())?;
+    // Each device writes its own chain; devices in parallel, each written
+    // a simulated day at a time (memory holds a day per device, whatever
+    // the period).
+    let ids: Vec<String> = fleet.device_ids().map(str::to_owned).collect();
+    let results: Vec<Result<(u64, Vec<worklog_synth::Label>)>> = ids
+        .par_iter()
+        .enumerate()
+        .map(|(i, device_id)| {
+            let key = SecretKey::generate(Role::Device, device_id.clone())?;
+            key.public().write(&keys.join(format!("{device_id}.pub")))?;
+            key.write(&secret.join(format!("{device_id}.key")))?;
+            let mut writer: Option<SegmentWriter> = None;
+            let (mut n, mut labels) = (0, Vec::new());
+            fleet.stream(i, &mut |events, day_labels| -> Result<()> {
+                labels.extend(day_labels);
+                if events.is_empty() {
+                    return Ok(());
                 }
+                n += events.len() as u64;
+                let writer = match &mut writer {
+                    Some(writer) => writer,
+                    None => writer.insert(
+                        SegmentWriter::builder(&store, key.clone())
+                            .max_rows(50_000)
+                            .durability(Durability::Process)
+                            .build()?,
+                    ),
+                };
+                writer.append_batch(events)?;
+                Ok(())
+            })?;
+            if let Some(writer) = writer {
                 writer.close()?;
             }
-            Ok((n, log.labels))
+            Ok((n, labels))
         })
         .collect();
     let mut events = 0;

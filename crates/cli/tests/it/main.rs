@@ -89,6 +89,62 @@ fn demo_writes_a_verifying_store_and_says_where() {
     );
 }
 
+/// Today's date in Asia/Tokyo (the demo fleet's zone), as the demo sees it.
+fn today_in_tokyo() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+}
+
+/// A demo period that reaches today is refused before anything is
+/// simulated or written (it once ran for minutes, then failed on events
+/// "more than a day after the collector's clock"); by default the period
+/// ends yesterday.
+#[test]
+fn demo_refuses_a_period_reaching_today_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("future");
+    let today = today_in_tokyo();
+    let from = today.pred_opt().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let run = worklog(&[
+        "demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--days",
+        "365",
+        "--from",
+        &from,
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("reaches today"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert!(!out.join("store").exists(), "nothing is written");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    // The default: the days ending yesterday.
+    let out = dir.path().join("default");
+    let run = worklog(&[
+        "demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--devices",
+        "6",
+        "--days",
+        "7",
+        "--events-per-day",
+        "40",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let analysis: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("analysis/analysis.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        analysis["period"]["last_day"].as_str(),
+        Some(today.pred_opt().unwrap().to_string().as_str())
+    );
+}
+
 #[test]
 fn verify_proves_intact_files_by_their_bytes_and_deep_checks_every_row() {
     let dir = tempfile::tempdir().unwrap();
