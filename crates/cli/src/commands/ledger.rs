@@ -83,11 +83,18 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
             // The reject file holds every line with its reason; name the
             // first here so a batch log shows what went wrong.
             let first = file
-                .outcome
-                .rejected
-                .iter()
-                .max_by_key(|(_, n)| **n)
-                .map(|(reason, n)| format!("; most often ({n}): {reason}"))
+                .rejects
+                .as_ref()
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .and_then(|t| t.lines().next().map(str::to_owned))
+                .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+                .map(|v| {
+                    format!(
+                        "; first: line {} — {}",
+                        v["line"],
+                        v["reason"].as_str().unwrap_or_default()
+                    )
+                })
                 .unwrap_or_default();
             eprintln!(
                 "error: {} line(s) of {} rejected, see {}{first}",
@@ -98,11 +105,13 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
                     .map_or_else(String::new, |p| p.display().to_string())
             );
         }
-        for file in report.files.iter().filter(|f| f.refused.is_some()) {
-            eprintln!(
-                "error: {} was not ingested (see above)",
-                file.file.display()
-            );
+        for file in &report.files {
+            if let Some(reason) = &file.refused {
+                eprintln!(
+                    "error: {} was not ingested: {reason}",
+                    file.file.display()
+                );
+            }
         }
         return Ok(EXIT_ERROR);
     }
