@@ -179,13 +179,18 @@ fn resign_with_extremes(rng: &mut Rng, path: &Path) -> String {
     };
     let extremes = [0u64, 1, 2, u64::MAX, u64::MAX - 1, i64::MAX as u64, 1 << 32];
     let pick = |rng: &mut Rng| extremes[rng.below(extremes.len())];
-    let field = rng.below(6);
+    let field = rng.below(9);
     match field {
         0 => record.first_seq = pick(rng),
         1 => record.last_seq = pick(rng),
         2 => record.row_count = pick(rng),
         3 => record.segment_no = pick(rng),
         4 => record.ts_regressions = pick(rng),
+        5 => record.min_ts = pick(rng) as i64,
+        6 => record.max_ts = pick(rng) as i64,
+        // A live segment declared late: its events are not older than the
+        // chain's (a key holder's claim the verifier must refuse).
+        7 => record.delivery = worklog_ledger::Delivery::Backfill,
         _ => record.last_ts = pick(rng) as i64,
     }
     record.seal(&device_key(&record.device_id));

@@ -6,3 +6,4 @@ mod field_reference;
 mod parquet_roundtrip;
 mod policy;
 mod validation;
+mod validation_table;
