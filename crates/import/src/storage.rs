@@ -150,16 +150,14 @@ fn portable_device_class(product: &str) -> Option<&'static str> {
         .filter(|w| !w.is_empty())
         .collect();
     let has = |w: &str| words.contains(&w);
-    if has("mtp") {
-        Some("mtp")
-    } else if has("ptp") {
-        Some("ptp")
-    } else if words
+    let apple_or_camera = words
         .iter()
         .any(|w| w.starts_with("iphone") || w.starts_with("ipad") || w.starts_with("ipod"))
         || lower.contains("digital camera")
-        || lower.contains("still camera")
-    {
+        || lower.contains("still camera");
+    if has("mtp") {
+        Some("mtp")
+    } else if has("ptp") || apple_or_camera {
         Some("ptp")
     } else if [
         "phone",

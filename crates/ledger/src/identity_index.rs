@@ -107,8 +107,7 @@ impl IdentityIndex {
             Err(reason) => return index.rebuild(&segments, reason),
         };
         // The segment the file is current with, from the newest back.
-        let mut after = 0;
-        for path in segments.iter().rev() {
+        for (after, path) in segments.iter().rev().enumerate() {
             let Ok(record) = read_record(path) else {
                 break;
             };
@@ -125,7 +124,6 @@ impl IdentityIndex {
                 };
                 return Ok(index);
             }
-            after += 1;
         }
         index.rebuild(
             &segments,
@@ -201,7 +199,7 @@ impl IdentityIndex {
 
     /// Records an identity as stored; `false` when it already was.
     pub fn insert(&mut self, id: EventIdentity) -> bool {
-        !self.stored.binary_search(&id).is_ok() && self.added.insert(id)
+        self.stored.binary_search(&id).is_err() && self.added.insert(id)
     }
 
     /// Identities held.

@@ -292,7 +292,6 @@ impl Fleet {
         Ok(())
     }
 
-
     fn working_day(
         &self,
         b: &mut LogBuilder<'_>,

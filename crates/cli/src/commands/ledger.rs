@@ -107,10 +107,7 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
         }
         for file in &report.files {
             if let Some(reason) = &file.refused {
-                eprintln!(
-                    "error: {} was not ingested: {reason}",
-                    file.file.display()
-                );
+                eprintln!("error: {} was not ingested: {reason}", file.file.display());
             }
         }
         return Ok(EXIT_ERROR);

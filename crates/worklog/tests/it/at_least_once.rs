@@ -236,7 +236,7 @@ fn at_least_once_delivery_stores_each_event_once_and_judges_as_in_order() {
         |e: &Value| ["L-01", "L-04", "D-02"].contains(&e["device_id"].as_str().unwrap());
     let late_week = |e: &Value| {
         let t = ts_of(e);
-        late_device(e) && t >= "2026-03-09" && t < "2026-03-14"
+        late_device(e) && ("2026-03-09".."2026-03-14").contains(&t)
     };
     let cuts = [
         "2026-03-01",

@@ -217,7 +217,7 @@ fn a_late_week_is_a_late_delivery_not_a_clock_anomaly() {
     events.sort_by(|a, b| ts_of(a).cmp(ts_of(b)));
     let late_week = |e: &Value| {
         let t = ts_of(e);
-        t >= "2026-01-06" && t < "2026-01-10"
+        ("2026-01-06".."2026-01-10").contains(&t)
     };
     let (store, keys) = (dir.join("store"), dir.join("keys"));
     let on_time: Vec<Value> = events.iter().filter(|e| !late_week(e)).cloned().collect();
