@@ -10,7 +10,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use worklog_ledger::{
-    Keyring, Role, SEGMENT_KEY, SecretKey, SegmentWriter, Verifier, read_record, store,
+    IDENTITY_FILE, IdentityIndex, Keyring, Occurrences, Role, SEGMENT_KEY, SecretKey,
+    SegmentWriter, Verifier, identity_bases, read_record, store,
 };
 use worklog_schema::Event;
 use worklog_synth::{Fleet, FleetConfig};
@@ -349,6 +350,77 @@ fn fuzz_journal(seconds: u64, seed: u64) -> Result<u64, String> {
     Ok(cases)
 }
 
+/// Mutations of a device's identity index (`_identities.idx`): opening it
+/// must never panic or hang, and must always hold exactly the identities of
+/// the stored events — an index that was tampered with is rebuilt, never
+/// believed (else an event could be taken for a duplicate and dropped).
+fn fuzz_identities(seconds: u64, seed: u64) -> Result<u64, String> {
+    let logs = fleet();
+    let device = logs[0][0].device_id.clone();
+    let seed_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut writer = SegmentWriter::builder(seed_dir.path(), device_key(&device))
+        .max_rows(40)
+        .build()
+        .map_err(|e| e.to_string())?;
+    for chunk in logs[0].chunks(9) {
+        writer
+            .append_batch(chunk.to_vec())
+            .map_err(|e| e.to_string())?;
+    }
+    writer.close().map_err(|e| e.to_string())?;
+    let key = device_key(&device);
+    let mut truth =
+        IdentityIndex::open(seed_dir.path(), &device, &key.public()).map_err(|e| e.to_string())?;
+    let expected = truth.len();
+    truth.save(&key).map_err(|e| e.to_string())?;
+    let index_path = store::device_dir(seed_dir.path(), &device).join(IDENTITY_FILE);
+    let index = std::fs::read(&index_path).map_err(|e| e.to_string())?;
+    let bases = identity_bases(&logs[0]).map_err(|e| e.to_string())?;
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut cases = 0u64;
+    while Instant::now() < deadline {
+        cases += 1;
+        let case = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let store_dir = case.path().join("store");
+        copy_tree(seed_dir.path(), &store_dir);
+        let mut bytes = index.clone();
+        let done: Vec<String> = (0..1 + rng.below(3))
+            .map(|_| mutate_bytes(&mut rng, &mut bytes))
+            .collect();
+        std::fs::write(
+            store::device_dir(&store_dir, &device).join(IDENTITY_FILE),
+            &bytes,
+        )
+        .map_err(|e| e.to_string())?;
+        let (job_store, job_device, job_bases) = (store_dir.clone(), device.clone(), bases.clone());
+        let outcome = guarded(move || -> Result<(usize, usize), String> {
+            let index =
+                IdentityIndex::open(&job_store, &job_device, &device_key(&job_device).public())
+                    .map_err(|e| e.to_string())?;
+            let mut occurrences = Occurrences::default();
+            let known = job_bases
+                .iter()
+                .filter(|b| index.contains(&occurrences.next(b)))
+                .count();
+            Ok((index.len(), known))
+        });
+        let failure = match outcome {
+            Ok(Ok((len, known))) if len == expected && known == bases.len() => None,
+            Ok(Ok((len, known))) => Some(format!(
+                "the opened index holds {len} identities ({known} of the {} stored events), the store {expected}",
+                bases.len()
+            )),
+            Ok(Err(e)) => Some(format!("opening the index failed: {e}")),
+            Err(e) => Some(e),
+        };
+        if let Some(failure) = failure {
+            return Err(keep(case, &store_dir, &failure, &done));
+        }
+    }
+    Ok(cases)
+}
+
 /// Verifies a kept case again (fast path, then deep), timing each: for
 /// reproducing what the `verify` fuzzer reported.
 fn replay(store: Option<PathBuf>) -> Result<u64, String> {
@@ -410,10 +482,11 @@ fn main() {
     let result = match args.get(1).map(String::as_str) {
         Some("verify") => fuzz_verify(seconds, seed),
         Some("journal") => fuzz_journal(seconds, seed),
+        Some("identities") => fuzz_identities(seconds, seed),
         Some("replay") => replay(args.get(2).map(PathBuf::from)),
         _ => {
             eprintln!(
-                "usage: worklog-ledger-fuzz verify|journal [--seconds N] [--seed S] | replay DIR"
+                "usage: worklog-ledger-fuzz verify|journal|identities [--seconds N] [--seed S] | replay DIR"
             );
             std::process::exit(2);
         }
