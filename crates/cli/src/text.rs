@@ -82,13 +82,38 @@ pub(crate) fn summary(report: &VerifyReport) -> String {
         events,
         devices,
     );
-    if anomalies.is_empty() {
+    let (lost, clock): (Vec<_>, Vec<_>) = anomalies
+        .into_iter()
+        .partition(|a| a.class.loses_evidence());
+    if lost.is_empty() {
         let anchored: u64 = report.devices.iter().map(|d| d.anchors_matched).sum();
         text += &format!("every chain intact, {anchored} anchors matched.\n");
     } else {
-        text += &format!("{} integrity anomalies.\n", anomalies.len());
-        for a in anomalies {
+        text += &format!("{} integrity anomalies.\n", lost.len());
+        for a in lost {
             text += &format!("  {a}\n");
+        }
+    }
+    // Genuine signed events whose clock went back: located, nothing lost.
+    for a in clock {
+        let window = a.window.map_or_else(String::new, |(from, to)| {
+            format!(" (events from {from} to {to} recorded twice)")
+        });
+        text += &format!("  note: {a}{window}\n");
+    }
+    for device in &report.devices {
+        for late in &device.late_deliveries {
+            text += &format!(
+                "  late delivery: device {} seq {}..={} in {}: {} event(s) of {} to {}, written {}\n",
+                device.device_id,
+                late.seq.0,
+                late.seq.1,
+                late.file,
+                late.events,
+                late.covers.0,
+                late.covers.1,
+                late.written_at
+            );
         }
     }
     text

@@ -1106,3 +1106,89 @@ fn ingest_takes_the_utc_offsets_from_the_policy_s_time_zone() {
         "{offsets:?}"
     );
 }
+
+/// An osquery week delivered after the next one is stored as a late
+/// delivery and the command exits 0 because nothing was dropped (it once
+/// refused the week as "older than the store" and exited 0 all the same);
+/// `worklog verify` lists the late delivery and stays clean.
+#[test]
+fn a_late_osquery_week_is_ingested_said_and_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |unix: i64, columns: &str| {
+        format!(
+            r#"{{"name":"logged_in_users","hostIdentifier":"PC-0777","unixTime":{unix},"epoch":0,"counter":1,"action":"added","columns":{columns}}}"#
+        )
+    };
+    // 2026-01-05 09:00 JST is 1767571200.
+    let day = |d: i64| 1_767_571_200 + (d - 5) * 86_400;
+    let week = |days: [i64; 2]| {
+        days.iter()
+            .map(|d| {
+                line(
+                    day(*d),
+                    &format!(r#"{{"type":"active","user":"kato","host":"","time":"{d}"}}"#),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    };
+    let (late, recent) = (dir.path().join("week1.log"), dir.path().join("week2.log"));
+    std::fs::write(&late, week([6, 7])).unwrap();
+    std::fs::write(&recent, week([12, 13])).unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let ingest = |log: &Path| {
+        worklog(&[
+            "ingest",
+            "--format",
+            "osquery",
+            log.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            "--create-keys",
+        ])
+    };
+    assert_eq!(ingest(&recent).status.code(), Some(0));
+    let run = ingest(&late);
+    let stdout = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}{}", text(&run.stderr));
+    assert!(stdout.contains("2 ingested (2 late)"), "{stdout}");
+    assert!(
+        stdout.contains("PC-0777: 2 late event(s) from 2026-01-06T00:00:00Z to 2026-01-07T00:00:00Z stored as a late delivery"),
+        "{stdout}"
+    );
+    let verify = worklog(&[
+        "verify",
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ]);
+    let out = text(&verify.stdout);
+    assert_eq!(verify.status.code(), Some(0), "{out}");
+    assert!(out.contains("every chain intact"), "{out}");
+    assert!(
+        out.contains("late delivery: device PC-0777 seq 3..=4"),
+        "{out}"
+    );
+    // The same two files again, together: nothing stored twice.
+    let again = worklog(&[
+        "ingest",
+        "--format",
+        "osquery",
+        late.to_str().unwrap(),
+        recent.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        text(&again.stdout).contains("0 event(s) stored for 0 device(s)"),
+        "{}",
+        text(&again.stdout)
+    );
+}
