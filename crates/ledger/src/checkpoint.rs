@@ -32,7 +32,8 @@ pub struct PruneCheckpoint {
     pub cut_segment_no: u64,
     /// Head of the last segment removed: the first kept segment's `prev_head`.
     pub cut_head: String,
-    /// Time of the last event removed, µs UTC.
+    /// Time of the newest event removed (the chain's newest time at the
+    /// cut, from which the chain walk continues), µs UTC.
     pub cut_last_ts: i64,
     /// Segments older than this were due for removal, µs UTC.
     pub retention_horizon: i64,
@@ -114,11 +115,15 @@ pub fn prune(
     let dir = device_dir(store, device_id);
     let mut doomed = Vec::new();
     let mut last = None;
+    let mut newest = i64::MIN;
     for path in list_segments(&dir)? {
         let record = read_record(&path)?;
-        if record.last_ts >= horizon.0 {
+        // Every event older than the horizon: the newest of them, not the
+        // last in the file (a clock gone back, a late delivery).
+        if record.max_ts >= horizon.0 {
             break;
         }
+        newest = newest.max(record.max_ts);
         last = Some(record);
         doomed.push(path);
     }
@@ -131,7 +136,7 @@ pub fn prune(
         cut_seq: last.last_seq,
         cut_segment_no: last.segment_no,
         cut_head: last.head.clone(),
-        cut_last_ts: last.last_ts,
+        cut_last_ts: newest,
         retention_horizon: horizon.0,
         created_at: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
