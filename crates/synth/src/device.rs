@@ -321,6 +321,7 @@ impl Fleet {
             e.volume_name = Some("C:".into());
             e.volume_role = Some("system".into());
             e.protection_on = Some(!unencrypted);
+            e.protection_state = Some(if unencrypted { "off" } else { "on" }.into());
             e.encryption_method = (!unencrypted).then(|| "xts_aes_256".into());
         });
         if unencrypted && first_boot {
@@ -335,6 +336,7 @@ impl Fleet {
                 e.volume_name = Some("G:".into());
                 e.volume_role = Some("ghost_drive".into());
                 e.protection_on = Some(true);
+                e.protection_state = Some("on".into());
                 e.encryption_method = Some("xts_aes_256".into());
             });
             b.push(at(boot, 40), EventKind::GhostDrive, "mount", false, |e| {
