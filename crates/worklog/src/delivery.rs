@@ -218,6 +218,20 @@ fn deliver_device(
     outcome.index = index_state(&index.state);
     let kept = admit(events, &mut index, files, rejections, outcome)?;
     let stream = in_delivery_order(kept, &run.orders);
+    store(&mut writer, stream, files, outcome)?;
+    writer.close()?;
+    index.save(&key)?;
+    Ok(())
+}
+
+/// Writes a device's admitted events, in delivery order: those older than
+/// the chain's newest event as late segments, the rest appended.
+fn store(
+    writer: &mut SegmentWriter,
+    stream: Vec<Delivered>,
+    files: &mut [FileOutcome],
+    outcome: &mut DeviceIngest,
+) -> Result<()> {
     let high_water = writer.high_water();
     let (late, live): (Vec<Delivered>, Vec<Delivered>) = stream
         .into_iter()
@@ -249,8 +263,6 @@ fn deliver_device(
         seqs = Some((seqs.map_or(range.start, |s| s.0), range.end - 1));
     }
     outcome.seqs = seqs;
-    writer.close()?;
-    index.save(&key)?;
     Ok(())
 }
 
