@@ -237,9 +237,6 @@ event_columns! {
     vendor_id: Option<String>,
     /// USB product id, 4 hex digits.
     product_id: Option<String>,
-    /// Vendor and product as the USB ID database names them (a phone or
-    /// camera: `Apple, Inc. iPhone 5/5C/5S/6/SE/7/8/X/XR`).
-    media_name: Option<String>,
     /// Media serial number.
     media_serial: Option<String>,
     /// Volume (drive letter or label) of media, an encrypted volume or the ghost drive.
@@ -260,12 +257,6 @@ event_columns! {
     /// display name or angle brackets, its domain lower-cased and in
     /// Unicode (IDNA): what rules compare.
     sender_address: Option<String>,
-    /// The domain of `sender_address`, normalised the same way.
-    sender_domain: Option<String>,
-    /// The sender exactly as the source wrote it, when that differs from
-    /// `sender_address` (a display name, `<>`, upper case, an ACE domain):
-    /// kept as evidence.
-    sender_original: Option<String>,
     /// Software product name.
     product_name: Option<String>,
     /// Software product version.
@@ -288,9 +279,6 @@ event_columns! {
     volume_role: Option<String>,
     /// Whether protection (encryption) is on.
     protection_on: Option<bool>,
-    /// The protection state behind `protection_on`: on, off, suspended
-    /// (encrypted, key in the clear until resumed), decrypting, encrypting.
-    protection_state: Option<String>,
     /// Encryption method, e.g. xts_aes_256.
     encryption_method: Option<String>,
     /// Remote-lock command identifier.
@@ -309,6 +297,20 @@ event_columns! {
     /// The collector's own identifier of the event, when it has one: a
     /// re-delivered event with the same identifier is stored once.
     event_id: Option<String>,
+    // Schema 3 appended the columns below; later versions append too, so
+    // that the first columns of every version are those of the one before.
+    /// Vendor and product as the USB ID database names them (a phone or
+    /// camera: `Apple, Inc. iPhone 5/5C/5S/6/SE/7/8/X/XR`).
+    media_name: Option<String>,
+    /// The domain of `sender_address`, normalised the same way.
+    sender_domain: Option<String>,
+    /// The sender exactly as the source wrote it, when that differs from
+    /// `sender_address` (a display name, `<>`, upper case, an ACE domain):
+    /// kept as evidence.
+    sender_original: Option<String>,
+    /// The protection state behind `protection_on`: on, off, suspended
+    /// (encrypted, key in the clear until resumed), decrypting, encrypting.
+    protection_state: Option<String>,
 }
 
 impl Default for EventKind {
