@@ -19,7 +19,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use worklog_benches::{best_of, env_or, peak_rss_mib, rules_fleet_config, write_fleet_store};
+use worklog_benches::{
+    best_of, env_or, peak_rss_mib, reset_peak_rss, rules_fleet_config, write_fleet_store,
+};
 use worklog_ledger::{IdentityIndex, Occurrences, Role, SecretKey, identity_bases};
 
 fn main() {
@@ -124,6 +126,11 @@ fn main() {
         check.as_secs_f64()
     );
 
+    let resent_events = resent.len();
+    drop(text);
+    drop(resent);
+    let reset = reset_peak_rss();
+    let before = rss_mib();
     let (ingest, report) = best_of(runs, || {
         worklog::ingest(
             std::slice::from_ref(&file),
@@ -137,7 +144,7 @@ fn main() {
     match report {
         Ok(report) => println!(
             "  re-delivery through ingest: {:>10.0} events/s ({} duplicates, {} stored, {:.2} s): {:.2}× the parse alone",
-            per_sec(resent.len(), ingest),
+            per_sec(resent_events, ingest),
             report.store.duplicates,
             report.store.accepted,
             ingest.as_secs_f64(),
@@ -145,7 +152,27 @@ fn main() {
         ),
         Err(e) => eprintln!("delivery bench: ingest failed: {e}"),
     }
-    println!("  peak RSS {:.0} MiB", peak_rss_mib());
+    if reset {
+        println!(
+            "  peak RSS during the re-delivery: {:.0} MiB, {:.0} MiB above the {before:.0} MiB before it ({:.1} KiB a re-sent event)",
+            peak_rss_mib(),
+            peak_rss_mib() - before,
+            (peak_rss_mib() - before) * 1024.0 / resent_events.max(1) as f64
+        );
+    }
+}
+
+/// Resident memory of this process now, in MiB (Linux).
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Identities of `events` looked up in their devices' indexes: how many

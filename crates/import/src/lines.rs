@@ -7,8 +7,10 @@ use arrow_schema::DataType;
 use serde_json::{Map, Value};
 use worklog_schema::{Event, event_schema};
 
-/// One line: its number (1-based), the event or why not, and its text.
-pub type Line = (u64, Result<Event, String>, String);
+/// One line: its number (1-based) and the event or why not. (The line's
+/// text is not kept: a file of 10^6 events would be held twice; a caller
+/// that reports a rejected line takes its text from the file by number.)
+pub type Line = (u64, Result<Event, String>);
 
 /// Every non-blank line of a JSON Lines text.
 pub fn read_jsonl(bytes: &[u8]) -> Vec<Line> {
@@ -28,7 +30,6 @@ pub fn read_jsonl(bytes: &[u8]) -> Vec<Line> {
                         "not UTF-8 at byte {}; re-encode the collector's output as UTF-8",
                         e.valid_up_to()
                     )),
-                    String::from_utf8_lossy(raw).into_owned(),
                 ));
                 continue;
             }
@@ -40,7 +41,7 @@ pub fn read_jsonl(bytes: &[u8]) -> Vec<Line> {
                 _ => Err("not a JSON object".to_owned()),
             })
             .and_then(to_event);
-        out.push((line, event, text.to_owned()));
+        out.push((line, event));
     }
     out
 }
@@ -63,22 +64,17 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Line>, String> {
     }
     let mut out = Vec::new();
     for record in reader.byte_records() {
-        let (line, raw, parsed) = match record {
+        let (line, parsed) = match record {
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                (line, String::new(), Err(format!("unreadable CSV: {e}")))
+                (line, Err(format!("unreadable CSV: {e}")))
             }
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line());
-                let raw = record
-                    .iter()
-                    .map(String::from_utf8_lossy)
-                    .collect::<Vec<_>>()
-                    .join(",");
-                (line, raw, csv_object(&types, &record))
+                (line, csv_object(&types, &record))
             }
         };
-        out.push((line, parsed.and_then(to_event), raw));
+        out.push((line, parsed.and_then(to_event)));
     }
     Ok(out)
 }

@@ -38,6 +38,9 @@ pub const REORDER_WINDOW_SECS: i64 = 60;
 /// Events appended to the journal at a time.
 const JOURNAL_BATCH: usize = 10_000;
 
+/// Events whose identities are computed at a time.
+const IDENTITY_CHUNK: usize = 8_192;
+
 /// How a file's events are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FileOrder {
@@ -289,10 +292,13 @@ fn admit(
             }),
         }
     }
-    let bases = {
-        let events: Vec<Event> = valid.iter().map(|d| d.event.clone()).collect();
-        identity_bases(&events)?
-    };
+    // In chunks: the identities need Arrow columns of the events, and a
+    // copy of a whole run's events would double its memory.
+    let mut bases = Vec::with_capacity(valid.len());
+    for chunk in valid.chunks(IDENTITY_CHUNK) {
+        let events: Vec<Event> = chunk.iter().map(|d| d.event.clone()).collect();
+        bases.extend(identity_bases(&events)?);
+    }
     let mut occurrences: BTreeMap<usize, Occurrences> = BTreeMap::new();
     let mut kept = Vec::with_capacity(valid.len());
     for (d, base) in valid.into_iter().zip(bases) {

@@ -152,7 +152,7 @@ pub fn ingest(
             Err(reason) => report.refused = Some(reason),
             Ok(lines) => {
                 report.lines = lines.len() as u64;
-                for (line, event, _) in lines {
+                for (line, event) in lines {
                     match event {
                         Ok(event) => events.push(Delivered {
                             file: index,
