@@ -43,6 +43,7 @@ mod options;
 pub mod osquery;
 mod record;
 mod storage;
+pub mod table;
 
 pub use error::{Error, Result};
 pub use evtx::{FileImport, RecordSpan, read_file as read_evtx};

@@ -63,14 +63,17 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Line>, String> {
         types.push((name.to_owned(), field.data_type().clone()));
     }
     let mut out = Vec::new();
+    // Line numbers from byte offsets: the csv crate's are one short after
+    // CRLF line ends.
+    let mut lines = crate::table::LineCounter::new(bytes);
     for record in reader.byte_records() {
         let (line, parsed) = match record {
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = lines.at(e.position().map_or(0, |p| p.byte()));
                 (line, Err(format!("unreadable CSV: {e}")))
             }
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = lines.at(record.position().map_or(0, |p| p.byte()));
                 (line, csv_object(&types, &record))
             }
         };
@@ -118,4 +121,23 @@ fn csv_object(
 fn to_event(mut map: Map<String, Value>) -> Result<Event, String> {
     map.insert("seq".into(), Value::from(0u64));
     serde_json::from_value::<Event>(Value::Object(map)).map_err(|e| format!("not an event: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A CSV from Windows: a byte order mark and CRLF line ends; a rejected
+    /// row is named by the line it is on.
+    #[test]
+    fn line_numbers_hold_with_a_bom_and_crlf() {
+        let csv = "\u{FEFF}ts,utc_offset_min,device_id,user_name,kind,op\r\n\
+                   2026-10-05T09:00:00+09:00,540,PC-1,sato,session,logon\r\n\
+                   2026-10-05T09:01:00+09:00,540,PC-1,sato,session,nap\r\n";
+        let lines = read_csv(csv.as_bytes()).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].0, 2);
+        assert!(lines[0].1.is_ok(), "{:?}", lines[0].1);
+        assert_eq!(lines[1].0, 3);
+    }
 }
