@@ -37,6 +37,7 @@
 mod bitlocker;
 mod error;
 mod evtx;
+pub mod exchange;
 pub mod lines;
 pub mod mapping;
 mod options;
@@ -47,6 +48,7 @@ pub mod table;
 
 pub use error::{Error, Result};
 pub use evtx::{FileImport, RecordSpan, read_file as read_evtx};
+pub use exchange::read_file as read_message_trace;
 pub use mapping::{Mapping, map};
 pub use options::ImportOptions;
 pub use osquery::read_file as read_osquery;

@@ -1,5 +1,9 @@
-//! Which PC and which clock: the device id of a record's `Computer` and
-//! the UTC offset of its time (EVTX times are UTC).
+//! Which PC and which clock: the device id of a record's `Computer`, of a
+//! mail user, of a client address, and the UTC offset of a time.
+//!
+//! Cloud services name people and addresses, not PCs: a message trace
+//! says who sent a message, a proxy log which address asked for a page.
+//! The maps here turn those into the inventory's device ids.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,6 +15,11 @@ use crate::error::{Error, Result};
 pub struct ImportOptions {
     /// Computer name (case-insensitive) → the inventory's device id.
     computers: BTreeMap<String, String>,
+    /// A user's mail address or UPN (case-insensitive) → the device id of
+    /// the PC the user works on.
+    users: BTreeMap<String, String>,
+    /// A client IP address → device id.
+    addresses: BTreeMap<String, String>,
     /// The organisation's time zone, for the events' UTC offsets.
     zone: chrono_tz::Tz,
 }
@@ -19,6 +28,8 @@ impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             computers: BTreeMap::new(),
+            users: BTreeMap::new(),
+            addresses: BTreeMap::new(),
             zone: chrono_tz::Asia::Tokyo,
         }
     }
@@ -41,30 +52,51 @@ impl ImportOptions {
     /// Adds the computer-name map: a CSV file `computer,device_id` (a
     /// header line, then one computer per line).
     pub fn read_computer_map(mut self, path: &Path) -> Result<ImportOptions> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        for (i, line) in text.lines().enumerate().skip(1) {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let bad = |reason: String| {
-                Error::Options(format!("{} line {}: {reason}", path.display(), i + 1))
-            };
-            let (computer, device) = line
-                .split_once(',')
-                .ok_or_else(|| bad("expected `computer,device_id`".into()))?;
-            let device = device.trim();
-            if !worklog_schema::is_identifier(device) {
-                return Err(bad(format!(
-                    "{device:?} is not a device id (1-64 of A-Z a-z 0-9 . _ -)"
-                )));
-            }
-            self.computers
-                .insert(computer.trim().to_lowercase(), device.to_owned());
+        for (computer, device) in read_pairs(path, "computer")? {
+            self.computers.insert(computer.to_lowercase(), device);
         }
         Ok(self)
+    }
+
+    /// Adds the user map: a CSV file `user,device_id`, a user's mail
+    /// address or user principal name and the PC the user works on. A user
+    /// listed twice keeps the first PC (a message trace cannot say which
+    /// of a user's PCs sent a message: list the one that does).
+    pub fn read_user_map(mut self, path: &Path) -> Result<ImportOptions> {
+        for (user, device) in read_pairs(path, "user")? {
+            self = self.with_user(&user, &device);
+        }
+        Ok(self)
+    }
+
+    /// Maps one user (mail address or UPN) to a device, unless the user is
+    /// mapped already.
+    pub fn with_user(mut self, user: &str, device: &str) -> ImportOptions {
+        self.users
+            .entry(user.trim().to_lowercase())
+            .or_insert_with(|| device.to_owned());
+        self
+    }
+
+    /// Adds the address map: a CSV file `address,device_id`, a PC's client
+    /// IP address as a proxy logs it.
+    pub fn read_address_map(mut self, path: &Path) -> Result<ImportOptions> {
+        for (address, device) in read_pairs(path, "address")? {
+            self.addresses.insert(address, device);
+        }
+        Ok(self)
+    }
+
+    /// The device of a user (mail address or UPN, any case).
+    pub fn device_of_user(&self, user: &str) -> Option<&str> {
+        self.users
+            .get(&user.trim().to_lowercase())
+            .map(String::as_str)
+    }
+
+    /// The device of a client IP address.
+    pub fn device_of_address(&self, address: &str) -> Option<&str> {
+        self.addresses.get(address.trim()).map(String::as_str)
     }
 
     /// The device id of a record's computer: the map's, else the computer
@@ -94,4 +126,40 @@ impl ImportOptions {
             .map(|t| t.with_timezone(&self.zone).offset().fix().local_minus_utc() / 60)
             .unwrap_or(0)
     }
+}
+
+/// The pairs of a two-column CSV map `<what>,device_id`: a header line,
+/// then one pair per line; every device id checked.
+fn read_pairs(path: &Path, what: &str) -> Result<Vec<(String, String)>> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let text = crate::table::decode(&bytes)
+        .map_err(|e| Error::Options(format!("{}: {e}", path.display())))?;
+    let mut pairs = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad =
+            |reason: String| Error::Options(format!("{} line {}: {reason}", path.display(), i + 1));
+        let (key, device) = line
+            .split_once(',')
+            .ok_or_else(|| bad(format!("expected `{what},device_id`")))?;
+        let (key, device) = (
+            key.trim().trim_matches('"'),
+            device.trim().trim_matches('"'),
+        );
+        if !worklog_schema::is_identifier(device) {
+            return Err(bad(format!(
+                "{device:?} is not a device id (1-64 of A-Z a-z 0-9 . _ -)"
+            )));
+        }
+        if key.is_empty() {
+            return Err(bad(format!("no {what}")));
+        }
+        pairs.push((key.to_owned(), device.to_owned()));
+    }
+    Ok(pairs)
 }

@@ -162,6 +162,17 @@ pub fn parse_csv(text: &str) -> Result<Table, String> {
                 if record.iter().all(|c| c.trim().is_empty()) {
                     continue;
                 }
+                // The tools write every column of every row: fewer or more
+                // cells are a row cut short (a truncated download) or not
+                // of this table.
+                if record.len() != table.header.len() {
+                    table.unreadable.push(format!(
+                        "line {line}: {} cells where the header has {} (a row cut short, or not of this export)",
+                        record.len(),
+                        table.header.len()
+                    ));
+                    continue;
+                }
                 table
                     .rows
                     .push((line, record.iter().map(str::to_owned).collect()));

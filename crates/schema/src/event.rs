@@ -311,6 +311,11 @@ event_columns! {
     /// The protection state behind `protection_on`: on, off, suspended
     /// (encrypted, key in the clear until resumed), decrypting, encrypting.
     protection_state: Option<String>,
+    /// A message's recipients, normalised addresses separated by `, `.
+    recipients: Option<String>,
+    /// A message's delivery status as the mail service reports it
+    /// (Exchange Online: Delivered, Failed, Pending, Quarantined, …).
+    mail_status: Option<String>,
 }
 
 impl Default for EventKind {

@@ -119,9 +119,14 @@ pub const OP_SPECS: &[OpSpec] = &[
     },
     OpSpec {
         kind: EventKind::Mail,
-        ops: &["send"],
+        ops: &["send", "receive"],
         required: &["user_name", "sender_address", "sender_domain"],
-        optional: &["mail_client", "sender_original"],
+        optional: &[
+            "mail_client",
+            "sender_original",
+            "recipients",
+            "mail_status",
+        ],
     },
     OpSpec {
         kind: EventKind::Software,
