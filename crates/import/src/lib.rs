@@ -45,6 +45,7 @@ pub mod osquery;
 mod record;
 mod storage;
 pub mod table;
+pub mod windows;
 
 pub use error::{Error, Result};
 pub use evtx::{FileImport, RecordSpan, read_file as read_evtx};

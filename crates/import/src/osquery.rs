@@ -139,13 +139,33 @@ fn map_row(
                 ..event(kind, op)
             })
         }
-        "os_version" if added => Ok(Event {
-            snapshot_id: Some(snapshot_id.to_owned()),
-            os_product: Some(text(row, "name").ok_or("no OS name")?),
-            os_version: Some(text(row, "version").ok_or("no OS version")?),
-            os_build: text(row, "build"),
-            ..event(EventKind::Inventory, "os")
-        }),
+        "os_version" if added => {
+            let name = text(row, "name").ok_or("no OS name")?;
+            let version = text(row, "version").ok_or("no OS version")?;
+            // Windows as the end-of-support catalog names it (product and
+            // edition, feature update), not as a build number.
+            let windows = name
+                .to_lowercase()
+                .contains("windows")
+                .then(|| crate::windows::release(&version, Some(&name)))
+                .flatten();
+            Ok(match windows {
+                Some(w) => Event {
+                    snapshot_id: Some(snapshot_id.to_owned()),
+                    os_product: Some(w.product),
+                    os_version: Some(w.version),
+                    os_build: Some(w.build),
+                    ..event(EventKind::Inventory, "os")
+                },
+                None => Event {
+                    snapshot_id: Some(snapshot_id.to_owned()),
+                    os_product: Some(name),
+                    os_version: Some(version),
+                    os_build: text(row, "build"),
+                    ..event(EventKind::Inventory, "os")
+                },
+            })
+        }
         "bitlocker_info" if added => {
             let drive = text(row, "drive_letter").ok_or("no drive letter")?;
             let on = text(row, "protection_status").as_deref() == Some("1");

@@ -69,7 +69,10 @@ fn documented_result_formats_map_to_events() {
         .iter()
         .find(|e| e.kind == EventKind::Inventory && e.op == "os")
         .unwrap();
-    assert_eq!(os.os_product.as_deref(), Some("Microsoft Windows 11 Pro"));
+    // As the end-of-support catalog names it: product and edition, feature
+    // update (osquery gives "Microsoft Windows 11 Pro", "10.0.22631").
+    assert_eq!(os.os_product.as_deref(), Some("Windows 11 Pro"));
+    assert_eq!(os.os_version.as_deref(), Some("23H2"));
     assert_eq!(os.os_build.as_deref(), Some("22631"));
     assert_eq!(
         os.last_patch_date,
