@@ -62,8 +62,21 @@ impl ImportOptions {
     /// address or user principal name and the PC the user works on. A user
     /// listed twice keeps the first PC (a message trace cannot say which
     /// of a user's PCs sent a message: list the one that does).
+    ///
+    /// An Intune device export (CSV or Graph JSON) is read as a user map
+    /// too: each device's primary user.
     pub fn read_user_map(mut self, path: &Path) -> Result<ImportOptions> {
-        for (user, device) in read_pairs(path, "user")? {
+        let pairs = if is_pairs_file(path, "user")? {
+            read_pairs(path, "user")?
+        } else {
+            crate::intune::primary_users(path, &self).map_err(|e| {
+                Error::Options(format!(
+                    "{}: neither a `user,device_id` map nor an Intune device export: {e}",
+                    path.display()
+                ))
+            })?
+        };
+        for (user, device) in pairs {
             self = self.with_user(&user, &device);
         }
         Ok(self)
@@ -126,6 +139,21 @@ impl ImportOptions {
             .map(|t| t.with_timezone(&self.zone).offset().fix().local_minus_utc() / 60)
             .unwrap_or(0)
     }
+}
+
+/// Whether the file's header is `<what>,device_id`.
+fn is_pairs_file(path: &Path, what: &str) -> Result<bool> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let text = crate::table::decode(&bytes).unwrap_or_default();
+    let header = text.lines().next().unwrap_or_default().to_lowercase();
+    let cells: Vec<&str> = header
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    Ok(cells.len() == 2 && cells[0] == what && cells[1] == "device_id")
 }
 
 /// The pairs of a two-column CSV map `<what>,device_id`: a header line,

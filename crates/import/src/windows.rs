@@ -79,24 +79,29 @@ pub fn release(version: &str, edition: Option<&str>) -> Option<WindowsRelease> {
     })
 }
 
-/// The edition in catalog words of a SKU family or product name.
+/// The edition in catalog words of a SKU family or product name
+/// (`Professional`, Graph's `windowsProfessional`, `Microsoft Windows 11
+/// Pro`).
 fn edition_name(text: &str) -> Option<&'static str> {
     let lower = text.to_lowercase();
-    [
+    let within = [
         ("enterprise", "Enterprise"),
         ("education", "Education"),
         ("professional", "Pro"),
-        ("pro", "Pro"),
         ("home", "Home"),
-        ("core", "Home"),
-    ]
-    .iter()
-    .find(|(key, _)| {
-        lower
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|word| word == *key)
-    })
-    .map(|(_, name)| *name)
+    ];
+    let words = [("pro", "Pro"), ("core", "Home")];
+    within
+        .iter()
+        .find(|(key, _)| lower.contains(key))
+        .or_else(|| {
+            words.iter().find(|(key, _)| {
+                lower
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|word| word == *key)
+            })
+        })
+        .map(|(_, name)| *name)
 }
 
 #[cfg(test)]
@@ -115,6 +120,8 @@ mod tests {
             (r.product.as_str(), r.version.as_str()),
             ("Windows 10 Enterprise", "22H2")
         );
+        let r = release("10.0.26100.4652", Some("windowsProfessional")).unwrap();
+        assert_eq!(r.product, "Windows 11 Pro");
         let r = release("26100", None).unwrap();
         assert_eq!(
             (r.product.as_str(), r.version.as_str()),

@@ -6,5 +6,6 @@
 
 mod documented;
 mod exchange;
+mod intune;
 mod osquery;
 mod samples;
