@@ -683,6 +683,7 @@ fn build_policy(profiles: &[Profile], media_approvals: Vec<MediaApproval>) -> Po
         eos("os", "Windows 11 Pro", "22H2", "2024-10-08"),
         eos("os", "Windows 11 Pro", "23H2", "2025-11-11"),
         eos("os", "Windows 11 Pro", "24H2", "2026-10-13"),
+        eos("os", OS_CURRENT.0, OS_CURRENT.1, "2027-10-12"),
         eos("software", SOFTWARE_EOS.0, "", "2020-12-31"),
         eos("software", "Internet Explorer 11", "", "2022-06-15"),
         eos("software", "Microsoft Office 2016", "", "2025-10-14"),

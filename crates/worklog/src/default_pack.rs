@@ -25,6 +25,10 @@ pub const DEFAULT_PACK: &[(&str, &str)] = &[
         include_str!("../../../rules/default/rules/eos_os.toml"),
     ),
     (
+        "rules/os_not_in_catalog.toml",
+        include_str!("../../../rules/default/rules/os_not_in_catalog.toml"),
+    ),
+    (
         "rules/eos_software.toml",
         include_str!("../../../rules/default/rules/eos_software.toml"),
     ),

@@ -266,7 +266,7 @@ evidence_min_weekly_coverage_pct = 80
     );
     w(
         "eos_catalog.csv",
-        "category,product,version,end_of_support\nos,Windows 10 Pro,22H2,2025-10-14\n".into(),
+        "category,product,version,end_of_support\nos,Windows 10 Pro,22H2,2025-10-14\nos,Windows 11 Pro,25H2,2027-10-12\n".into(),
     );
     let mut csv = "device_id,device_type,portable,department,owner,in_service_from,in_service_to\n"
         .to_owned();
