@@ -25,6 +25,14 @@ pub const DEFAULT_PACK: &[(&str, &str)] = &[
         include_str!("../../../rules/default/rules/eos_os.toml"),
     ),
     (
+        "rules/patch_level_unknown.toml",
+        include_str!("../../../rules/default/rules/patch_level_unknown.toml"),
+    ),
+    (
+        "rules/software_inventory_missing.toml",
+        include_str!("../../../rules/default/rules/software_inventory_missing.toml"),
+    ),
+    (
         "rules/os_not_in_catalog.toml",
         include_str!("../../../rules/default/rules/os_not_in_catalog.toml"),
     ),
