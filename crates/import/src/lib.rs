@@ -35,6 +35,7 @@
 //! ```
 
 mod bitlocker;
+pub mod defender;
 mod error;
 mod evtx;
 pub mod exchange;
@@ -48,6 +49,7 @@ mod storage;
 pub mod table;
 pub mod windows;
 
+pub use defender::read_file as read_defender;
 pub use error::{Error, Result};
 pub use evtx::{FileImport, RecordSpan, read_file as read_evtx};
 pub use exchange::read_file as read_message_trace;

@@ -20,6 +20,10 @@ pub struct ImportOptions {
     users: BTreeMap<String, String>,
     /// A client IP address → device id.
     addresses: BTreeMap<String, String>,
+    /// The inventory's device ids by their lower case: a computer named
+    /// in another case (`pc-sato.minato.local` in Defender, `PC-SATO` in
+    /// Intune) is the inventory's device.
+    known: BTreeMap<String, String>,
     /// The organisation's time zone, for the events' UTC offsets.
     zone: chrono_tz::Tz,
 }
@@ -30,6 +34,7 @@ impl Default for ImportOptions {
             computers: BTreeMap::new(),
             users: BTreeMap::new(),
             addresses: BTreeMap::new(),
+            known: BTreeMap::new(),
             zone: chrono_tz::Asia::Tokyo,
         }
     }
@@ -100,6 +105,16 @@ impl ImportOptions {
         Ok(self)
     }
 
+    /// Adds the inventory's device ids (the policy's `devices.csv`): a
+    /// computer whose name is one of them in another case gets the
+    /// inventory's spelling.
+    pub fn with_devices<'a>(mut self, ids: impl IntoIterator<Item = &'a str>) -> ImportOptions {
+        for id in ids {
+            self.known.insert(id.to_lowercase(), id.to_owned());
+        }
+        self
+    }
+
     /// The device of a user (mail address or UPN, any case).
     pub fn device_of_user(&self, user: &str) -> Option<&str> {
         self.users
@@ -112,15 +127,19 @@ impl ImportOptions {
         self.addresses.get(address.trim()).map(String::as_str)
     }
 
-    /// The device id of a record's computer: the map's, else the computer
-    /// name itself when it is a valid id (a fully qualified name keeps its
-    /// host part).
+    /// The device id of a record's computer: the map's, else the
+    /// inventory's device of that name in any case, else the computer name
+    /// itself when it is a valid id (a fully qualified name keeps its host
+    /// part).
     pub fn device_of(&self, computer: &str) -> std::result::Result<String, String> {
         let computer = computer.trim();
         if let Some(device) = self.computers.get(&computer.to_lowercase()) {
             return Ok(device.clone());
         }
         let host = computer.split('.').next().unwrap_or(computer);
+        if let Some(device) = self.known.get(&host.to_lowercase()) {
+            return Ok(device.clone());
+        }
         if worklog_schema::is_identifier(host) {
             Ok(host.to_owned())
         } else if computer.is_empty() {

@@ -66,7 +66,7 @@ pub const OP_SPECS: &[OpSpec] = &[
     OpSpec {
         kind: EventKind::Network,
         ops: &["connect"],
-        required: &["if_type", "auth_method"],
+        required: &["if_type"],
         optional: NET_FIELDS,
     },
     OpSpec {

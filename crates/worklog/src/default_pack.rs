@@ -33,6 +33,10 @@ pub const DEFAULT_PACK: &[(&str, &str)] = &[
         include_str!("../../../rules/default/rules/software_inventory_missing.toml"),
     ),
     (
+        "rules/network_security_unknown.toml",
+        include_str!("../../../rules/default/rules/network_security_unknown.toml"),
+    ),
+    (
         "rules/os_not_in_catalog.toml",
         include_str!("../../../rules/default/rules/os_not_in_catalog.toml"),
     ),
