@@ -41,7 +41,7 @@ pub const OP_SPECS: &[OpSpec] = &[
     OpSpec {
         kind: EventKind::Web,
         ops: &["visit", "upload"],
-        required: &["user_name", "url", "web_domain"],
+        required: &["url", "web_domain"],
         optional: &["browser", "bytes_sent"],
     },
     OpSpec {

@@ -10,3 +10,4 @@ mod exchange;
 mod intune;
 mod osquery;
 mod samples;
+mod squid;
