@@ -111,7 +111,8 @@ pub(crate) struct IngestArgs {
     #[arg(long, conflicts_with = "paths")]
     pub input: Option<PathBuf>,
     /// Input files or folders (with --format evtx: .evtx files, a folder
-    /// gives all of its .evtx files).
+    /// gives all of its .evtx files; the other exports likewise: .csv,
+    /// .json, Squid's *.log*).
     #[arg(value_name = "FILE|DIR")]
     pub paths: Vec<PathBuf>,
     /// Input format (default: from the file name: .csv CSV, .evtx EVTX,
@@ -130,20 +131,30 @@ pub(crate) struct IngestArgs {
     /// Generate a key for a device that has none (otherwise its lines are rejected).
     #[arg(long)]
     pub create_keys: bool,
-    /// EVTX and osquery: a CSV `computer,device_id` naming the
-    /// inventory's device of each computer (default: the computer name,
-    /// or osquery's hostIdentifier, is the device id).
+    /// Exports: a CSV `computer,device_id` naming the inventory's device
+    /// of each computer (default: the computer name, osquery's
+    /// hostIdentifier or Intune's device name is the device id; with
+    /// --policy, in the inventory's spelling whatever its case).
     #[arg(long)]
     pub computer_map: Option<PathBuf>,
-    /// EVTX and osquery: the organisation's time zone, for each event's
-    /// UTC offset (default: the --policy folder's, else Asia/Tokyo).
+    /// Message trace: the PC of each mail user, a CSV `user,device_id`
+    /// (mail address or UPN) or an Intune device export (each device's
+    /// primary user).
+    #[arg(long)]
+    pub user_map: Option<PathBuf>,
+    /// Squid: the PC of each client address, a CSV `address,device_id`.
+    #[arg(long)]
+    pub address_map: Option<PathBuf>,
+    /// Exports: the organisation's time zone, for each event's UTC offset
+    /// (default: the --policy folder's, else Asia/Tokyo).
     #[arg(long, conflicts_with = "policy")]
     pub time_zone: Option<String>,
-    /// EVTX and osquery: the policy folder whose time zone
-    /// (`policy.toml` `time_zone`) gives each event's UTC offset.
+    /// Exports: the policy folder whose time zone (`policy.toml`
+    /// `time_zone`) gives each event's UTC offset, and whose devices.csv
+    /// names the devices.
     #[arg(long)]
     pub policy: Option<PathBuf>,
-    /// EVTX and osquery: where the per-file summary goes (JSON; default:
+    /// Exports: where the per-file summary goes (JSON; default:
     /// <store>/_import/<format>-<UTC time>.json).
     #[arg(long)]
     pub summary: Option<PathBuf>,
@@ -160,6 +171,31 @@ pub(crate) enum IngestFormat {
     Evtx,
     /// osquery result logs (JSON Lines; docs/osquery.md).
     Osquery,
+    /// Exchange Online message trace (Get-MessageTrace(V2) | Export-Csv,
+    /// the admin center's report).
+    MessageTrace,
+    /// Intune managed devices (admin center export, reports API, Graph).
+    Intune,
+    /// Defender for Endpoint advanced hunting (portal export, API JSON).
+    Defender,
+    /// Squid's native access.log.
+    Squid,
+}
+
+impl IngestFormat {
+    /// The library's format of an export, `None` for the collector's own
+    /// JSON Lines and CSV.
+    pub(crate) fn export(self) -> Option<worklog::ExportFormat> {
+        match self {
+            IngestFormat::Jsonl | IngestFormat::Csv => None,
+            IngestFormat::Evtx => Some(worklog::ExportFormat::Evtx),
+            IngestFormat::Osquery => Some(worklog::ExportFormat::Osquery),
+            IngestFormat::MessageTrace => Some(worklog::ExportFormat::MessageTrace),
+            IngestFormat::Intune => Some(worklog::ExportFormat::Intune),
+            IngestFormat::Defender => Some(worklog::ExportFormat::Defender),
+            IngestFormat::Squid => Some(worklog::ExportFormat::Squid),
+        }
+    }
 }
 
 // `worklog verify`: Verify a store's hash chains, signatures and (optionally) anchors.

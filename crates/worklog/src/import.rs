@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use worklog_import::{FileImport, ImportOptions, read_evtx, read_osquery};
+use worklog_import::{
+    FileImport, ImportOptions, read_defender, read_evtx, read_intune, read_message_trace,
+    read_osquery, read_squid,
+};
 use worklog_schema::Event;
 
 use crate::delivery::{Delivered, FileOrder, FileOutcome, Run, StoreOutcome, deliver};
@@ -58,6 +61,106 @@ pub struct EvtxReport {
     pub gaps: Vec<RecordGap>,
     /// The store side: per device what was stored, duplicates, late.
     pub store: StoreOutcome,
+}
+
+/// The logs and exports an agency already has, each read by its importer
+/// (`worklog-import`) and delivered by the same rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExportFormat {
+    /// Windows event logs (`.evtx`).
+    Evtx,
+    /// osquery result logs.
+    Osquery,
+    /// Exchange Online message trace (`Get-MessageTrace(V2) | Export-Csv`,
+    /// the admin center's downloaded report).
+    MessageTrace,
+    /// Intune managed devices (admin center export, reports API, Graph).
+    Intune,
+    /// Defender for Endpoint advanced hunting (portal export, API JSON).
+    Defender,
+    /// Squid's native access log.
+    Squid,
+}
+
+impl ExportFormat {
+    /// Every format.
+    pub const ALL: [ExportFormat; 6] = [
+        ExportFormat::Evtx,
+        ExportFormat::Osquery,
+        ExportFormat::MessageTrace,
+        ExportFormat::Intune,
+        ExportFormat::Defender,
+        ExportFormat::Squid,
+    ];
+
+    /// The name on the command line and in summary file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Evtx => "evtx",
+            ExportFormat::Osquery => "osquery",
+            ExportFormat::MessageTrace => "message-trace",
+            ExportFormat::Intune => "intune",
+            ExportFormat::Defender => "defender",
+            ExportFormat::Squid => "squid",
+        }
+    }
+
+    fn reader(self) -> fn(&Path, &ImportOptions) -> FileImport {
+        match self {
+            ExportFormat::Evtx => read_evtx,
+            ExportFormat::Osquery => read_osquery,
+            ExportFormat::MessageTrace => read_message_trace,
+            ExportFormat::Intune => read_intune,
+            ExportFormat::Defender => read_defender,
+            ExportFormat::Squid => read_squid,
+        }
+    }
+
+    /// The files of `inputs` in this format: a file is taken as given, a
+    /// folder gives its files of the format's names, sorted.
+    pub fn files(self, inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+        match self {
+            ExportFormat::Evtx => evtx_files(inputs),
+            ExportFormat::Osquery => osquery_files(inputs),
+            ExportFormat::MessageTrace => files_of(inputs, &|p| has_extension(p, &["csv"])),
+            ExportFormat::Intune | ExportFormat::Defender => {
+                files_of(inputs, &|p| has_extension(p, &["csv", "json"]))
+            }
+            ExportFormat::Squid => files_of(inputs, &|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().to_lowercase().contains(".log"))
+            }),
+        }
+    }
+}
+
+fn has_extension(path: &Path, wanted: &[&str]) -> bool {
+    path.extension()
+        .is_some_and(|x| wanted.iter().any(|w| x.eq_ignore_ascii_case(w)))
+}
+
+/// Imports the files of `inputs` in `format` into `store` (device keys as
+/// for [`crate::ingest`]): each file read and mapped, then delivered by
+/// the rules every importer follows, with a per-file account.
+pub fn import_export(
+    format: ExportFormat,
+    inputs: &[PathBuf],
+    store: &Path,
+    keys: &Path,
+    create_keys: bool,
+    options: &ImportOptions,
+) -> Result<EvtxReport> {
+    let files = format.files(inputs)?;
+    import_with(
+        &files,
+        format.reader(),
+        inputs,
+        store,
+        keys,
+        create_keys,
+        options,
+    )
 }
 
 /// The `.evtx` files of `inputs` (a folder gives its `.evtx` files, by
@@ -114,8 +217,14 @@ pub fn import_evtx(
     create_keys: bool,
     options: &ImportOptions,
 ) -> Result<EvtxReport> {
-    let files = evtx_files(inputs)?;
-    import_with(&files, read_evtx, inputs, store, keys, create_keys, options)
+    import_export(
+        ExportFormat::Evtx,
+        inputs,
+        store,
+        keys,
+        create_keys,
+        options,
+    )
 }
 
 /// Imports the osquery result logs of `inputs` into `store`, as
@@ -127,10 +236,8 @@ pub fn import_osquery(
     create_keys: bool,
     options: &ImportOptions,
 ) -> Result<EvtxReport> {
-    let files = osquery_files(inputs)?;
-    import_with(
-        &files,
-        read_osquery,
+    import_export(
+        ExportFormat::Osquery,
         inputs,
         store,
         keys,

@@ -62,7 +62,8 @@ pub use audit::{AuditConfig, AuditOutput, Step, audit};
 pub use default_pack::DEFAULT_PACK;
 pub use delivery::{DeviceIngest, FileOutcome, REORDER_WINDOW_SECS, StoreOutcome};
 pub use import::{
-    EvtxFileReport, EvtxReport, RecordGap, evtx_files, import_evtx, import_osquery, osquery_files,
+    EvtxFileReport, EvtxReport, ExportFormat, RecordGap, evtx_files, import_evtx, import_export,
+    import_osquery, osquery_files,
 };
 pub use ingest::{IngestReport, InputFormat, LinesFileReport, RejectsTo, ingest};
 pub use worklog_import as import_formats;

@@ -24,13 +24,12 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
             .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
     };
     let all_files = !inputs.is_empty() && inputs.iter().all(|p| !p.is_dir());
-    match args.format {
-        Some(IngestFormat::Osquery) => return super::logs::ingest_logs(args, false),
-        Some(IngestFormat::Evtx) => return super::logs::ingest_logs(args, true),
-        None if !all_files || inputs.iter().any(is_evtx) => {
-            return super::logs::ingest_logs(args, true);
+    match args.format.and_then(IngestFormat::export) {
+        Some(format) => return super::logs::ingest_logs(args, format),
+        None if args.format.is_none() && (!all_files || inputs.iter().any(is_evtx)) => {
+            return super::logs::ingest_logs(args, worklog::ExportFormat::Evtx);
         }
-        _ => {}
+        None => {}
     }
     let format = match args.format {
         Some(IngestFormat::Csv) => Some(worklog::InputFormat::Csv),

@@ -1,50 +1,34 @@
-//! `worklog ingest --format evtx|osquery FILE|DIR…`: Windows event logs
-//! or osquery result logs into the store, with a per-file summary printed
-//! and written as JSON.
+//! `worklog ingest --format evtx|osquery|message-trace|intune|defender|squid
+//! FILE|DIR…`: the logs and exports an agency already has into the store,
+//! with a per-file summary printed and written as JSON.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use worklog::ExportFormat;
 use worklog::import_formats::ImportOptions;
 
 use crate::args::IngestArgs;
 use crate::{EXIT_ERROR, EXIT_OK, print};
 
-pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
-    let mut inputs: Vec<PathBuf> = args.paths;
-    inputs.extend(args.input);
-    let format = if evtx { "evtx" } else { "osquery" };
+pub(crate) fn ingest_logs(args: IngestArgs, export: ExportFormat) -> Result<u8> {
+    let mut inputs: Vec<PathBuf> = args.paths.clone();
+    inputs.extend(args.input.clone());
+    let format = export.name();
     if inputs.is_empty() {
         bail!("give the {format} files or folders to import");
     }
-    let zone = match (&args.time_zone, &args.policy) {
-        (Some(zone), _) => zone.clone(),
-        (None, Some(dir)) => worklog::load_policy(dir)
-            .with_context(|| format!("--policy {}", dir.display()))?
-            .settings
-            .map(|s| s.time_zone)
-            .with_context(|| {
-                format!(
-                    "--policy {}: no policy.toml, so no time zone; give --time-zone",
-                    dir.display()
-                )
-            })?,
-        (None, None) => "Asia/Tokyo".to_owned(),
-    };
-    let mut options = ImportOptions::with_time_zone(&zone)?;
-    if let Some(map) = &args.computer_map {
-        options = options
-            .read_computer_map(map)
-            .with_context(|| format!("--computer-map {}", map.display()))?;
-    }
+    let options = import_options(&args)?;
     let started = std::time::Instant::now();
-    let import = if evtx {
-        worklog::import_evtx
-    } else {
-        worklog::import_osquery
-    };
-    let report = import(&inputs, &args.store, &args.keys, args.create_keys, &options)
-        .with_context(|| format!("importing {format} logs"))?;
+    let report = worklog::import_export(
+        export,
+        &inputs,
+        &args.store,
+        &args.keys,
+        args.create_keys,
+        &options,
+    )
+    .with_context(|| format!("importing {format} files"))?;
     let seconds = started.elapsed().as_secs_f64();
     let mut text = String::new();
     let mut failed = false;
@@ -165,6 +149,52 @@ pub(crate) fn ingest_logs(args: IngestArgs, evtx: bool) -> Result<u8> {
         return Ok(EXIT_ERROR);
     }
     Ok(EXIT_OK)
+}
+
+/// The options of an import: time zone and device names from the policy,
+/// and the maps given.
+fn import_options(args: &IngestArgs) -> Result<ImportOptions> {
+    let policy = args
+        .policy
+        .as_ref()
+        .map(|dir| {
+            worklog::load_policy(dir).with_context(|| format!("--policy {}", dir.display()))
+        })
+        .transpose()?;
+    let zone = match (&args.time_zone, &policy, &args.policy) {
+        (Some(zone), ..) => zone.clone(),
+        (None, Some(policy), Some(dir)) => policy
+            .settings
+            .as_ref()
+            .map(|s| s.time_zone.clone())
+            .with_context(|| {
+                format!(
+                    "--policy {}: no policy.toml, so no time zone; give --time-zone",
+                    dir.display()
+                )
+            })?,
+        _ => "Asia/Tokyo".to_owned(),
+    };
+    let mut options = ImportOptions::with_time_zone(&zone)?;
+    if let Some(policy) = &policy {
+        options = options.with_devices(policy.devices.iter().map(|d| d.device_id.as_str()));
+    }
+    if let Some(map) = &args.computer_map {
+        options = options
+            .read_computer_map(map)
+            .with_context(|| format!("--computer-map {}", map.display()))?;
+    }
+    if let Some(map) = &args.user_map {
+        options = options
+            .read_user_map(map)
+            .with_context(|| format!("--user-map {}", map.display()))?;
+    }
+    if let Some(map) = &args.address_map {
+        options = options
+            .read_address_map(map)
+            .with_context(|| format!("--address-map {}", map.display()))?;
+    }
+    Ok(options)
 }
 
 /// `key n, key n, …` of a count per key.
