@@ -1,13 +1,14 @@
 //! What an analysis produces: findings, verdicts, rollups, per-device log
 //! checks and the problems met on the way. Every renderer reads this.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::detail::DetailText;
 use crate::period::Period;
 use crate::rule_kind::{Category, Severity};
+use crate::source::SourceFamily;
 use crate::verdict::{Coverage, Verdict, VerdictReason};
 
 /// A waiver that covered a finding.
@@ -82,6 +83,10 @@ pub struct DeviceVerdict {
     /// How much of the in-service period that evidence covers (none for
     /// 対象外 and parent items).
     pub coverage: Option<Coverage>,
+    /// Where that evidence came from (the sources of the device's events
+    /// of the kinds the item's rules need).
+    #[serde(default)]
+    pub sources: BTreeSet<SourceFamily>,
 }
 
 /// Verdict counts for one item over a department (or the organisation).
@@ -191,6 +196,9 @@ pub struct DeviceSummary {
     pub last_ts: Option<i64>,
     /// Events per kind.
     pub kinds: BTreeMap<String, u64>,
+    /// Per kind, the sources its events came from.
+    #[serde(default)]
+    pub sources: BTreeMap<String, BTreeSet<SourceFamily>>,
     /// Log gaps found (`log_gap` findings).
     pub gaps: u64,
     /// Days of the period the device was in service (the whole period for

@@ -81,6 +81,16 @@ pub fn kind_label(kind: &str, language: Language) -> &str {
     label("kind", kind, language).unwrap_or(kind)
 }
 
+/// A source family in words (for the report's 証跡の出所 and its legend).
+pub fn source_label(family: crate::SourceFamily, language: Language) -> &'static str {
+    label("source", family.as_str(), language).unwrap_or(family.as_str())
+}
+
+/// A source family's legend line: what it is and how it is read.
+pub fn source_legend(family: crate::SourceFamily, language: Language) -> &'static str {
+    label("source_legend", family.as_str(), language).unwrap_or("")
+}
+
 /// An integrity anomaly class in words (the identifier when unknown).
 pub fn anomaly_label(class: &str, language: Language) -> &str {
     label("anomaly", class, language).unwrap_or(class)
@@ -106,5 +116,11 @@ mod tests {
         assert_eq!(value_label("ssid", "true-net", Language::Ja), None);
         assert_eq!(kind_label("network", Language::Ja), "ネットワーク接続");
         assert_eq!(anomaly_label("row_deleted", Language::Ja), "行の削除");
+        for family in crate::SourceFamily::ALL {
+            assert!(label("source", family.as_str(), Language::Ja).is_some());
+            assert!(label("source", family.as_str(), Language::En).is_some());
+            assert!(!source_legend(family, Language::Ja).is_empty());
+            assert!(!source_legend(family, Language::En).is_empty());
+        }
     }
 }

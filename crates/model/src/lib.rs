@@ -25,6 +25,7 @@ mod labels;
 mod language;
 mod period;
 mod rule_kind;
+mod source;
 mod verdict;
 
 pub use analysis::{
@@ -33,8 +34,11 @@ pub use analysis::{
 };
 pub use chrono::NaiveDate;
 pub use detail::{DetailText, fill_placeholders};
-pub use labels::{anomaly_label, column_label, kind_label, label, value_label};
+pub use labels::{
+    anomaly_label, column_label, kind_label, label, source_label, source_legend, value_label,
+};
 pub use language::Language;
 pub use period::{Period, PeriodError};
 pub use rule_kind::{Category, Severity};
+pub use source::SourceFamily;
 pub use verdict::{ClockWindow, Coverage, Verdict, VerdictReason, list_separator};

@@ -199,6 +199,52 @@ impl<'a> ReportModel<'a> {
             .unwrap_or_else(|| self.generation.generated_at.clone())
     }
 
+    /// Source families in words, in the report's order, joined as a list.
+    pub fn sources_text(
+        &self,
+        sources: &std::collections::BTreeSet<worklog_model::SourceFamily>,
+    ) -> String {
+        let words: Vec<&str> = sources
+            .iter()
+            .map(|f| worklog_model::source_label(*f, self.language))
+            .collect();
+        words.join(worklog_model::list_separator(self.language))
+    }
+
+    /// Every source a device's verdicts rest on.
+    pub fn device_sources(
+        &self,
+        device: &str,
+    ) -> std::collections::BTreeSet<worklog_model::SourceFamily> {
+        self.analysis
+            .verdicts
+            .iter()
+            .filter(|v| v.device_id == device)
+            .flat_map(|v| v.sources.iter().copied())
+            .collect()
+    }
+
+    /// The legend of the sources the verdicts rest on: `(name, what it
+    /// is)`, in the report's order.
+    pub fn sources_legend(&self) -> Vec<(&'static str, &'static str)> {
+        let used: std::collections::BTreeSet<worklog_model::SourceFamily> = self
+            .analysis
+            .verdicts
+            .iter()
+            .flat_map(|v| v.sources.iter().copied())
+            .collect();
+        worklog_model::SourceFamily::ALL
+            .into_iter()
+            .filter(|f| used.contains(f))
+            .map(|f| {
+                (
+                    worklog_model::source_label(f, self.language),
+                    worklog_model::source_legend(f, self.language),
+                )
+            })
+            .collect()
+    }
+
     /// Every device verdict by `(device, item)`.
     pub fn verdict_index(&self) -> BTreeMap<(&'a str, &'a str), &'a worklog_model::DeviceVerdict> {
         self.analysis

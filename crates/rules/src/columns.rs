@@ -6,7 +6,7 @@ use crate::engine::Columns;
 use crate::rule::Rule;
 
 /// Columns the analysis itself reads (statistics, partitioning).
-const ALWAYS: &[&str] = &["device_id", "kind", "ts", "seq"];
+const ALWAYS: &[&str] = &["device_id", "kind", "ts", "seq", "source"];
 
 /// The `events` columns any of `rules` may read: every event column whose
 /// name appears as a word in some rule's SQL, plus those the statistics

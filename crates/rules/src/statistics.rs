@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use worklog_model::{DeviceSummary, Period};
+use worklog_model::{DeviceSummary, Period, SourceFamily};
 use worklog_schema::policy::Device;
 
 use crate::coverage::DeviceDays;
@@ -15,9 +15,9 @@ use crate::values;
 /// A day in microseconds.
 const DAY_US: i64 = 86_400_000_000;
 
-/// The statistics query: events per device, kind and day of the period
-/// (days of 24 hours from the period's start), with the first and last
-/// event time. Each time is shifted back by the period start's time of day
+/// The statistics query: events per device, kind, source and day of the
+/// period (days of 24 hours from the period's start), with the first and
+/// last event time. Each time is shifted back by the period start's time of day
 /// (UTC), which makes each such day one calendar date: a cast, no
 /// per-row calendar arithmetic.
 pub(crate) fn statistics_sql(period: &Period) -> String {
@@ -25,12 +25,12 @@ pub(crate) fn statistics_sql(period: &Period) -> String {
     let shift_s = period.start_utc_us.rem_euclid(DAY_US) / 1_000_000;
     format!(
         "WITH by_day AS (
-    SELECT device_id, kind, ts, CAST(ts - INTERVAL '{shift_s} seconds' AS DATE) AS day
+    SELECT device_id, kind, source, ts, CAST(ts - INTERVAL '{shift_s} seconds' AS DATE) AS day
     FROM events
 )
-SELECT device_id, kind, day, COUNT(*) AS events, MIN(ts) AS first_ts, MAX(ts) AS last_ts
+SELECT device_id, kind, source, day, COUNT(*) AS events, MIN(ts) AS first_ts, MAX(ts) AS last_ts
 FROM by_day
-GROUP BY device_id, kind, day"
+GROUP BY device_id, kind, source, day"
     )
 }
 
@@ -86,6 +86,7 @@ impl Statistics {
             else {
                 continue;
             };
+            let sources = text("source").unwrap_or_else(|| vec![None; n]);
             let firsts = time("first_ts").unwrap_or_else(|| vec![None; n]);
             let lasts = time("last_ts").unwrap_or_else(|| vec![None; n]);
             for i in 0..n {
@@ -100,6 +101,11 @@ impl Statistics {
                 entry.events = entry.events.saturating_add(events);
                 let per_kind = entry.kinds.entry(kind.clone()).or_default();
                 *per_kind = per_kind.saturating_add(events);
+                entry
+                    .sources
+                    .entry(kind.clone())
+                    .or_default()
+                    .insert(SourceFamily::of(sources[i].as_deref()));
                 entry.first_ts = min_opt(entry.first_ts, firsts[i]);
                 entry.last_ts = max_opt(entry.last_ts, lasts[i]);
                 // Events are cut to the period, so the day is in range;
@@ -149,6 +155,7 @@ fn summary_of(id: &str, device: Option<&Device>) -> DeviceSummary {
         first_ts: None,
         last_ts: None,
         kinds: BTreeMap::new(),
+        sources: BTreeMap::new(),
         gaps: 0,
         in_service_days: 0,
         active_days: 0,

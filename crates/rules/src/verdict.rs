@@ -193,6 +193,9 @@ fn parent_verdict(
         waived,
         evidence_events: 0,
         coverage: None,
+        sources: of_children()
+            .flat_map(|v| v.sources.iter().copied())
+            .collect(),
     }
 }
 
@@ -264,6 +267,16 @@ impl<'a> ItemJudge<'a> {
                 .map(|k| device.kinds.get(*k).copied().unwrap_or(0))
                 .sum(),
             coverage,
+            sources: if applicable {
+                self.required
+                    .iter()
+                    .filter_map(|k| device.sources.get(*k))
+                    .flatten()
+                    .copied()
+                    .collect()
+            } else {
+                Default::default()
+            },
         }
     }
 

@@ -157,9 +157,7 @@ fn import_options(args: &IngestArgs) -> Result<ImportOptions> {
     let policy = args
         .policy
         .as_ref()
-        .map(|dir| {
-            worklog::load_policy(dir).with_context(|| format!("--policy {}", dir.display()))
-        })
+        .map(|dir| worklog::load_policy(dir).with_context(|| format!("--policy {}", dir.display())))
         .transpose()?;
     let zone = match (&args.time_zone, &policy, &args.policy) {
         (Some(zone), ..) => zone.clone(),

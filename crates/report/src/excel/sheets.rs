@@ -318,6 +318,7 @@ pub(super) fn devices_sheets(
         "item",
         "verdict",
         "reason",
+        "sources",
         "findings",
         "waived",
     ];
@@ -334,8 +335,30 @@ pub(super) fn devices_sheets(
                 Cell::Text(v.item.clone()),
                 Cell::Verdict(v.verdict),
                 Cell::Text(v.reason.text(model.language)),
+                Cell::Text(model.sources_text(&v.sources)),
                 Cell::Number(v.findings),
                 Cell::Number(v.waived),
+            ]
+        },
+    )
+}
+
+/// 証跡の出所: what each source the verdicts rest on is.
+pub(super) fn sources_sheet(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+) -> Result<(), XlsxError> {
+    let legend = cx.model.sources_legend();
+    table_sheets(
+        cx,
+        workbook,
+        cx.m.get("sheet_sources"),
+        &["sources", "details"],
+        &legend,
+        |(name, what)| {
+            vec![
+                Cell::Text((*name).to_owned()),
+                Cell::Text((*what).to_owned()),
             ]
         },
     )

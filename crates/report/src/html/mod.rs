@@ -217,7 +217,11 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
                         "item": item.number,
                         "label": v.verdict.name(model.language),
                         "class": v.verdict.as_str(),
-                        "reason": v.reason.text(model.language),
+                        "reason": if v.sources.is_empty() {
+                            v.reason.text(model.language)
+                        } else {
+                            format!("{} — {}: {}", v.reason.text(model.language), m.get("sources"), model.sources_text(&v.sources))
+                        },
                     }),
                     None => json!({ "item": item.number, "label": "", "class": "", "reason": "" }),
                 })
@@ -227,6 +231,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
                 "device_url": percent_encoded(&d.device_id),
                 "department": d.department,
                 "cells": cells,
+                "sources": model.sources_text(&model.device_sources(&d.device_id)),
             })
         })
         .collect();
@@ -338,6 +343,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
             "departments": departments,
             "comparison": comparison,
             "devices": devices,
+            "sources_legend": model.sources_legend().into_iter().map(|(name, what)| json!({ "name": name, "what": what })).collect::<Vec<_>>(),
             "chart": chart::chart(model, &m),
             "integrity": integrity,
             "log_checks": log_checks,

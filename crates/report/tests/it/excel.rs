@@ -52,6 +52,7 @@ fn sheets_verdicts_and_counts_match_the_model() {
             "ログ欠落",
             "漏洩兆候",
             "例外",
+            "証跡の出所",
             "ルール",
             "週次推移",
             "再現性",

@@ -140,7 +140,7 @@ fn departments_and_devices_have_their_sections_with_every_verdict_and_reason() {
             .replace('\'', "&#x27;")
             .replace('/', "&#x2f;");
         assert!(
-            page.contains(&format!("title=\"{escaped}\"")),
+            page.contains(&format!("title=\"{escaped}")),
             "reason of {} {}: {reason}",
             v.device_id,
             v.item
