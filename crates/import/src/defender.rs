@@ -24,8 +24,8 @@
 //!   (it mounts a denied drive too), so it can be neither an allowed nor a
 //!   blocked connection.
 //! - `DeviceNetworkInfo` rows: a `network connect` when an adapter's
-//!   network first appears or changes in the export (the table is a
-//!   periodic report, not a connection log). It names the network but not
+//!   network first appears or changes in the export, and once a day while
+//!   it lasts (the table is a periodic report, not a connection log). It names the network but not
 //!   its security: `auth_method` stays empty, never guessed.
 
 use std::collections::BTreeMap;
@@ -502,7 +502,7 @@ fn drive_of(path: &str) -> Option<String> {
 /// an unchanged connection is not a new connection.
 #[derive(Default)]
 struct NetworkState {
-    last: BTreeMap<(String, String), String>,
+    last: BTreeMap<(String, String), (String, i64)>,
 }
 
 impl NetworkState {
@@ -541,13 +541,18 @@ impl NetworkState {
             return not_mapped(out, what, "no connected network");
         }
         let adapter = get(row, "networkadaptername").unwrap_or("").to_owned();
+        // The table reports a connection again and again: a network is a
+        // new connection when it changes, and once a day while it lasts
+        // (each day's evidence that the PC was on it).
+        let local_day =
+            (ts + i64::from(options.utc_offset_min(ts)) * 60_000_000).div_euclid(86_400_000_000);
         let key = (device.clone(), adapter);
-        let seen = names.join("\n");
+        let seen = (names.join("\n"), local_day);
         if self.last.get(&key) == Some(&seen) {
             return not_mapped(
                 out,
                 what,
-                "the same network as the adapter's previous report",
+                "the same network as the adapter's previous report that day",
             );
         }
         self.last.insert(key, seen);

@@ -45,6 +45,7 @@ pub mod mapping;
 mod options;
 pub mod osquery;
 mod record;
+pub mod sources;
 pub mod squid;
 mod storage;
 pub mod table;

@@ -8,8 +8,10 @@ mod delivery;
 mod evtx_audit;
 mod evtx_holes;
 mod fleet;
+mod no_agent;
 mod report_fixture;
 mod scenarios;
+mod sources_doc;
 
 /// `../shared/evtx/`, the real EVTX samples. CI has the folder; a missing
 /// folder fails unless WORKLOG_SKIP_EVTX_SAMPLES=1 (which CI does not set).
