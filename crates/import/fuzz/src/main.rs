@@ -5,7 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use worklog_import::{FileImport, ImportOptions, read_evtx, read_osquery};
+use worklog_import::{
+    FileImport, ImportOptions, read_defender, read_evtx, read_intune, read_message_trace, read_osquery,
+    read_squid,
+};
 
 const HANG: Duration = Duration::from_secs(30);
 const MEMORY_LIMIT_KIB: u64 = 2 << 20;
@@ -148,6 +151,44 @@ enum Target {
     Osquery,
     Jsonl,
     Csv,
+    Trace,
+    Intune,
+    Defender,
+    Squid,
+}
+
+impl Target {
+    const EXPORTS: [(&'static str, Target); 4] =
+        [("trace", Target::Trace), ("intune", Target::Intune), ("defender", Target::Defender), ("squid", Target::Squid)];
+
+    /// The exports' readers: a record may give several events (a message
+    /// its send and receives, a device its OS and encryption), so each is
+    /// only checked to be accounted for at least once.
+    fn is_export(self) -> bool {
+        matches!(self, Target::Trace | Target::Intune | Target::Defender | Target::Squid)
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Target::Evtx => "evtx",
+            Target::Osquery => "osquery",
+            Target::Jsonl => "jsonl",
+            Target::Csv => "csv",
+            Target::Trace => "trace",
+            Target::Intune => "intune",
+            Target::Defender => "defender",
+            Target::Squid => "squid",
+        }
+    }
+}
+
+/// Options that map the fixtures' users and addresses, so that the
+/// mapping, not only the parsing, is exercised.
+fn options() -> ImportOptions {
+    ImportOptions::default()
+        .with_user("h.sato@minato-hoken.co.jp", "PC-SATO")
+        .with_user("k.ito@minato-hoken.co.jp", "PC-ITO")
+        .with_devices(["PC-SATO", "PC-ITO"])
 }
 
 /// Runs the importer on `path` in a watchdog thread. JSON Lines and CSV
@@ -159,6 +200,13 @@ fn run(target: Target, path: &Path) -> Result<FileImport, String> {
         let result = std::panic::catch_unwind(|| match target {
             Target::Evtx => read_evtx(&owned, &ImportOptions::default()),
             Target::Osquery => read_osquery(&owned, &ImportOptions::default()),
+            Target::Trace => read_message_trace(&owned, &options()),
+            Target::Intune => read_intune(&owned, &options()),
+            Target::Defender => read_defender(&owned, &options()),
+            Target::Squid => {
+                let map = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/squid/address-map.csv");
+                read_squid(&owned, &options().read_address_map(&map).unwrap_or_default())
+            }
             Target::Jsonl | Target::Csv => {
                 let bytes = std::fs::read(&owned).unwrap_or_default();
                 let lines = if target == Target::Jsonl {
@@ -167,7 +215,7 @@ fn run(target: Target, path: &Path) -> Result<FileImport, String> {
                     worklog_import::lines::read_csv(&bytes).unwrap_or_default()
                 };
                 let mut out = FileImport::default();
-                for (_, event, _) in lines {
+                for (_, event) in lines {
                     out.records += 1;
                     let key = if event.is_ok() { "event" } else { "not an event" };
                     let slot = if event.is_ok() { &mut out.mapped } else { &mut out.not_mapped };
@@ -186,7 +234,12 @@ fn run(target: Target, path: &Path) -> Result<FileImport, String> {
 
 fn check(target: Target, path: &Path) -> Result<(), String> {
     let read = run(target, path)?;
-    if read.mapped_total() + read.not_mapped_total() != read.records {
+    if target.is_export() {
+        let accounted = read.mapped_total() + read.not_mapped_total() + read.unparsed.len() as u64;
+        if accounted < read.records {
+            return Err(format!("{} records but only {accounted} mapped, not mapped or unparsed", read.records));
+        }
+    } else if read.mapped_total() + read.not_mapped_total() != read.records {
         return Err(format!("{} records but {} mapped and {} not mapped", read.records, read.mapped_total(), read.not_mapped_total()));
     }
     if peak_rss_kib() > MEMORY_LIMIT_KIB {
@@ -208,7 +261,10 @@ fn main() {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();
             let name = path.to_string_lossy().to_lowercase();
-            let target = if name.contains("osquery") {
+            let export = Target::EXPORTS.iter().find(|(n, _)| name.contains(&format!("{n}-case")));
+            let target = if let Some((_, t)) = export {
+                *t
+            } else if name.contains("osquery") {
                 Target::Osquery
             } else if name.ends_with(".jsonl") {
                 Target::Jsonl
@@ -231,20 +287,26 @@ fn main() {
         Some("osquery") => Target::Osquery,
         Some("jsonl") => Target::Jsonl,
         Some("csv") => Target::Csv,
-        _ => Target::Evtx,
+        Some(other) => Target::EXPORTS.iter().find(|(n, _)| *n == other).map_or(Target::Evtx, |(_, t)| *t),
+        None => Target::Evtx,
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
-    let (samples, extension) = match target {
-        Target::Evtx => (root.join("../shared/evtx"), "evtx"),
-        Target::Osquery => (root.join("samples/osquery"), "log"),
-        Target::Jsonl => (root.join("rules/default/fixtures"), "jsonl"),
-        Target::Csv => (root.join("crates/import/fuzz/seeds"), "csv"),
+    let fixtures = root.join("crates/import/tests/fixtures");
+    let (samples, extensions): (PathBuf, &[&str]) = match target {
+        Target::Evtx => (root.join("../shared/evtx"), &["evtx"]),
+        Target::Osquery => (root.join("samples/osquery"), &["log"]),
+        Target::Jsonl => (root.join("rules/default/fixtures"), &["jsonl"]),
+        Target::Csv => (root.join("crates/import/fuzz/seeds"), &["csv"]),
+        Target::Trace => (fixtures.join("exchange"), &["csv"]),
+        Target::Intune => (fixtures.join("intune"), &["csv", "json"]),
+        Target::Defender => (fixtures.join("defender"), &["csv", "json"]),
+        Target::Squid => (fixtures.join("squid"), &["log"]),
     };
     let seeds: Vec<(String, Vec<u8>)> = std::fs::read_dir(&samples)
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == extension))
+                .filter(|p| p.extension().is_some_and(|x| extensions.iter().any(|e| x == *e)))
                 .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), std::fs::read(&p).ok()?)))
                 .collect()
         })
@@ -269,6 +331,7 @@ fn main() {
             let text = target != Target::Evtx && rng.below(2) == 0;
             what.push(if text { mutate_text(&mut rng, &mut bytes) } else { mutate(&mut rng, &mut bytes) });
         }
+        let extension = name.rsplit('.').next().unwrap_or("bin");
         let path = work.join(format!("case.{extension}"));
         if std::fs::write(&path, &bytes).is_err() {
             continue;
@@ -283,7 +346,11 @@ fn main() {
         if let Err(reason) = result {
             failures += 1;
             let _ = std::fs::create_dir_all(&artifacts);
-            let prefix = if target == Target::Osquery { "osquery-" } else { "" };
+            let prefix = match target {
+                Target::Osquery => "osquery-".to_owned(),
+                t if t.is_export() => format!("{}-", t.name()),
+                _ => String::new(),
+            };
             let kept = artifacts.join(format!("{prefix}case-{seed}-{cases}.{extension}"));
             let _ = std::fs::write(&kept, &bytes);
             eprintln!("FAILED {name} ({}): {reason}; kept in {}", what.join("; "), kept.display());
@@ -294,7 +361,8 @@ fn main() {
     }
     let _ = std::fs::remove_dir_all(&work);
     println!(
-        "{extension}: {cases} cases in {:.0} s, {failures} failures, {} parser panics caught by the importer, slowest case {:.2} s ({}), peak RSS {} MiB",
+        "{}: {cases} cases in {:.0} s, {failures} failures, {} parser panics caught by the importer, slowest case {:.2} s ({}), peak RSS {} MiB",
+        target.name(),
         start.elapsed().as_secs_f64(),
         CAUGHT.load(Ordering::Relaxed),
         slowest.0.as_secs_f64(),

@@ -30,14 +30,19 @@ fn a_complete_record_is_valid() {
 fn required_fields_of_the_kind_are_named() {
     let mut e = web();
     e.url = None;
-    e.user_name = None;
+    e.web_domain = None;
     assert_eq!(
         problems(&e),
         [
-            "`user_name`: is required for web/visit",
-            "`url`: is required for web/visit"
+            "`url`: is required for web/visit",
+            "`web_domain`: is required for web/visit"
         ]
     );
+    // A proxy without authentication does not know the user: a visit
+    // without one is valid.
+    let mut e = web();
+    e.user_name = None;
+    assert_eq!(problems(&e), Vec::<String>::new());
 }
 
 #[test]
