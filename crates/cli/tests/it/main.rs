@@ -1192,3 +1192,97 @@ fn a_late_osquery_week_is_ingested_said_and_verified() {
         text(&again.stdout)
     );
 }
+
+/// `worklog ingest --format message-trace` with the Intune export as the
+/// user map and a policy naming the PCs: each file summarised, the Intune
+/// devices and the trace's messages stored under the inventory's ids, and
+/// another product's export refused by name, the rest of the job done.
+#[test]
+fn microsoft_365_exports_are_ingested_with_a_summary_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../import/tests/fixtures");
+    let policy = dir.path().join("policy");
+    std::fs::create_dir_all(&policy).unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/policy");
+    for entry in std::fs::read_dir(samples).unwrap().flatten() {
+        std::fs::copy(entry.path(), policy.join(entry.file_name())).unwrap();
+    }
+    std::fs::write(
+        policy.join("media_approvals.csv"),
+        "ticket_id,approver,device_id,media_serial,valid_from,valid_to\n",
+    )
+    .unwrap();
+    std::fs::write(
+        policy.join("devices.csv"),
+        "device_id,device_type,portable,department,owner,in_service_from,in_service_to\nPC-SATO,laptop,true,営業部,h.sato,2025-04-01,\nPC-ITO,laptop,true,営業部,k.ito,2025-04-01,\n",
+    )
+    .unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let ingest = |format: &str, files: &[std::path::PathBuf], extra: &[&str]| {
+        let mut args = vec!["ingest", "--format", format];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        args.extend([
+            "--store",
+            store.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+            "--create-keys",
+            "--policy",
+            policy.to_str().unwrap(),
+        ]);
+        args.extend(extra);
+        worklog(&args)
+    };
+    let intune = fixtures.join("intune/graph-manageddevices.json");
+    let run = ingest("intune", std::slice::from_ref(&intune), &[]);
+    let out = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{out}{}", text(&run.stderr));
+    assert!(out.contains("graph-manageddevices.json: 4 records read; 5 mapped (encryption status 2, inventory os 3)"), "{out}");
+    assert!(
+        out.contains(
+            "not mapped 1: intune device — operating system iOS: a phone or tablet, not a PC"
+        ),
+        "{out}"
+    );
+    let trace = fixtures.join("exchange/get-messagetracev2-powershell7-ja.csv");
+    let wrong = fixtures.join("exchange/not-a-trace.csv");
+    let run = ingest(
+        "message-trace",
+        &[trace, wrong],
+        &["--user-map", intune.to_str().unwrap()],
+    );
+    let (out, err) = (text(&run.stdout), text(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "the refused file fails the job: {out}{err}"
+    );
+    assert!(
+        out.contains("get-messagetracev2-powershell7-ja.csv: "),
+        "{out}"
+    );
+    assert!(out.contains("not-a-trace.csv: 0 records read"), "{out}");
+    assert!(
+        out.contains("needs Received, SenderAddress, RecipientAddress, Status"),
+        "{out}"
+    );
+    assert!(
+        out.contains("get-messagetracev2-powershell7-ja.csv: 3 records read; 3 mapped"),
+        "{out}"
+    );
+    // The stored devices are the inventory's: PC-SATO's mail and state.
+    let listed: Vec<String> = std::fs::read_dir(&store)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("device_id="))
+        .collect();
+    assert!(
+        listed.contains(&"device_id=PC-SATO".to_owned()),
+        "{listed:?}"
+    );
+    assert!(
+        listed.contains(&"device_id=PC-ITO".to_owned()),
+        "{listed:?}"
+    );
+}
