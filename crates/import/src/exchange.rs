@@ -114,10 +114,13 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
     // Rows of one message (one per recipient in PowerShell's export) are
     // gathered by the message's id, in the order first seen.
     let mut messages: BTreeMap<String, (usize, Message)> = BTreeMap::new();
+    // A record is a message: its rows (one per recipient in PowerShell's
+    // export) are read together; a row whose time does not read is a
+    // record of its own, not parsed.
     for (line, row) in &table.rows {
-        out.records += 1;
         let get = |key: &str| at.get(row, key);
         let Some(ts) = get("received").and_then(parse_time) else {
+            out.records += 1;
             out.unparsed.push(format!(
                 "line {line}: the time {:?} is not a time this export writes",
                 get("received").unwrap_or_default()
@@ -149,8 +152,14 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
                 },
             )
         });
-        entry.1.recipients.extend(recipients);
+        // A row exported twice names its recipient twice: once is kept.
+        for recipient in recipients {
+            if !entry.1.recipients.contains(&recipient) {
+                entry.1.recipients.push(recipient);
+            }
+        }
     }
+    out.records += messages.len() as u64;
     let mut messages: Vec<(usize, Message)> = messages.into_values().collect();
     messages.sort_by_key(|(order, _)| *order);
     for (_, message) in messages {
