@@ -115,9 +115,8 @@ const EPOCH: u64 = 1_773_619_200; // 2026-03-16T00:00:00Z
 
 fn time(second: u64) -> String {
     chrono::DateTime::from_timestamp((EPOCH + second) as i64, 0)
-        .unwrap()
-        .format("%Y-%m-%dT%H:%M:%S.0000000Z")
-        .to_string()
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S.0000000Z").to_string())
+        .unwrap_or_default()
 }
 
 /// `Get-MessageTraceV2 | Export-Csv` (PowerShell 7): one row per message
@@ -228,34 +227,33 @@ fn squid_export(rng: &mut Rng, rows: u64) -> String {
     out
 }
 
-fn options(dir: &Path) -> ImportOptions {
+fn options(dir: &Path) -> Result<ImportOptions, String> {
     let mut users = String::from("user,device_id\n");
     let mut addresses = String::from("address,device_id\n");
     for u in 0..USERS {
         users += &format!("u{u}@example-agency.co.jp,PC-{u:06}\n");
         addresses += &format!("10.10.{}.{},PC-{u:06}\n", u / 250, u % 250);
     }
-    std::fs::write(dir.join("users.csv"), users).unwrap();
-    std::fs::write(dir.join("addresses.csv"), addresses).unwrap();
+    std::fs::write(dir.join("users.csv"), users).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("addresses.csv"), addresses).map_err(|e| e.to_string())?;
     ImportOptions::default()
         .read_user_map(&dir.join("users.csv"))
-        .unwrap()
-        .read_address_map(&dir.join("addresses.csv"))
-        .unwrap()
+        .and_then(|o| o.read_address_map(&dir.join("addresses.csv")))
+        .map_err(|e| e.to_string())
 }
 
 /// Reading and parsing the file alone: CSV decoded and split into cells,
 /// JSON parsed, a log's lines split into fields.
 fn parse_alone(path: &Path) -> u64 {
-    let bytes = std::fs::read(path).unwrap();
+    let bytes = std::fs::read(path).unwrap_or_default();
     let name = path.to_string_lossy();
     if name.ends_with(".csv") {
-        let text = worklog_import::table::decode(&bytes).unwrap();
-        let table = worklog_import::table::parse_csv(&text).unwrap();
+        let table = worklog_import::table::decode(&bytes)
+            .and_then(|text| worklog_import::table::parse_csv(&text));
         black_box(&table);
-        table.rows.len() as u64
+        table.map_or(0, |t| t.rows.len() as u64)
     } else if name.ends_with(".json") {
-        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
         value["value"].as_array().map_or(0, |a| a.len() as u64)
     } else {
         let mut n = 0;
@@ -274,8 +272,16 @@ fn exports_bench() {
         "WORKLOG_BENCH_EXPORT_ROWS",
         if quick { 2_000 } else { 200_000 },
     );
-    let dir = tempfile::tempdir().unwrap();
-    let options = options(dir.path());
+    let (dir, options) = match tempfile::tempdir()
+        .map_err(|e| e.to_string())
+        .and_then(|dir| options(dir.path()).map(|o| (dir, o)))
+    {
+        Ok(ready) => ready,
+        Err(e) => {
+            eprintln!("import bench: cannot set up the exports: {e}");
+            return;
+        }
+    };
     let mut rng = Rng(0x5EED);
     type Reader = fn(&Path, &ImportOptions) -> FileImport;
     let exports: [(&str, &str, String, Reader); 4] = [
@@ -309,7 +315,10 @@ fn exports_bench() {
     let per_sec = |n: u64, t: Duration| n as f64 / t.as_secs_f64();
     for (name, file, text, read) in exports {
         let path = dir.path().join(file);
-        std::fs::write(&path, &text).unwrap();
+        if let Err(e) = std::fs::write(&path, &text) {
+            eprintln!("import bench: cannot write {}: {e}", path.display());
+            return;
+        }
         let (alone, parsed) = best_of(runs, || parse_alone(&path));
         let (import, (records, events)) = best_of(runs, || {
             let read = read(&path, &options);

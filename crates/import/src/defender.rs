@@ -136,6 +136,16 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
 
 type Rows = (Vec<(String, Row)>, Vec<String>);
 
+/// The rows of an API answer, the rows that could not be read, and the
+/// column names.
+type ApiRows = (Vec<(String, Row)>, Vec<String>, Vec<String>);
+
+/// AdditionalFields as read.
+type Fields = serde_json::Map<String, Value>;
+
+/// How one action's row becomes events, or why it does not.
+type Mapper = fn(&Row, &Fields, Event) -> Result<Vec<Event>, String>;
+
 /// The rows of a file, each with where it is (`line N` or `result N`), and
 /// the rows that could not be read; an error when the file is no export
 /// of the two tables.
@@ -182,7 +192,7 @@ fn rows_of(path: &Path) -> Result<Rows, String> {
 
 /// The rows of the API's answer, and the column names of its schema (or
 /// of its first row).
-fn api_rows(text: &str) -> Result<(Vec<(String, Row)>, Vec<String>, Vec<String>), String> {
+fn api_rows(text: &str) -> Result<ApiRows, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let field = |name: &str| {
         value
@@ -328,19 +338,18 @@ fn text_of(fields: &serde_json::Map<String, Value>, key: &str) -> Option<String>
 fn map_device_event(ts: i64, row: &Row, options: &ImportOptions, out: &mut FileImport) {
     let action = get(row, "actiontype").unwrap_or("");
     let what = format!("DeviceEvents {action}");
-    let mapper: fn(&Row, &serde_json::Map<String, Value>, Event) -> Result<Vec<Event>, String> =
-        match action {
-            "RemovableStoragePolicyTriggered" => media_verdict,
-            "RemovableStorageFileEvent" => removable_file,
-            "UsbDriveMounted" | "PnpDeviceConnected" | "UsbDriveUnmounted" => {
-                return not_mapped(
-                    out,
-                    &what,
-                    "a mount or connection does not say whether device control let the medium be read: export RemovableStoragePolicyTriggered",
-                );
-            }
-            _ => return not_mapped(out, &what, "not an action the audit reads"),
-        };
+    let mapper: Mapper = match action {
+        "RemovableStoragePolicyTriggered" => media_verdict,
+        "RemovableStorageFileEvent" => removable_file,
+        "UsbDriveMounted" | "PnpDeviceConnected" | "UsbDriveUnmounted" => {
+            return not_mapped(
+                out,
+                &what,
+                "a mount or connection does not say whether device control let the medium be read: export RemovableStoragePolicyTriggered",
+            );
+        }
+        _ => return not_mapped(out, &what, "not an action the audit reads"),
+    };
     let device = match options.device_of(get(row, "devicename").unwrap_or("")) {
         Ok(d) => d,
         Err(reason) => return not_mapped(out, &what, &reason),

@@ -16,12 +16,20 @@
 //!   BitLocker, Wi-Fi, USB devices, logged-in users), the pack being
 //!   `samples/osquery/osquery.conf`.
 //!
+//! - the exports an agency already has, each read as the vendor's tool
+//!   writes it (the fixture folders cite every column): the Exchange
+//!   Online message trace ([`read_message_trace`]), Intune managed devices
+//!   ([`read_intune`]), Defender for Endpoint advanced hunting
+//!   ([`read_defender`]) and Squid's access.log ([`read_squid`]);
+//!   [`sources::SOURCES`] lists what each gives (`docs/sources.md`).
+//!
 //! - a collector's own output, one event per line by the schema's field
 //!   names: [`lines::read_jsonl`] and [`lines::read_csv`].
 //!
-//! The events keep their source (`evtx:<channel>`) and the channel's
-//! EventRecordID, so that a re-import skips what is stored and a hole in
-//! the numbers shows a cleared or lost log. Writing them into a store
+//! The events keep their source (`evtx:<channel>`, `intune:…`) and an
+//! identity (the channel's EventRecordID, the export's own id), so that a
+//! re-import skips what is stored and a hole in a channel's numbers shows
+//! a cleared or lost log. Writing them into a store
 //! (through the ledger writer) is the `worklog` crate's job: this crate
 //! links neither the ledger nor polars.
 //!

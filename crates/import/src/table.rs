@@ -79,7 +79,7 @@ fn folded(name: &str) -> String {
 /// dropped. `Err` says where it is neither.
 pub fn decode(bytes: &[u8]) -> Result<String, String> {
     let utf16 = |body: &[u8], little: bool| -> Result<String, String> {
-        if body.len() % 2 != 0 {
+        if !body.len().is_multiple_of(2) {
             return Err("UTF-16 text with an odd number of bytes: cut short".into());
         }
         let units = body.chunks_exact(2).map(|p| {

@@ -1,5 +1,6 @@
-//! Windows event logs and osquery result logs into a store: every file
-//! read and mapped (`worklog-import`), then delivered by the rules every
+//! Windows event logs, osquery result logs and the Microsoft 365 and proxy
+//! exports ([`ExportFormat`]) into a store: every file read and mapped
+//! (`worklog-import`), then delivered by the rules every
 //! importer follows ([`crate::delivery`]): what the store already holds
 //! (the same channel and EventRecordID, or the same content) is counted and
 //! skipped, what is older than the device's newest stored event is stored
