@@ -85,7 +85,9 @@ pub(crate) fn summary(report: &VerifyReport) -> String {
     let (lost, clock): (Vec<_>, Vec<_>) = anomalies
         .into_iter()
         .partition(|a| a.class.loses_evidence());
-    if lost.is_empty() {
+    if report.verified_nothing() {
+        text += "nothing to verify: the store holds no device's segments (an emptied store looks the same).\n";
+    } else if lost.is_empty() {
         let anchored: u64 = report.devices.iter().map(|d| d.anchors_matched).sum();
         text += &format!("every chain intact, {anchored} anchors matched.\n");
     } else {

@@ -1286,3 +1286,59 @@ fn microsoft_365_exports_are_ingested_with_a_summary_per_file() {
         "{listed:?}"
     );
 }
+
+/// A store with nothing in it, or whose only device lost its segments with
+/// its seal kept, is no clean verification. Before: "0 devices: every
+/// chain intact" and "every chain intact", exit 0.
+#[test]
+fn an_emptied_store_or_device_does_not_verify_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    std::fs::create_dir_all(&store).unwrap();
+    let verify = || {
+        worklog(&[
+            "verify",
+            "--store",
+            store.to_str().unwrap(),
+            "--keys",
+            keys.to_str().unwrap(),
+        ])
+    };
+    std::fs::create_dir_all(&keys).unwrap();
+    let run = verify();
+    let out = text(&run.stdout);
+    assert_ne!(run.status.code(), Some(0), "{out}");
+    assert!(out.contains("nothing to verify"), "{out}");
+    let events = dir.path().join("events.jsonl");
+    std::fs::write(
+        &events,
+        "{\"ts\":\"2026-01-05T09:00:00+09:00\",\"utc_offset_min\":540,\"device_id\":\"PC-0001\",\"kind\":\"session\",\"op\":\"logon\",\"user_name\":\"u\"}\n",
+    )
+    .unwrap();
+    let ingest = worklog(&[
+        "ingest",
+        events.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--create-keys",
+    ]);
+    assert_eq!(ingest.status.code(), Some(0), "{}", text(&ingest.stderr));
+    assert_eq!(verify().status.code(), Some(0));
+    for entry in std::fs::read_dir(store.join("device_id=PC-0001"))
+        .unwrap()
+        .flatten()
+    {
+        if entry.file_name().to_string_lossy().starts_with("seg-") {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    let run = verify();
+    let out = text(&run.stdout);
+    assert_ne!(run.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("tail_truncated device PC-0001 seq 1 in device_id=PC-0001/_seal.json"),
+        "{out}"
+    );
+}

@@ -13,7 +13,8 @@ use crate::anchor::Anchor;
 use crate::checkpoint::PruneCheckpoint;
 use crate::error::chain;
 use crate::record::{Delivery, SegmentRecord, genesis_head, parse_hash};
-use crate::store::{CHECKPOINT_FILE, segment_file_name};
+use crate::seal::Seal;
+use crate::store::{CHECKPOINT_FILE, SEAL_FILE, segment_file_name};
 
 impl Verifier<'_> {
     pub(super) fn walk_chain(
@@ -57,7 +58,70 @@ impl Verifier<'_> {
             anchors,
             checkpoint.as_ref(),
         );
+        self.match_seal(store, &mut report, &walk, checkpoint.as_ref());
         report
+    }
+
+    /// The device's seal names its newest segment: a valid seal beyond the
+    /// chain's end is a truncated tail even without anchors (the newest
+    /// segments deleted, the seal left), unless that range is already
+    /// reported (a gap, an unreadable or forged file, an anchor's
+    /// truncation).
+    fn match_seal(
+        &self,
+        store: &Path,
+        report: &mut DeviceReport,
+        walk: &Walk<'_>,
+        checkpoint: Option<&PruneCheckpoint>,
+    ) {
+        let device = report.device_id.clone();
+        let Some(key) = self.keyring.device(&device) else {
+            return;
+        };
+        let Ok(Some(seal)) = Seal::read_for(store, &device) else {
+            return;
+        };
+        if seal.device_id != device || !seal.signature_valid(key) {
+            return;
+        }
+        let end = walk
+            .accepted
+            .last()
+            .map_or(checkpoint.map_or(0, |cp| cp.cut_seq), |(_, r)| r.last_seq);
+        let reported = walk
+            .explained
+            .iter()
+            .any(|(lo, hi)| (*lo..=*hi).contains(&seal.last_seq))
+            || report.anomalies.iter().any(|a| {
+                // Something past the chain's end is already named (an
+                // unreadable or forged newest file, an anchor's truncation).
+                a.seq.is_some_and(|(lo, hi)| {
+                    (lo > end && lo <= seal.last_seq) || (lo..=hi).contains(&seal.last_seq)
+                })
+            });
+        if seal.last_seq <= end || reported {
+            return;
+        }
+        let seal_file = format!(
+            "{}/{SEAL_FILE}",
+            relative(store, &crate::store::device_dir(store, &device))
+        );
+        report.anomalies.push(Anomaly {
+            class: AnomalyClass::TailTruncated,
+            device_id: device,
+            file: Some(
+                walk.accepted
+                    .last()
+                    .map_or(seal_file, |(rel, _)| rel.clone()),
+            ),
+            seq: Some((end + 1, seal.last_seq)),
+            ts: None,
+            detail: format!(
+                "the chain ends at seq {end}, but the device's seal names segment {} ending at seq {}: the newest segment(s) are missing",
+                seal.segment_no, seal.last_seq
+            ),
+            window: None,
+        });
     }
 
     /// The device's prune checkpoint, when valid; a checkpoint that is not

@@ -285,17 +285,25 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// Whether no evidence was lost or altered: no store-level anomaly and
-    /// no device anomaly but clock regressions
+    /// Whether no evidence was lost or altered: something was verified, no
+    /// store-level anomaly and no device anomaly but clock regressions
     /// ([`AnomalyClass::loses_evidence`]), which are reported and located
     /// but lose nothing.
     pub fn is_clean(&self) -> bool {
-        self.store_anomalies.is_empty()
+        !self.verified_nothing()
+            && self.store_anomalies.is_empty()
             && self
                 .devices
                 .iter()
                 .flat_map(|d| &d.anomalies)
                 .all(|a| !a.class.loses_evidence())
+    }
+
+    /// Whether the store held nothing to verify (no device's segment, no
+    /// device folder): never a clean result, for an emptied store looks
+    /// the same.
+    pub fn verified_nothing(&self) -> bool {
+        self.devices.is_empty() && self.files == 0
     }
 
     /// Files proven at `depth`.

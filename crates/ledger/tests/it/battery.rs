@@ -354,6 +354,45 @@ fn tail_truncation_is_caught_by_anchors() {
     }
 }
 
+/// Without anchors, the seal still names the newest segment: deleting it
+/// (or the newest few) while the seal stays is a truncated tail, and a
+/// device folder left with its seal and no segment is a whole chain gone.
+/// Before: "every chain intact", exit 0.
+#[test]
+fn last_unanchored_segments_deleted_with_the_seal_kept_are_a_truncated_tail() {
+    let mut rng = Rng::new(23, 1);
+    for _ in 0..CASES {
+        let case = fresh();
+        let device = device(&mut rng);
+        let segs = segments(&case.store, &device);
+        let cut = rng.range(1, 3) as usize;
+        let last = read_record(segs.last().unwrap()).unwrap().last_seq;
+        for seg in &segs[segs.len() - cut..] {
+            std::fs::remove_file(seg).unwrap();
+        }
+        let kept_end = read_record(&segs[segs.len() - cut - 1]).unwrap().last_seq;
+        assert_single(
+            &verify(&case.store),
+            AnomalyClass::TailTruncated,
+            &rel(&case.store, &segs[segs.len() - cut - 1]),
+            (kept_end + 1, last),
+        );
+    }
+    let case = fresh();
+    let device = device(&mut rng);
+    let segs = segments(&case.store, &device);
+    let last = read_record(segs.last().unwrap()).unwrap().last_seq;
+    for seg in &segs {
+        std::fs::remove_file(seg).unwrap();
+    }
+    assert_single(
+        &verify(&case.store),
+        AnomalyClass::TailTruncated,
+        &format!("device_id={device}/_seal.json"),
+        (1, last),
+    );
+}
+
 #[test]
 fn chain_rewritten_by_the_key_holder_is_caught_by_anchors() {
     let mut rng = Rng::new(10, 1);
