@@ -102,10 +102,16 @@ impl Verifier<'_> {
         if seal.last_seq <= end || reported {
             return;
         }
-        let seal_file = format!(
-            "{}/{SEAL_FILE}",
-            relative(store, &crate::store::device_dir(store, &device))
-        );
+        let dir = crate::store::device_dir(store, &device);
+        let seal_file = format!("{}/{SEAL_FILE}", relative(store, &dir));
+        // A writer killed between its seal and the rename of the segment
+        // leaves the segment as `.tmp` and its events in the journal until
+        // it reopens: said, for the events are not in the store yet.
+        let pending = std::fs::read_dir(&dir).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".parquet.tmp"))
+        });
         report.anomalies.push(Anomaly {
             class: AnomalyClass::TailTruncated,
             device_id: device,
@@ -117,8 +123,14 @@ impl Verifier<'_> {
             seq: Some((end + 1, seal.last_seq)),
             ts: None,
             detail: format!(
-                "the chain ends at seq {end}, but the device's seal names segment {} ending at seq {}: the newest segment(s) are missing",
-                seal.segment_no, seal.last_seq
+                "the chain ends at seq {end}, but the device's seal names segment {} ending at seq {}: the newest segment(s) are missing{}",
+                seal.segment_no,
+                seal.last_seq,
+                if pending {
+                    " (a .tmp segment is there: a writer stopped while committing leaves this until it reopens and replays its journal; reopen it, then verify again)"
+                } else {
+                    ""
+                }
             ),
             window: None,
         });
