@@ -266,6 +266,10 @@ struct Walk<'d> {
     /// anchors inside them are not reported again.
     explained: Vec<(u64, u64)>,
     skipped_before: bool,
+    /// Files skipped since the last accepted one (unreadable, untrusted):
+    /// the first seq each claims (its record's, else its name's) and the
+    /// index of its anomaly, so that a gap after one is named in full.
+    skipped: Vec<(u64, usize)>,
     heads: HashMap<String, String>,
 }
 
@@ -290,6 +294,7 @@ impl<'d> Walk<'d> {
             accepted: Vec::new(),
             explained: Vec::new(),
             skipped_before: false,
+            skipped: Vec::new(),
             heads: HashMap::new(),
         }
     }
@@ -330,9 +335,18 @@ impl<'d> Walk<'d> {
                 *to = (*to).max(Timestamp(self.high_water.unwrap_or(from.0)));
             }
         }
+        let own = check.anomalies.len();
         report.anomalies.append(&mut check.anomalies);
+        let claimed = check
+            .record
+            .as_ref()
+            .map(|r| r.first_seq)
+            .or_else(|| crate::store::first_seq_of_name(&check.name));
         let Some(record) = check.record.filter(|_| check.trusted) else {
             self.skipped_before = true;
+            if let (Some(claimed), true) = (claimed, own > 0) {
+                self.skipped.push((claimed, report.anomalies.len() - 1));
+            }
             return;
         };
         if checkpoint.is_some_and(|cp| record.last_seq <= cp.cut_seq) {
@@ -354,6 +368,7 @@ impl<'d> Walk<'d> {
         self.expected_prev = parse_hash(&record.head).unwrap_or_default();
         self.expected_no = record.segment_no.checked_add(1);
         self.skipped_before = false;
+        self.skipped.clear();
         self.heads.insert(record.head.clone(), check.rel.clone());
         self.accepted.push((check.rel, record));
     }
@@ -398,7 +413,21 @@ impl<'d> Walk<'d> {
         let first_ts = Some(Timestamp(record.first_ts));
         if record.first_seq > self.expected_seq {
             let gap = (self.expected_seq, record.first_seq - 1);
-            if !self.skipped_before {
+            // A skipped file explains the gap only if it starts where the
+            // gap does; then its anomaly names the whole range, whatever
+            // it held (a junk file elsewhere hides nothing).
+            let starts_gap = self
+                .skipped
+                .iter()
+                .find(|(claimed, _)| *claimed == gap.0)
+                .map(|(_, at)| *at);
+            if let Some(anomaly) = starts_gap.and_then(|at| report.anomalies.get_mut(at)) {
+                anomaly.seq = Some(gap);
+                anomaly.detail = format!(
+                    "{}; the next authentic segment starts at seq {}: seq {}..={} are not verified",
+                    anomaly.detail, record.first_seq, gap.0, gap.1
+                );
+            } else {
                 let (class, detail) = if self.accepted.is_empty() && checkpoint.is_none() {
                     (
                         AnomalyClass::PruneWithoutCheckpoint,

@@ -240,6 +240,53 @@ fn segment_missing_is_located() {
     }
 }
 
+/// A junk file planted before a deleted segment hid the deletion: only the
+/// junk was reported (`file_unreadable seq 642`), the lost events never
+/// named. Now a skipped file explains a gap only if it starts where the gap
+/// does, and then its anomaly names the whole range.
+#[test]
+fn a_junk_file_before_a_gap_hides_nothing() {
+    let mut rng = Rng::new(24, 1);
+    for n in 0..CASES {
+        let case = fresh();
+        let (_, segs, k) = pick_segment(&mut rng, &case.store, true);
+        let record = read_record(&segs[k]).unwrap();
+        std::fs::remove_file(&segs[k]).unwrap();
+        let dir = segs[k].parent().unwrap();
+        if n % 2 == 0 {
+            // Junk named inside the previous segment's range.
+            let junk = dir.join(worklog_ledger::store::segment_file_name(
+                record.first_seq - 1,
+            ));
+            std::fs::write(&junk, b"").unwrap();
+            let report = verify(&case.store);
+            let found = anomalies(&report);
+            assert_eq!(found.len(), 2, "{}", list(&found));
+            let missing = found
+                .iter()
+                .find(|a| a.class == AnomalyClass::SegmentMissing)
+                .unwrap_or_else(|| panic!("{}", list(&found)));
+            assert_eq!(missing.seq, Some((record.first_seq, record.last_seq)));
+            assert_eq!(
+                missing.file.as_deref(),
+                Some(rel(&case.store, &segs[k + 1]).as_str())
+            );
+            assert!(found.iter().any(|a| a.class == AnomalyClass::FileUnreadable
+                && a.file.as_deref() == Some(rel(&case.store, &junk).as_str())));
+        } else {
+            // Junk in the deleted segment's place: one anomaly naming the
+            // whole range.
+            std::fs::write(&segs[k], b"junk").unwrap();
+            assert_single(
+                &verify(&case.store),
+                AnomalyClass::FileUnreadable,
+                &rel(&case.store, &segs[k]),
+                (record.first_seq, record.last_seq),
+            );
+        }
+    }
+}
+
 #[test]
 fn forged_segments_are_located() {
     let mut rng = Rng::new(7, 1);
