@@ -137,7 +137,7 @@ impl AnchorLog {
     }
 
     fn read(path: &Path, absent_is_empty: bool) -> Result<(Self, Vec<AnchorLogProblem>)> {
-        match std::fs::read_to_string(path) {
+        match crate::store::read_bounded_text(path, crate::store::MAX_ANCHOR_LOG) {
             Ok(text) => Ok(Self::parse(path, &text)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && absent_is_empty => {
                 Ok(Self::parse(path, ""))

@@ -83,7 +83,7 @@ impl PruneCheckpoint {
     /// The device's checkpoint, if it has one.
     pub fn read_for(store: &Path, device_id: &str) -> Result<Option<Self>> {
         let path = device_dir(store, device_id).join(CHECKPOINT_FILE);
-        match std::fs::read_to_string(&path) {
+        match crate::store::read_bounded_text(&path, crate::store::MAX_SMALL_FILE) {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)
                 .map_err(|e| Error::format(&path, format!("prune checkpoint is not valid: {e}"))),

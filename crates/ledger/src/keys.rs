@@ -236,7 +236,8 @@ impl KeyFields {
 }
 
 fn read_key_file(path: &Path) -> Result<KeyFields> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::store::read_bounded_text(path, crate::store::MAX_SMALL_FILE)
+        .map_err(|e| Error::io(path, e))?;
     let bad = |line: usize, reason: String| Error::KeyFile {
         path: path.to_owned(),
         line,

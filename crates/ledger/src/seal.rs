@@ -110,7 +110,7 @@ impl Seal {
     /// Reads the seal of a device's partition: `None` when there is none.
     pub fn read_for(store: &Path, device_id: &str) -> Result<Option<Seal>> {
         let path = device_dir(store, device_id).join(SEAL_FILE);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match store::read_bounded_text(&path, store::MAX_SMALL_FILE) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(&path, e)),

@@ -171,3 +171,44 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     let _ = dir;
     Ok(())
 }
+
+/// Largest seal, prune checkpoint or key file read (docs/ledger-format.md
+/// §9): a few hundred bytes each in practice.
+pub const MAX_SMALL_FILE: u64 = 64 * 1024;
+
+/// Largest anchor log read: a line per device and anchoring, ten years of
+/// daily anchors for thousands of PCs.
+pub const MAX_ANCHOR_LOG: u64 = 4 << 30;
+
+/// The text of a file the verifier trusts nothing about: a regular file
+/// (a FIFO would block forever, a device such as `/dev/zero` never ends),
+/// of at most `max` bytes, read through a bounded reader (it may grow
+/// while read). `NotFound` is passed through for callers to whom an absent
+/// file means something.
+pub(crate) fn read_bounded_text(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::{Error as IoError, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(IoError::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or folder): not read",
+        ));
+    }
+    let too_big = || {
+        IoError::new(
+            ErrorKind::InvalidData,
+            format!("larger than {max} bytes: not read"),
+        )
+    };
+    if meta.len() > max {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::fs::File::open(path)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| IoError::new(ErrorKind::InvalidData, e))
+}

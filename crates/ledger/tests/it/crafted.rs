@@ -257,3 +257,101 @@ fn a_device_file_under_a_segment_name_is_unreadable_not_read_forever() {
     assert_eq!(found[0].class, AnomalyClass::FileUnreadable);
     assert!(found[0].detail.contains("not a regular file"), "{found:#?}");
 }
+
+/// What a crafted input becomes: a FIFO (opened for reading, it blocks
+/// until a writer comes: forever) or `/dev/zero` (read to the end, it
+/// never ends) in the place of each file the verifier reads.
+#[derive(Clone, Copy, Debug)]
+enum Hostile {
+    Fifo,
+    DevZero,
+}
+
+fn plant(path: &Path, what: Hostile) {
+    let _ = std::fs::remove_file(path);
+    match what {
+        Hostile::Fifo => {
+            let made = std::process::Command::new("mkfifo")
+                .arg(path)
+                .status()
+                .unwrap();
+            assert!(made.success(), "mkfifo {}", path.display());
+        }
+        Hostile::DevZero => std::os::unix::fs::symlink("/dev/zero", path).unwrap(),
+    }
+}
+
+/// Runs `job` on a thread of its own; `None` when it has not finished
+/// within `limit`.
+fn within<T: Send + 'static>(
+    limit: Duration,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(job());
+    });
+    receiver.recv_timeout(limit).ok()
+}
+
+/// Before: a FIFO named `_seal.json`, `_prune.json`, a `.pub` key or the
+/// anchor log made `worklog verify` never return; `/dev/zero` there was
+/// read until memory ran out. Now every such input is read only if it is
+/// a regular file, through a bounded reader, and the verification ends
+/// saying what it refused.
+#[test]
+fn fifos_and_endless_devices_in_every_input_position_are_refused_in_bounded_time() {
+    let limit = Duration::from_secs(60);
+    for what in [Hostile::Fifo, Hostile::DevZero] {
+        for name in [store::SEAL_FILE, store::CHECKPOINT_FILE] {
+            let (_dir, store) = built_store();
+            let device = store::device_dir(&store, "PC-0002");
+            plant(&device.join(name), what);
+            let report = verify_within(&store, limit)
+                .unwrap_or_else(|| panic!("{what:?} as {name}: no result within {limit:?}"));
+            if name == store::CHECKPOINT_FILE {
+                let refused: Vec<&Anomaly> = report
+                    .anomalies()
+                    .filter(|a| a.class == AnomalyClass::FileUnreadable)
+                    .collect();
+                assert_eq!(refused.len(), 1, "{what:?} as {name}: {refused:?}");
+                assert!(
+                    refused[0].detail.contains("not a regular file"),
+                    "{}",
+                    refused[0].detail
+                );
+            } else {
+                // A seal that cannot be read commits to nothing: the last
+                // file is checked row by row, nothing is lost.
+                assert!(report.is_clean(), "{what:?} as {name}");
+            }
+        }
+        // A public key.
+        let (dir, store) = built_store();
+        let keys = dir.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        plant(&keys.join("planted.pub"), what);
+        let loaded = within(limit, move || worklog_ledger::Keyring::load_dir(&keys))
+            .unwrap_or_else(|| panic!("{what:?} as a key: no result within {limit:?}"))
+            .unwrap();
+        assert_eq!(loaded.problems.len(), 1, "{what:?}");
+        assert!(
+            loaded.problems[0].1.contains("not a regular file"),
+            "{:?}",
+            loaded.problems
+        );
+        // The anchor log.
+        let log = dir.path().join("anchors.jsonl");
+        plant(&log, what);
+        let opened = within(limit, move || {
+            worklog_ledger::AnchorLog::open_existing(&log)
+        })
+        .unwrap_or_else(|| panic!("{what:?} as the anchor log: no result within {limit:?}"));
+        let error = opened
+            .err()
+            .map(|e| worklog_ledger::chain(&e))
+            .unwrap_or_default();
+        assert!(error.contains("not a regular file"), "{what:?}: {error}");
+        drop(store);
+    }
+}
