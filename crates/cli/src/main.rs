@@ -22,6 +22,7 @@ const EXIT_ANOMALIES: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    one_line_panics();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -36,6 +37,25 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// A panic prints one line, not a backtrace: the verifier and the
+/// importers contain panics of third-party decoders on hostile files and
+/// report the file; the panic itself is only a diagnostic.
+fn one_line_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("internal error{at}: {}", message.replace(['\n', '\r'], " "));
+    }));
 }
 
 fn run(cli: Cli) -> Result<u8> {

@@ -92,13 +92,7 @@ impl Verifier<'_> {
             .explained
             .iter()
             .any(|(lo, hi)| (*lo..=*hi).contains(&seal.last_seq))
-            || report.anomalies.iter().any(|a| {
-                // Something past the chain's end is already named (an
-                // unreadable or forged newest file, an anchor's truncation).
-                a.seq.is_some_and(|(lo, hi)| {
-                    (lo > end && lo <= seal.last_seq) || (lo..=hi).contains(&seal.last_seq)
-                })
-            });
+            || reported_past(report, end, seal.last_seq, "the device's seal");
         if seal.last_seq <= end || reported {
             return;
         }
@@ -236,7 +230,9 @@ impl Verifier<'_> {
                 }
             }
         }
-        if let Some(anchor) = truncated {
+        if let Some(anchor) = truncated
+            .filter(|a| !reported_past(report, end, a.seq, &format!("anchor #{}", a.index)))
+        {
             report.anomalies.push(Anomaly {
                 class: AnomalyClass::TailTruncated,
                 device_id: report.device_id.clone(),
@@ -251,6 +247,27 @@ impl Verifier<'_> {
             });
         }
     }
+}
+
+/// Whether something in `end + 1 ..= upto` is already reported (an
+/// unreadable or forged newest file, a truncation): each range is reported
+/// once. A file reported right after the chain's end whose own range is
+/// unknown or shorter is the one `by` (an anchor, the seal) says reaches
+/// `upto`: its anomaly then names the whole range.
+fn reported_past(report: &mut DeviceReport, end: u64, upto: u64, by: &str) -> bool {
+    let mut found = false;
+    for a in &mut report.anomalies {
+        let Some((lo, hi)) = a.seq else { continue };
+        if lo == end.saturating_add(1) && hi < upto && a.class != AnomalyClass::TailTruncated {
+            a.seq = Some((lo, upto));
+            a.detail = format!(
+                "{}; {by} says the chain goes on to seq {upto}: seq {lo}..={upto} are not verified",
+                a.detail
+            );
+        }
+        found |= (lo > end && lo <= upto) || (lo..=hi).contains(&upto);
+    }
+    found
 }
 
 /// The state of one device's chain walk.

@@ -105,6 +105,9 @@ pub(super) fn resolve(
         if vouched || key.is_some_and(|key| record.signature_valid(key)) {
             check.authentic = true;
             check.trusted = true;
+            if let Some(detail) = check.misnamed.take() {
+                check.report(AnomalyClass::SegmentMisnamed, detail);
+            }
         } else {
             check.forged = true;
             check.report(

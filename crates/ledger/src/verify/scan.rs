@@ -44,6 +44,9 @@ pub(super) struct SegmentCheck {
     /// Everything but the signature holds; the signature is checked only
     /// if no authentic commitment vouches for the file (see `coverage`).
     pub signature_pending: bool,
+    /// A file named for another seq than its record's first: reported once
+    /// the record is authentic (a forged record's numbers name nothing).
+    pub misnamed: Option<String>,
     /// Every commitment to the file's bytes, from an authentic source,
     /// matches them, and there is at least one (set by `coverage`).
     pub vouched: bool,
@@ -106,6 +109,7 @@ pub(super) fn scan(keyring: &Keyring, device: &str, path: &Path, rel: String) ->
         record: None,
         authentic: false,
         signature_pending: false,
+        misnamed: None,
         vouched: false,
         forged: false,
         trusted: false,
@@ -149,11 +153,10 @@ pub(super) fn scan(keyring: &Keyring, device: &str, path: &Path, rel: String) ->
     if let (Some(named), Some(record)) = (name_seq, &check.record)
         && named != record.first_seq
     {
-        let detail = format!(
+        check.misnamed = Some(format!(
             "file named for seq {named}, but its record starts at seq {}: renamed",
             record.first_seq
-        );
-        check.report(AnomalyClass::SegmentMisnamed, detail);
+        ));
     }
     if let Some((class, detail)) = verdict {
         check.forged = class == AnomalyClass::SegmentForged;

@@ -287,6 +287,32 @@ fn a_junk_file_before_a_gap_hides_nothing() {
     }
 }
 
+/// A forged record's numbers name nothing: renamed or not, such a file is
+/// `segment_forged`, never also `segment_misnamed` from the seq it claims.
+#[test]
+fn a_forged_record_is_not_also_misnamed() {
+    let mut rng = Rng::new(25, 1);
+    for _ in 0..CASES {
+        let case = fresh();
+        let (_, segs, k) = pick_segment(&mut rng, &case.store, true);
+        let (rows, mut kv) = read_segment(&segs[k]);
+        let mut record = read_record(&segs[k]).unwrap();
+        record.last_ts += 1; // not re-signed
+        replace_record(&mut kv, &record);
+        std::fs::remove_file(&segs[k]).unwrap();
+        let renamed = segs[k].with_file_name(worklog_ledger::store::segment_file_name(
+            record.first_seq + 1,
+        ));
+        write_segment(&renamed, &rows, kv);
+        assert_single(
+            &verify(&case.store),
+            AnomalyClass::SegmentForged,
+            &rel(&case.store, &renamed),
+            (record.first_seq, record.last_seq),
+        );
+    }
+}
+
 #[test]
 fn forged_segments_are_located() {
     let mut rng = Rng::new(7, 1);
@@ -438,6 +464,30 @@ fn last_unanchored_segments_deleted_with_the_seal_kept_are_a_truncated_tail() {
         &format!("device_id={device}/_seal.json"),
         (1, last),
     );
+}
+
+/// An anchored newest file made unreadable is reported once, as what it
+/// is: not also as the chain's tail cut short. Before: `file_unreadable`
+/// and `tail_truncated` over the same range.
+#[test]
+fn an_unreadable_newest_file_is_not_also_a_truncated_tail() {
+    let mut rng = Rng::new(26, 1);
+    for _ in 0..CASES {
+        let case = fresh();
+        let log = anchor_all(&case.store, &case.store.with_file_name("anchors.jsonl"));
+        let device = device(&mut rng);
+        let segs = segments(&case.store, &device);
+        let newest = segs.last().unwrap();
+        let record = read_record(newest).unwrap();
+        let bytes = std::fs::read(newest).unwrap();
+        std::fs::write(newest, &bytes[..bytes.len() / 3]).unwrap();
+        assert_single(
+            &verify_with(&case.store, &keyring(), &log),
+            AnomalyClass::FileUnreadable,
+            &rel(&case.store, newest),
+            (record.first_seq, record.last_seq),
+        );
+    }
 }
 
 #[test]

@@ -114,7 +114,17 @@ pub fn read_segment(path: &Path) -> (Vec<(Event, Vec<u8>)>, Vec<KeyValue>) {
 /// Rewrites a segment file with these rows and metadata, as an attacker
 /// without the key would (the signed record is carried over unchanged).
 pub fn write_segment(path: &Path, rows: &[(Event, Vec<u8>)], kv: Vec<KeyValue>) {
-    write_segment_columns(path, rows, kv, None);
+    write_segment_columns(path, rows, kv, None, None);
+}
+
+/// [`write_segment`] with the columns compressed by `codec`.
+pub fn write_segment_with(
+    path: &Path,
+    rows: &[(Event, Vec<u8>)],
+    kv: Vec<KeyValue>,
+    codec: parquet::basic::Compression,
+) {
+    write_segment_columns(path, rows, kv, None, Some(codec));
 }
 
 /// [`write_segment`] with one more (text) column than the segment schema.
@@ -124,7 +134,7 @@ pub fn write_segment_with_extra_column(
     kv: Vec<KeyValue>,
     column: &str,
 ) {
-    write_segment_columns(path, rows, kv, Some(column));
+    write_segment_columns(path, rows, kv, Some(column), None);
 }
 
 fn write_segment_columns(
@@ -132,6 +142,7 @@ fn write_segment_columns(
     rows: &[(Event, Vec<u8>)],
     kv: Vec<KeyValue>,
     extra: Option<&str>,
+    codec: Option<parquet::basic::Compression>,
 ) {
     let events: Vec<Event> = rows.iter().map(|(e, _)| e.clone()).collect();
     let batch = events_to_batch(&events).unwrap();
@@ -151,11 +162,12 @@ fn write_segment_columns(
     }
     let schema = Arc::new(Schema::new_with_metadata(fields, base.metadata().clone()));
     let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
-    let props = WriterProperties::builder()
-        .set_key_value_metadata(Some(kv))
-        .build();
+    let mut props = WriterProperties::builder().set_key_value_metadata(Some(kv));
+    if let Some(codec) = codec {
+        props = props.set_compression(codec);
+    }
     let mut writer =
-        ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(props)).unwrap();
+        ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(props.build())).unwrap();
     writer.write(&batch).unwrap();
     writer.close().unwrap();
 }
