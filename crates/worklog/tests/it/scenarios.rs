@@ -403,8 +403,21 @@ fn a_cut_segment_never_turns_a_failure_into_a_pass() {
     assert_eq!(segments.len(), 2, "{segments:?}");
     std::fs::remove_file(segments.last().unwrap()).unwrap();
 
-    // No anchors: the cut is invisible to the verifier, so the tamper check
-    // says what was not checked, and the verdict falls to 証跡不足.
+    // No anchors, the seal kept: the seal names the deleted segment, so the
+    // cut is an anomaly and reaches the verdict.
+    let sealed = audit(&store, &keys, None, &policy, &dir.join("sealed"));
+    assert!(!sealed.verification.is_clean());
+    let v = verdict(&sealed.analysis, "125-1", "L-CUT");
+    assert_eq!(v.verdict, Verdict::InsufficientEvidence, "{v:?}");
+    assert!(
+        matches!(&v.reason, VerdictReason::IntegrityAnomaly { classes } if classes.iter().any(|c| c == "tail_truncated")),
+        "{v:?}"
+    );
+
+    // No anchors and the seal removed too: the cut is invisible to the
+    // verifier, so the tamper check says what was not checked, and the
+    // verdict falls to 証跡不足.
+    std::fs::remove_file(device_dir.join("_seal.json")).unwrap();
     let blind = audit(&store, &keys, None, &policy, &dir.join("blind"));
     assert!(blind.verification.is_clean());
     let v = verdict(&blind.analysis, "125-1", "L-CUT");
