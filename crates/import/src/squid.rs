@@ -93,6 +93,7 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
             "not a Squid native access log (logformat squid: time elapsed client code/status bytes method URL user hierarchy/peer type); {first}"
         )];
         out.unreadable = true;
+        out.records = 0;
         out.events.clear();
     }
     out

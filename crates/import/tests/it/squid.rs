@@ -78,6 +78,7 @@ fn another_log_format_is_refused_with_the_format_expected() {
     let read = read_squid(&fixture("combined.log"), &options());
     assert!(read.unreadable);
     assert!(read.events.is_empty());
+    assert_eq!(read.records, 0, "a refused file has no record read");
     assert_eq!(read.unparsed.len(), 1);
     assert!(
         read.unparsed[0].starts_with("not a Squid native access log (logformat squid"),
