@@ -125,7 +125,9 @@ pub(crate) struct IngestArgs {
     /// Keys folder: public keys, secrets in <keys>/secret/<device>.key.
     #[arg(long)]
     pub keys: PathBuf,
-    /// Where rejected lines go (default: <input>.rejects.jsonl).
+    /// Where rejected lines go (default: <input>.rejects.jsonl; for the
+    /// exports of --format evtx, osquery, message-trace, intune, defender
+    /// and squid, the records not read go beside the summary).
     #[arg(long)]
     pub rejects: Option<PathBuf>,
     /// Generate a key for a device that has none (otherwise its lines are rejected).

@@ -38,6 +38,7 @@ use crate::evtx::FileImport;
 use crate::options::ImportOptions;
 use crate::storage::identify_device;
 use crate::table::{decode, parse_csv, parse_time};
+use crate::unparsed::{Place, Unparsed};
 
 /// `source` of device events.
 pub const SOURCE_EVENTS: &str = "defender:deviceevents";
@@ -104,7 +105,7 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         }
         Err(reason) => {
             out.unreadable = true;
-            out.unparsed.push(reason);
+            out.unparsed.push(Unparsed::file(reason));
             return out;
         }
     };
@@ -114,9 +115,12 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         out.records += 1;
         match time_of(row) {
             Some(ts) => indexed.push((ts, i)),
-            None => out.unparsed.push(format!(
-                "{at}: the Timestamp {:?} is not a time",
-                row.get("timestamp").map_or("", String::as_str)
+            None => out.unparsed.push(Unparsed::at(
+                *at,
+                format!(
+                    "the Timestamp {:?} is not a time",
+                    row.get("timestamp").map_or("", String::as_str)
+                ),
             )),
         }
     }
@@ -128,17 +132,17 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         if row.contains_key("actiontype") {
             map_device_event(ts, row, options, &mut out);
         } else {
-            networks.map(at, ts, row, options, &mut out);
+            networks.map(*at, ts, row, options, &mut out);
         }
     }
     out
 }
 
-type Rows = (Vec<(String, Row)>, Vec<String>);
+type Rows = (Vec<(Place, Row)>, Vec<Unparsed>);
 
 /// The rows of an API answer, the rows that could not be read, and the
 /// column names.
-type ApiRows = (Vec<(String, Row)>, Vec<String>, Vec<String>);
+type ApiRows = (Vec<(Place, Row)>, Vec<Unparsed>, Vec<String>);
 
 /// AdditionalFields as read.
 type Fields = serde_json::Map<String, Value>;
@@ -168,7 +172,7 @@ fn rows_of(path: &Path) -> Result<Rows, String> {
                     .zip(cells)
                     .filter(|(_, v)| !v.trim().is_empty())
                     .collect();
-                (format!("line {line}"), row)
+                (Place::Line(line), row)
             })
             .collect();
         (rows, table.unreadable, table.header)
@@ -223,7 +227,7 @@ fn api_rows(text: &str) -> Result<ApiRows, String> {
     let mut unreadable = Vec::new();
     for (i, item) in results.iter().enumerate() {
         let Some(map) = item.as_object() else {
-            unreadable.push(format!("result {}: not an object", i + 1));
+            unreadable.push(Unparsed::at(Place::Item(i as u64 + 1), "not an object"));
             continue;
         };
         if header.is_empty() {
@@ -240,7 +244,7 @@ fn api_rows(text: &str) -> Result<ApiRows, String> {
                 Some((folded(k), text))
             })
             .collect();
-        rows.push((format!("result {}", i + 1), row));
+        rows.push((Place::Item(i as u64 + 1), row));
     }
     Ok((rows, unreadable, header))
 }
@@ -515,7 +519,14 @@ struct NetworkState {
 }
 
 impl NetworkState {
-    fn map(&mut self, at: &str, ts: i64, row: &Row, options: &ImportOptions, out: &mut FileImport) {
+    fn map(
+        &mut self,
+        at: Place,
+        ts: i64,
+        row: &Row,
+        options: &ImportOptions,
+        out: &mut FileImport,
+    ) {
         let what = "DeviceNetworkInfo";
         let device = match options.device_of(get(row, "devicename").unwrap_or("")) {
             Ok(d) => d,
@@ -538,7 +549,7 @@ impl NetworkState {
             Some(_) => {
                 return out
                     .unparsed
-                    .push(format!("{at}: ConnectedNetworks is not a JSON array"));
+                    .push(Unparsed::at(at, "ConnectedNetworks is not a JSON array"));
             }
         };
         let names: Vec<String> = networks

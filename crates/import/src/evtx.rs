@@ -13,6 +13,7 @@ use worklog_schema::Event;
 use crate::mapping::{Mapping, complete, map};
 use crate::options::ImportOptions;
 use crate::record::Record;
+use crate::unparsed::Unparsed;
 
 /// What one file gave.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -26,7 +27,7 @@ pub struct FileImport {
     /// Records not mapped, per `channel | provider | event id — reason`.
     pub not_mapped: BTreeMap<String, u64>,
     /// Records (or chunks) the parser could not read, with its reason.
-    pub unparsed: Vec<String>,
+    pub unparsed: Vec<Unparsed>,
     /// Per channel, the EventRecordIDs of the records read: their span and
     /// the holes in it (records missing: cleared, lost, or not exported).
     pub record_ids: BTreeMap<String, RecordSpan>,
@@ -124,15 +125,16 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         Ok(result) => result,
         Err(_) => {
             out.unreadable = true;
-            out.unparsed
-                .push("the EVTX parser failed on this file (a crafted or badly damaged file); nothing was read".into());
+            out.unparsed.push(Unparsed::file(
+                "the EVTX parser failed on this file (a crafted or badly damaged file); nothing was read",
+            ));
             return out;
         }
     };
     if documents.is_empty() && errors.len() == 1 && errors[0].starts_with("not an EVTX file") {
         out.unreadable = true;
     }
-    out.unparsed = errors;
+    out.unparsed = errors.into_iter().map(Unparsed::file).collect();
     out.records = documents.len() as u64;
     let mut ids: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for document in &documents {

@@ -32,6 +32,7 @@ use worklog_schema::{Event, EventKind, Timestamp};
 use crate::evtx::FileImport;
 use crate::options::ImportOptions;
 use crate::table::{Col, Layout, decode, locate, parse_csv, parse_time};
+use crate::unparsed::{Place, Unparsed};
 
 /// `source` of the events: the message trace.
 pub const SOURCE: &str = "exchange:messagetrace";
@@ -97,7 +98,7 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         Ok(table) => table,
         Err(reason) => {
             out.unreadable = true;
-            out.unparsed.push(reason);
+            out.unparsed.push(Unparsed::file(reason));
             return out;
         }
     };
@@ -105,7 +106,7 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         Ok(at) => at,
         Err(reason) => {
             out.unreadable = true;
-            out.unparsed.push(reason);
+            out.unparsed.push(Unparsed::file(reason));
             return out;
         }
     };
@@ -121,9 +122,12 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         let get = |key: &str| at.get(row, key);
         let Some(ts) = get("received").and_then(parse_time) else {
             out.records += 1;
-            out.unparsed.push(format!(
-                "line {line}: the time {:?} is not a time this export writes",
-                get("received").unwrap_or_default()
+            out.unparsed.push(Unparsed::at(
+                Place::Line(*line),
+                format!(
+                    "the time {:?} is not a time this export writes",
+                    get("received").unwrap_or_default()
+                ),
             ));
             continue;
         };

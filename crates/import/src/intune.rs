@@ -26,6 +26,7 @@ use worklog_schema::{Event, EventKind, Timestamp};
 use crate::evtx::FileImport;
 use crate::options::ImportOptions;
 use crate::table::{Col, Layout, decode, locate, parse_csv, parse_time};
+use crate::unparsed::{Place, Unparsed};
 
 /// `source` of the events.
 pub const SOURCE: &str = "intune:manageddevices";
@@ -141,7 +142,7 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         }
         Err(reason) => {
             out.unreadable = true;
-            out.unparsed.push(reason);
+            out.unparsed.push(Unparsed::file(reason));
         }
     }
     out
@@ -165,7 +166,7 @@ pub fn primary_users(
         .collect())
 }
 
-type Devices = (Vec<(String, Device)>, Vec<String>);
+type Devices = (Vec<(Place, Device)>, Vec<Unparsed>);
 
 /// The devices of a file, each with where it is (`line N` or `item N`),
 /// and the rows that could not be read.
@@ -184,7 +185,7 @@ fn devices_of(path: &Path) -> Result<Devices, String> {
         .map(|(line, row)| {
             let get = |key: &str| at.get(row, key).map(str::to_owned);
             (
-                format!("line {line}"),
+                Place::Line(*line),
                 Device {
                     name: get("name").unwrap_or_default(),
                     last_sync: get("last_sync").unwrap_or_default(),
@@ -223,7 +224,7 @@ fn graph_devices(text: &str) -> Result<Devices, String> {
     let mut unreadable = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let Some(map) = item.as_object() else {
-            unreadable.push(format!("item {}: not an object", i + 1));
+            unreadable.push(Unparsed::at(Place::Item(i as u64 + 1), "not an object"));
             continue;
         };
         let text = |key: &str| match map.get(key) {
@@ -233,11 +234,11 @@ fn graph_devices(text: &str) -> Result<Devices, String> {
             _ => None,
         };
         let Some(name) = text("deviceName") else {
-            unreadable.push(format!("item {}: no deviceName", i + 1));
+            unreadable.push(Unparsed::at(Place::Item(i as u64 + 1), "no deviceName"));
             continue;
         };
         devices.push((
-            format!("item {}", i + 1),
+            Place::Item(i as u64 + 1),
             Device {
                 name,
                 last_sync: text("lastSyncDateTime").unwrap_or_default(),
@@ -270,7 +271,7 @@ fn encrypted(text: &str) -> Option<bool> {
 
 /// The snapshot of one device: an OS row and the system volume's
 /// encryption, at its last check-in.
-fn map_device(at: String, d: &Device, options: &ImportOptions, out: &mut FileImport) {
+fn map_device(at: Place, d: &Device, options: &ImportOptions, out: &mut FileImport) {
     if let Some(os) = d.os.as_deref().filter(|os| !is_pc(os)) {
         return not_mapped(
             out,
@@ -282,9 +283,9 @@ fn map_device(at: String, d: &Device, options: &ImportOptions, out: &mut FileImp
         Err(reason) => return not_mapped(out, reason),
     };
     let Some(ts) = parse_time(&d.last_sync).map(|t| t.and_utc().timestamp_micros()) else {
-        out.unparsed.push(format!(
-            "{at}: the last check-in {:?} is not a time",
-            d.last_sync
+        out.unparsed.push(Unparsed::at(
+            at,
+            format!("the last check-in {:?} is not a time", d.last_sync),
         ));
         return;
     };

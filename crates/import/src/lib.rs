@@ -57,6 +57,7 @@ pub mod sources;
 pub mod squid;
 mod storage;
 pub mod table;
+mod unparsed;
 pub mod windows;
 
 pub use defender::read_file as read_defender;
@@ -69,3 +70,4 @@ pub use options::ImportOptions;
 pub use osquery::read_file as read_osquery;
 pub use record::Record;
 pub use squid::read_file as read_squid;
+pub use unparsed::{Place, Unparsed};

@@ -14,6 +14,7 @@ use worklog_schema::{Date, Event, EventKind, Timestamp};
 
 use crate::evtx::FileImport;
 use crate::options::ImportOptions;
+use crate::unparsed::{Place, Unparsed};
 
 /// The queries mapped, by the name the query pack gives them.
 pub const QUERIES: &[(&str, &str)] = &[
@@ -253,7 +254,8 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         Ok(bytes) => bytes,
         Err(e) => {
             out.unreadable = true;
-            out.unparsed.push(format!("cannot read the file: {e}"));
+            out.unparsed
+                .push(Unparsed::file(format!("cannot read the file: {e}")));
             return out;
         }
     };
@@ -261,7 +263,7 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
     let mut patches: BTreeMap<String, Date> = BTreeMap::new();
     let mut pending_os: Vec<Event> = Vec::new();
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line = i + 1;
+        let line = Place::Line(i as u64 + 1);
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -275,7 +277,7 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         let map = match parsed {
             Ok(map) => map,
             Err(reason) => {
-                out.unparsed.push(format!("line {line}: {reason}"));
+                out.unparsed.push(Unparsed::at(line, reason));
                 continue;
             }
         };
@@ -285,7 +287,7 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
             .and_then(|t| t.parse::<i64>().ok())
             .and_then(|s| s.checked_mul(1_000_000))
         else {
-            out.unparsed.push(format!("line {line}: no unixTime"));
+            out.unparsed.push(Unparsed::at(line, "no unixTime"));
             continue;
         };
         let action = text(&map, "action").unwrap_or_default();
@@ -311,7 +313,7 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
                 vec![(action.clone(), columns)]
             } else {
                 out.unparsed
-                    .push(format!("line {line}: no snapshot, diffResults or columns"));
+                    .push(Unparsed::at(line, "no snapshot, diffResults or columns"));
                 continue;
             };
         let snapshot_id = format!("{name}@{}", time / 1_000_000);

@@ -23,6 +23,7 @@ use worklog_schema::{Event, EventKind, Timestamp};
 
 use crate::evtx::FileImport;
 use crate::options::ImportOptions;
+use crate::unparsed::{Place, Unparsed};
 
 /// `source` of the events.
 pub const SOURCE: &str = "squid:access";
@@ -59,28 +60,29 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
         Ok(bytes) => bytes,
         Err(e) => {
             out.unreadable = true;
-            out.unparsed.push(format!("cannot read the file: {e}"));
+            out.unparsed
+                .push(Unparsed::file(format!("cannot read the file: {e}")));
             return out;
         }
     };
     let mut last_visit: BTreeMap<(String, String, String), i64> = BTreeMap::new();
     let mut parsed_any = false;
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line = i + 1;
+        let line = Place::Line(i as u64 + 1);
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         out.records += 1;
         if raw.len() > MAX_LINE {
             out.unparsed
-                .push(format!("line {line}: longer than {MAX_LINE} bytes"));
+                .push(Unparsed::at(line, format!("longer than {MAX_LINE} bytes")));
             continue;
         }
         let text = String::from_utf8_lossy(raw);
         let request = match parse(text.trim_end_matches('\r')) {
             Ok(r) => r,
             Err(reason) => {
-                out.unparsed.push(format!("line {line}: {reason}"));
+                out.unparsed.push(Unparsed::at(line, reason));
                 continue;
             }
         };
@@ -89,9 +91,9 @@ pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
     }
     if !parsed_any && !out.unparsed.is_empty() {
         let first = out.unparsed[0].clone();
-        out.unparsed = vec![format!(
+        out.unparsed = vec![Unparsed::file(format!(
             "not a Squid native access log (logformat squid: time elapsed client code/status bytes method URL user hierarchy/peer type); {first}"
-        )];
+        ))];
         out.unreadable = true;
         out.records = 0;
         out.events.clear();

@@ -12,6 +12,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::unparsed::{Place, Unparsed};
+
 /// One column a reader reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Col {
@@ -41,7 +43,7 @@ pub struct Table {
     /// Rows: the line each starts on, and its cells.
     pub rows: Vec<(u64, Vec<String>)>,
     /// Rows the CSV reader could not read, with why.
-    pub unreadable: Vec<String>,
+    pub unreadable: Vec<Unparsed>,
 }
 
 /// Where each column of a layout is in a header.
@@ -166,10 +168,13 @@ pub fn parse_csv(text: &str) -> Result<Table, String> {
                 // cells are a row cut short (a truncated download) or not
                 // of this table.
                 if record.len() != table.header.len() {
-                    table.unreadable.push(format!(
-                        "line {line}: {} cells where the header has {} (a row cut short, or not of this export)",
-                        record.len(),
-                        table.header.len()
+                    table.unreadable.push(Unparsed::at(
+                        Place::Line(line),
+                        format!(
+                            "{} cells where the header has {} (a row cut short, or not of this export)",
+                            record.len(),
+                            table.header.len()
+                        ),
                     ));
                     continue;
                 }
@@ -179,9 +184,10 @@ pub fn parse_csv(text: &str) -> Result<Table, String> {
             }
             Err(e) => {
                 let line = lines.at(e.position().map_or(0, |p| p.byte())) + skipped_lines;
-                table
-                    .unreadable
-                    .push(format!("line {line}: unreadable CSV: {e}"));
+                table.unreadable.push(Unparsed::at(
+                    Place::Line(line),
+                    format!("unreadable CSV: {e}"),
+                ));
             }
         }
     }

@@ -83,8 +83,9 @@ pub struct DeviceVerdict {
     /// How much of the in-service period that evidence covers (none for
     /// 対象外 and parent items).
     pub coverage: Option<Coverage>,
-    /// Where that evidence came from (the sources of the device's events
-    /// of the kinds the item's rules need).
+    /// Where the item's evidence came from: the sources of the device's
+    /// events of every kind the item's rules read (a finding's events
+    /// included, not only the kinds required for a verdict).
     #[serde(default)]
     pub sources: BTreeSet<SourceFamily>,
 }

@@ -205,6 +205,10 @@ struct ItemJudge<'a> {
     has_rules: bool,
     failed: Vec<String>,
     required: BTreeSet<&'a str>,
+    /// Every kind the item's rules read: their findings and the events they
+    /// found fine rest on these (a 不適合 of 123 rests on the install
+    /// events, though only the inventory is required).
+    read: BTreeSet<&'a str>,
 }
 
 impl<'a> ItemJudge<'a> {
@@ -228,6 +232,11 @@ impl<'a> ItemJudge<'a> {
             required: rules
                 .iter()
                 .flat_map(|r| r.requires_kinds.iter().map(String::as_str))
+                .collect(),
+            read: rules
+                .iter()
+                .flat_map(|r| r.kinds.iter().chain(&r.requires_kinds))
+                .map(String::as_str)
                 .collect(),
         }
     }
@@ -268,7 +277,7 @@ impl<'a> ItemJudge<'a> {
                 .sum(),
             coverage,
             sources: if applicable {
-                self.required
+                self.read
                     .iter()
                     .filter_map(|k| device.sources.get(*k))
                     .flatten()

@@ -13,4 +13,16 @@ pub enum Error {
     /// The configuration asks for something impossible.
     #[error("invalid simulator configuration: {0}")]
     Config(String),
+    /// An EVTX file cannot hold what was asked (a record over a chunk).
+    #[error("cannot write EVTX: {0}")]
+    Evtx(String),
+    /// A file could not be written.
+    #[error("{path}: {source}")]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }

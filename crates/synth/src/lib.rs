@@ -35,6 +35,7 @@
 mod catalog;
 mod device;
 mod error;
+pub mod evtx;
 mod rng;
 
 use std::path::Path;

@@ -53,6 +53,7 @@ mod audit;
 mod default_pack;
 mod delivery;
 mod import;
+pub(crate) mod import_rejects;
 mod ingest;
 pub use analyze::{
     AnalyzeConfig, EmbeddedPack, EngineChoice, Execution, analyze, analyze_with_progress,
@@ -65,6 +66,7 @@ pub use import::{
     EvtxFileReport, EvtxReport, ExportFormat, RecordGap, evtx_files, import_evtx, import_export,
     import_osquery, osquery_files,
 };
+pub use import_rejects::write_import_rejects;
 pub use ingest::{IngestReport, InputFormat, LinesFileReport, RejectsTo, ingest};
 pub use worklog_import as import_formats;
 pub use worklog_model as model;

@@ -104,6 +104,27 @@ pub(crate) fn ingest_logs(args: IngestArgs, export: ExportFormat) -> Result<u8> 
     }
     std::fs::write(&summary, serde_json::to_string_pretty(&report)? + "\n")
         .with_context(|| format!("writing the summary {}", summary.display()))?;
+    let unread: usize = report
+        .files
+        .iter()
+        .filter(|f| !f.read.unreadable)
+        .map(|f| f.read.unparsed.len())
+        .sum();
+    // A file given with --rejects is written even empty: an old one never
+    // stands for this run.
+    let rejects = match &args.rejects {
+        Some(path) => Some(path.clone()),
+        None if unread > 0 => Some(summary.with_extension("rejects.jsonl")),
+        None => None,
+    };
+    if let Some(path) = rejects {
+        let n = worklog::write_import_rejects(&report, &path)
+            .with_context(|| format!("writing the reject file {}", path.display()))?;
+        text += &format!(
+            "{n} record(s) that could not be read, with their file, line and text: {}\n",
+            path.display()
+        );
+    }
     let from_files: u64 = report.files.iter().map(|f| f.outcome.ingested).sum();
     if !report.gaps.is_empty() {
         text += &format!(

@@ -1287,6 +1287,69 @@ fn microsoft_365_exports_are_ingested_with_a_summary_per_file() {
     );
 }
 
+/// Rows an export's importer cannot read go to a reject file beside the
+/// summary — never into the agency's export folder — each with its file,
+/// line, reason and text; the rest is ingested.
+#[test]
+fn unreadable_export_rows_go_to_a_reject_file_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../import/tests/fixtures");
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let summary = dir.path().join("intune-import.json");
+    let truncated = fixtures.join("intune/truncated-download.csv");
+    let run = worklog(&[
+        "ingest",
+        "--format",
+        "intune",
+        truncated.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--create-keys",
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    let out = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{out}{}", text(&run.stderr));
+    let rejects = dir.path().join("intune-import.rejects.jsonl");
+    assert!(
+        out.contains(&format!(
+            "1 record(s) that could not be read, with their file, line and text: {}",
+            rejects.display()
+        )),
+        "{out}"
+    );
+    let entries: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert_eq!(entry["file"], truncated.display().to_string());
+    assert_eq!(entry["place"]["line"], 3);
+    assert!(
+        entry["reason"].as_str().unwrap().contains("cut short"),
+        "{entry}"
+    );
+    assert!(
+        entry["raw"]
+            .as_str()
+            .unwrap()
+            .starts_with("3b2f6a0e-1c4d-4e8a-9f10-aa0000000002,PC-ITO,"),
+        "{entry}"
+    );
+    // The export's own folder is left as it was.
+    assert!(
+        !fixtures
+            .join("intune/truncated-download.csv.rejects.jsonl")
+            .exists()
+    );
+    // The readable device was ingested.
+    assert!(store.join("device_id=PC-SATO").is_dir());
+}
+
 /// A store with nothing in it, or whose only device lost its segments with
 /// its seal kept, is no clean verification. Before: "0 devices: every
 /// chain intact" and "every chain intact", exit 0.

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use worklog_import::{ImportOptions, read_defender};
+use worklog_import::{ImportOptions, Place, Unparsed, read_defender};
 use worklog_schema::{Event, EventKind};
 
 fn fixture(name: &str) -> PathBuf {
@@ -82,7 +82,10 @@ fn device_events_as_the_portal_exports_them() {
     );
     assert_eq!(
         read.unparsed,
-        ["line 8: the Timestamp \"yesterday\" is not a time"]
+        [Unparsed::at(
+            Place::Line(8),
+            "the Timestamp \"yesterday\" is not a time"
+        )]
     );
 }
 
@@ -153,11 +156,13 @@ fn another_export_is_refused_with_the_columns_expected_and_found() {
     assert!(read.unreadable);
     let why = &read.unparsed[0];
     assert!(
-        why.contains("DeviceEvents needs Timestamp, DeviceName, ActionType"),
+        why.reason
+            .contains("DeviceEvents needs Timestamp, DeviceName, ActionType"),
         "{why}"
     );
     assert!(
-        why.contains("the header has デバイス ID, デバイス名"),
+        why.reason
+            .contains("the header has デバイス ID, デバイス名"),
         "{why}"
     );
 }

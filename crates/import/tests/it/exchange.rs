@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use worklog_import::{ImportOptions, read_message_trace};
+use worklog_import::{ImportOptions, Place, read_message_trace};
 use worklog_schema::Event;
 
 fn fixture(name: &str) -> PathBuf {
@@ -105,7 +105,12 @@ fn the_admin_center_s_enhanced_summary_report() {
     assert!(!read.unreadable);
     assert_eq!(read.records, 3);
     assert_eq!(read.unparsed.len(), 1, "{:?}", read.unparsed);
-    assert!(read.unparsed[0].starts_with("line 4: the time \"not a time\""));
+    assert!(
+        read.unparsed[0]
+            .to_string()
+            .starts_with("line 4: the time \"not a time\"")
+    );
+    assert_eq!(read.unparsed[0].place, Some(Place::Line(4)));
     let send = of(&read.events, "PC-SATO", "send");
     assert_eq!(send.len(), 1);
     assert_eq!(
@@ -135,11 +140,13 @@ fn another_export_is_refused_with_the_columns_expected_and_found() {
     assert!(read.events.is_empty());
     let why = &read.unparsed[0];
     assert!(
-        why.contains("needs Received, SenderAddress, RecipientAddress, Status"),
+        why.reason
+            .contains("needs Received, SenderAddress, RecipientAddress, Status"),
         "{why}"
     );
     assert!(
-        why.contains("the header has Device name, OS, OS version"),
+        why.reason
+            .contains("the header has Device name, OS, OS version"),
         "{why}"
     );
     // A download cut short mid-row: what was read is counted, the rest is
@@ -155,12 +162,12 @@ fn another_export_is_refused_with_the_columns_expected_and_found() {
     );
     assert_eq!(read.unparsed.len(), 1, "{:?}", read.unparsed);
     assert!(
-        read.unparsed[0].starts_with("line 4: "),
+        read.unparsed[0].to_string().starts_with("line 4: "),
         "{:?}",
         read.unparsed
     );
     assert!(
-        read.unparsed[0].contains("cut short"),
+        read.unparsed[0].reason.contains("cut short"),
         "{:?}",
         read.unparsed
     );

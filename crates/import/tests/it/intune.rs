@@ -159,12 +159,12 @@ fn a_truncated_download_keeps_what_was_whole_and_names_the_rest() {
     one(&read.events, "PC-SATO", EventKind::Encryption);
     assert_eq!(read.unparsed.len(), 1, "{:?}", read.unparsed);
     assert!(
-        read.unparsed[0].starts_with("line 3: "),
+        read.unparsed[0].to_string().starts_with("line 3: "),
         "{:?}",
         read.unparsed
     );
     assert!(
-        read.unparsed[0].contains("cut short"),
+        read.unparsed[0].reason.contains("cut short"),
         "{:?}",
         read.unparsed
     );
@@ -177,11 +177,13 @@ fn another_export_is_refused_with_the_columns_expected_and_found() {
     assert!(read.events.is_empty());
     let why = &read.unparsed[0];
     assert!(
-        why.contains("needs Device name, Last check-in, OS version"),
+        why.reason
+            .contains("needs Device name, Last check-in, OS version"),
         "{why}"
     );
     assert!(
-        why.contains("the header has Received, SenderAddress"),
+        why.reason
+            .contains("the header has Received, SenderAddress"),
         "{why}"
     );
 }

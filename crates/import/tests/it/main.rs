@@ -11,3 +11,4 @@ mod intune;
 mod osquery;
 mod samples;
 mod squid;
+mod written_evtx;

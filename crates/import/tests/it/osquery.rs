@@ -31,12 +31,16 @@ fn documented_result_formats_map_to_events() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(read.unparsed.len(), 2, "{:?}", read.unparsed);
     assert!(
-        read.unparsed[0].starts_with("line 13: not JSON"),
+        read.unparsed[0]
+            .to_string()
+            .starts_with("line 13: not JSON"),
         "{:?}",
         read.unparsed
     );
     assert!(
-        read.unparsed[1].starts_with("line 14: no unixTime"),
+        read.unparsed[1]
+            .to_string()
+            .starts_with("line 14: no unixTime"),
         "{:?}",
         read.unparsed
     );

@@ -1,17 +1,14 @@
 //! Three PCs with no agent, two weeks, judged from nothing but the exports
 //! the agency already has, each written as the vendor's tool writes it
-//! (the importers' fixture READMEs cite the formats): Intune's Graph
-//! device list every working day, an Exchange Online message trace
+//! (the importers' fixture READMEs cite the formats): each PC's Windows
+//! event logs (Security, Application, WLAN-AutoConfig, BitLocker
+//! Management; EVTX files laid out as MS-EVEN6 documents them), Intune's
+//! Graph device list every working day, an Exchange Online message trace
 //! (PowerShell 7 `Export-Csv`) per week with a day of overlap, Defender's
 //! DeviceEvents (portal export) and DeviceNetworkInfo (API JSON), and a
 //! Squid access.log. Expected verdicts come from criteria.md: 適合 only
 //! where the sources show the control, 証跡不足 where none does, and never
 //! 適合 without the kinds an item needs.
-//!
-//! EVTX is not among them: the real samples (`../shared/evtx`) are from
-//! 2016 and hold none of the USB, Wi-Fi or install events these items
-//! need; EVTX's mapping is tested on those files and on records built from
-//! Microsoft's documentation (`worklog-import`'s tests).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -22,6 +19,7 @@ use worklog::ExportFormat;
 use worklog::import_formats::ImportOptions;
 use worklog::model::SourceFamily;
 use worklog::rules::Verdict;
+use worklog::synth::evtx::{EventData, EvtxRecord, write_file};
 
 use crate::fleet::*;
 
@@ -234,6 +232,122 @@ fn squid_log(dir: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
+/// `2026-01-05T00:30:00Z` as a time.
+fn utc_time(d: NaiveDate, minute: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(&utc(d, minute))
+        .unwrap()
+        .to_utc()
+}
+
+fn named(pairs: &[(&str, &str)]) -> EventData {
+    EventData::Named(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+/// Each PC's event logs as copied off it, one file per channel: the
+/// morning logon (Security 4624), the laptops' Wi-Fi (WLAN-AutoConfig
+/// 8001 with the security Windows negotiated), one MSI install each
+/// (Application 11707: A and B approved products, C Dropbox) and A's
+/// BitLocker suspended for the Patch Tuesday restart and resumed 12
+/// minutes later (773, 774).
+fn event_logs(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for (device, laptop) in DEVICES {
+        let computer = format!("{device}.example-agency.local");
+        let record = |channel: &str, provider: &str, id: u16, time, data| {
+            EvtxRecord::new(channel, provider, id, time, &computer, data)
+        };
+        let mut security = Vec::new();
+        let mut wlan = Vec::new();
+        for d in working_days() {
+            security.push(record(
+                "Security",
+                "Microsoft-Windows-Security-Auditing",
+                4624,
+                utc_time(d, 8 * 60 + 55),
+                named(&[
+                    ("TargetUserName", &owner(device)),
+                    ("TargetDomainName", "AGENCY"),
+                    ("LogonType", "2"),
+                ]),
+            ));
+            if laptop {
+                let cafe = device == "PC-C" && d == day("2026-01-09");
+                let (ssid, auth, cipher) = if cafe {
+                    ("Cafe-Free", "Open", "None")
+                } else {
+                    ("CORP-WIFI", "WPA2-Enterprise", "AES")
+                };
+                wlan.push(record(
+                    "Microsoft-Windows-WLAN-AutoConfig/Operational",
+                    "Microsoft-Windows-WLAN-AutoConfig",
+                    8001,
+                    utc_time(d, 8 * 60 + 50),
+                    named(&[
+                        ("ProfileName", ssid),
+                        ("SSID", ssid),
+                        ("BSSType", "Infrastructure"),
+                        ("AuthenticationAlgorithm", auth),
+                        ("CipherAlgorithm", cipher),
+                    ]),
+                ));
+            }
+        }
+        let (product, install_day) = match device {
+            "PC-A" => ("Microsoft 365 Apps for enterprise", "2026-01-06"),
+            "PC-B" => ("Google Chrome", "2026-01-07"),
+            _ => ("Dropbox", "2026-01-08"),
+        };
+        let application = vec![record(
+            "Application",
+            "MsiInstaller",
+            11707,
+            utc_time(day(install_day), 14 * 60),
+            EventData::Positional(vec![format!(
+                "Product: {product} -- Installation completed successfully."
+            )]),
+        )];
+        let mut logs = vec![("Security", security), ("Application", application)];
+        if laptop {
+            logs.push(("Microsoft-Windows-WLAN-AutoConfig%4Operational", wlan));
+        }
+        if device == "PC-A" {
+            let volume = [
+                (
+                    "VolumeName",
+                    "\\\\?\\Volume{8d4e8a3f-0000-0000-0000-100000000000}",
+                ),
+                ("VolumeMountPoint", "C:"),
+            ];
+            let bitlocker = |id, minute| {
+                record(
+                    "Microsoft-Windows-BitLocker/BitLocker Management",
+                    "Microsoft-Windows-BitLocker-API",
+                    id,
+                    utc_time(day("2026-01-14"), minute),
+                    named(&volume),
+                )
+            };
+            logs.push((
+                "Microsoft-Windows-BitLocker%4BitLocker Management",
+                vec![bitlocker(773, 3 * 60), bitlocker(774, 3 * 60 + 12)],
+            ));
+        }
+        let folder = dir.join("evtx").join(device);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (name, records) in logs {
+            let path = folder.join(format!("{name}.evtx"));
+            write_file(&path, &records).unwrap();
+            files.push(path);
+        }
+    }
+    files
+}
+
 struct Imported {
     ingested: u64,
     duplicates: u64,
@@ -295,6 +409,7 @@ fn a_fleet_without_the_agent_is_judged_from_its_exports() {
     let first_week = message_trace(dir, "trace-week1.csv", &days[..6]);
     let second_week = message_trace(dir, "trace-week2.csv", &days[4..]);
     let imports = [
+        (ExportFormat::Evtx, event_logs(dir)),
         (ExportFormat::Intune, intune.clone()),
         (ExportFormat::MessageTrace, vec![first_week, second_week]),
         (
@@ -336,9 +451,14 @@ fn a_fleet_without_the_agent_is_judged_from_its_exports() {
     // else is missing.
     expect("108", "PC-C", Verdict::Fail);
 
-    // 119: Defender names A's Wi-Fi but not its security; B's wired
-    // network is the registered one; C went on a café's Wi-Fi.
-    expect("119", "PC-A", Verdict::NeedsReview);
+    // 119: Defender names A's Wi-Fi but not its security, which A's
+    // WLAN-AutoConfig log gives (WPA2-Enterprise, as registered); B's wired
+    // network is the registered one; C went on a café's open Wi-Fi.
+    let v = expect("119", "PC-A", Verdict::Pass);
+    assert_eq!(
+        sources(v),
+        BTreeSet::from([SourceFamily::Evtx, SourceFamily::Defender])
+    );
     expect("119", "PC-B", Verdict::Pass);
     expect("119", "PC-C", Verdict::Fail);
 
@@ -351,17 +471,23 @@ fn a_fleet_without_the_agent_is_judged_from_its_exports() {
     expect("120", "PC-B", Verdict::Fail);
     expect("120", "PC-C", Verdict::NeedsReview);
 
-    // 123 and 124 from Intune alone: the OS is judged, what Intune does not
-    // give (installed software, patch date) is said, never taken as fine.
-    for device in ["PC-A", "PC-C"] {
-        expect("123", device, Verdict::NeedsReview);
-        expect("124", device, Verdict::NeedsReview);
-    }
+    // 123: the MSI installs the event logs show. C's Dropbox is not
+    // approved; A's and B's installs are, but no source lists what else is
+    // installed, which is said, never taken as fine.
+    let v = expect("123", "PC-C", Verdict::Fail);
+    assert!(v.sources.contains(&SourceFamily::Evtx), "{v:?}");
+    expect("123", "PC-A", Verdict::NeedsReview);
+    expect("123", "PC-B", Verdict::NeedsReview);
+    // 124 from Intune: the OS is judged, the patch date Intune does not
+    // give is said.
+    expect("124", "PC-A", Verdict::NeedsReview);
+    expect("124", "PC-C", Verdict::NeedsReview);
     expect("124", "PC-B", Verdict::Fail);
 
-    // 125-1 from Intune's encryption state.
+    // 125-1 from Intune's encryption state; A's BitLocker suspension for
+    // an update, resumed within the grace, is no finding.
     let v = expect("125-1", "PC-A", Verdict::Pass);
-    assert_eq!(sources(v), BTreeSet::from([SourceFamily::Intune]));
+    assert!(v.sources.contains(&SourceFamily::Intune), "{v:?}");
     expect("125-1", "PC-C", Verdict::Fail);
     expect("125-1", "PC-B", Verdict::NotApplicable);
     // No source shows a ghost drive.
