@@ -222,6 +222,10 @@ pub(crate) struct VerifyArgs {
     /// an intact store).
     #[arg(long)]
     pub deep: bool,
+    /// Check the anchor log's time-stamps (<anchors>.stamps.jsonl) against
+    /// these certificates (PEM): the TSAs the user trusts.
+    #[arg(long, requires = "anchors")]
+    pub tsa_ca: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -449,7 +453,37 @@ pub(crate) enum AnchorCommand {
         /// The authority's secret key file.
         #[arg(long)]
         authority_key: PathBuf,
+        /// Then have the anchor log time-stamped by this TSA (RFC 3161).
+        #[command(flatten)]
+        tsa: TsaArgs,
     },
+    /// Have the anchor log, as it is now, time-stamped by a TSA (RFC 3161):
+    /// its token goes to <anchors>.stamps.jsonl.
+    #[command(
+        after_help = "Example:\n  worklog anchor stamp --anchors anchors.jsonl --tsa http://tsa.example.jp/tsa --tsa-ca tsa-root.pem"
+    )]
+    Stamp {
+        /// The anchor log.
+        #[arg(long)]
+        anchors: PathBuf,
+        /// The TSA.
+        #[command(flatten)]
+        tsa: TsaArgs,
+    },
+}
+
+/// A time-stamping authority (RFC 3161) and the roots its chain must reach.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct TsaArgs {
+    /// The TSA's URL (http:// or https://).
+    #[arg(long, requires = "tsa_ca")]
+    pub tsa: Option<String>,
+    /// The certificates (PEM) the TSA's chain must reach.
+    #[arg(long)]
+    pub tsa_ca: Option<PathBuf>,
+    /// Seconds to wait for the TSA.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub tsa_timeout: u64,
 }
 
 #[derive(clap::Args)]

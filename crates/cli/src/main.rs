@@ -83,7 +83,11 @@ fn run(cli: Cli) -> Result<u8> {
             anchors,
             keys,
             authority_key,
-        }) => ledger::anchor_import(&claims, &anchors, &keys, &authority_key),
+            tsa,
+        }) => ledger::anchor_import(&claims, &anchors, &keys, &authority_key, &tsa),
+        Command::Anchor(AnchorCommand::Stamp { anchors, tsa }) => {
+            ledger::anchor_stamp(&anchors, &tsa)
+        }
         Command::Prove(args) => ledger::prove(args),
         Command::Prune(args) => ledger::prune(args),
     }

@@ -1,6 +1,9 @@
 //! What the commands print: verification and verdict summaries, paths.
 
-use worklog::ledger::{Depth, VerifyReport};
+use std::collections::BTreeMap;
+
+use worklog::ledger::stamps::StampsCheck;
+use worklog::ledger::{AnchorLog, Depth, VerifyReport};
 
 /// Where the reports were written.
 pub(crate) fn report_paths(files: &worklog::report::ReportFiles) -> String {
@@ -133,6 +136,67 @@ pub(crate) fn stale_anchors(report: &VerifyReport, interval_hours: u32) -> Strin
                 span as f64 / 3.6e9
             );
         }
+    }
+    text
+}
+
+/// The anchor log's time-stamps: per device, the newest anchor a stamp
+/// covers and when and by whom it was stamped; every stamp that does not
+/// hold (the log rewritten after it, a token that does not verify).
+pub(crate) fn stamps(check: &StampsCheck, log: &AnchorLog) -> String {
+    let mut text = String::new();
+    let Some(file) = &check.file else {
+        return "  STAMPS MISSING: no stamps file beside the anchor log (removed, or the log was never stamped): when the anchors were made is not proven, and a rewrite of the log cannot be excluded\n".into();
+    };
+    text += &format!(
+        "  time-stamps: {} holding, {} not, in {}\n",
+        check.stamped.len(),
+        check.problems.len(),
+        file.display()
+    );
+    for p in &check.problems {
+        text += &format!("  STAMP BROKEN line {}: {}\n", p.line, p.reason);
+    }
+    let mut newest: BTreeMap<&str, (u64, &worklog::ledger::Anchor)> = BTreeMap::new();
+    for entry in log.entries() {
+        newest
+            .entry(entry.device_id.as_str())
+            .and_modify(|(index, anchor)| {
+                if entry.index > *index {
+                    *index = entry.index;
+                    *anchor = entry;
+                }
+            })
+            .or_insert((entry.index, entry));
+    }
+    for (device, (_, anchor)) in newest {
+        // The newest anchor of the device that a stamp covers.
+        let stamped = log
+            .entries()
+            .iter()
+            .filter(|e| e.device_id == device)
+            .filter_map(|e| check.covering(e.index).map(|s| (e, s)))
+            .max_by_key(|(e, _)| e.index);
+        text += &match stamped {
+            Some((entry, s)) => format!(
+                "  {device}: anchored up to seq {}, time-stamped by {} at {}{}\n",
+                entry.seq,
+                s.stamp.tsa,
+                s.stamp.time.format("%Y-%m-%dT%H:%M:%SZ"),
+                if entry.index == anchor.index {
+                    String::new()
+                } else {
+                    format!(
+                        " (its newest anchor, seq {}, is not stamped yet)",
+                        anchor.seq
+                    )
+                }
+            ),
+            None => format!(
+                "  {device}: anchored up to seq {}, not time-stamped\n",
+                anchor.seq
+            ),
+        };
     }
     text
 }

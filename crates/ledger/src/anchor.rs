@@ -178,6 +178,11 @@ impl AnchorLog {
         (log, unparsed)
     }
 
+    /// The log's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The entries, in log order.
     pub fn entries(&self) -> &[Anchor] {
         &self.entries

@@ -54,6 +54,7 @@ mod proof;
 mod record;
 mod seal;
 mod segment;
+pub mod stamps;
 pub mod store;
 mod verify;
 mod writer;

@@ -180,3 +180,79 @@ impl TestTsa {
         &self.dir
     }
 }
+
+/// How a served test TSA answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// As a TSA does: its token, `application/timestamp-reply`.
+    Answer,
+    /// An HTML error page with status 200, as a misconfigured proxy does.
+    Garbage,
+    /// Reads the request and never answers.
+    Silent,
+}
+
+/// A test TSA served over HTTP on the loopback interface (one thread; it
+/// lives as long as the test process).
+#[derive(Debug, Clone)]
+pub struct Served {
+    /// `http://127.0.0.1:<port>/tsa`.
+    pub url: String,
+}
+
+impl TestTsa {
+    /// Serves this TSA over HTTP (RFC 3161 §3.4: a POST of the request, the
+    /// answer in the body).
+    pub fn serve(&self, behaviour: Behaviour) -> Result<Served, String> {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let url = format!(
+            "http://{}/tsa",
+            listener.local_addr().map_err(|e| e.to_string())?
+        );
+        let tsa = self.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(&stream);
+                let mut length = 0usize;
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line == "\r\n" {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length.min(1 << 20)];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let (status, kind, answer) = match behaviour {
+                    Behaviour::Answer => match tsa.reply(&body) {
+                        Ok(answer) => ("200 OK", "application/timestamp-reply", answer),
+                        Err(e) => ("500 Internal Server Error", "text/plain", e.into_bytes()),
+                    },
+                    Behaviour::Garbage => {
+                        ("200 OK", "text/html", b"<html>maintenance</html>".to_vec())
+                    }
+                    Behaviour::Silent => {
+                        held.push(stream);
+                        continue;
+                    }
+                };
+                let mut stream = &stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    answer.len()
+                );
+                let _ = stream.write_all(&answer);
+            }
+        });
+        Ok(Served { url })
+    }
+}

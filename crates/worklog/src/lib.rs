@@ -55,6 +55,7 @@ mod delivery;
 mod import;
 pub(crate) mod import_rejects;
 mod ingest;
+pub mod tsa;
 pub use analyze::{
     AnalyzeConfig, EmbeddedPack, EngineChoice, Execution, analyze, analyze_with_progress,
     load_analysis, load_policy, write_default_pack,
@@ -74,6 +75,7 @@ pub use worklog_polars as polars_engine;
 pub use worklog_report as report;
 pub use worklog_rules as rules;
 pub use worklog_spark as spark_engine;
+pub use worklog_stamp as stamp;
 
 use rayon::prelude::*;
 pub use worklog_ledger as ledger;
@@ -117,6 +119,14 @@ pub enum Error {
     /// The rule engine failed.
     #[error(transparent)]
     Rules(#[from] worklog_rules::Error),
+    /// A time-stamp could not be had or does not verify.
+    #[error("time-stamp from {tsa}: {reason}")]
+    Stamp {
+        /// The TSA's URL.
+        tsa: String,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// The store holds no event in the period: most likely a wrong period
     /// or store (a real but silent fleet is reported by the analysis of a
     /// period that has some events).

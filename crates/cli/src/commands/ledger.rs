@@ -3,14 +3,17 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use worklog::ledger::stamps::StampsCheck;
 use worklog::ledger::{
     AnchorLog, HeadClaim, InclusionProof, Keyring, Role, SecretKey, Verifier, VerifyReport,
     export_heads,
 };
 use worklog::schema::{Date, Timestamp};
+use worklog::stamp::TrustAnchors;
+use worklog::tsa::Tsa;
 
 use crate::args::{
-    IngestArgs, IngestFormat, KeyRole, KeygenArgs, ProveArgs, PruneArgs, VerifyArgs,
+    IngestArgs, IngestFormat, KeyRole, KeygenArgs, ProveArgs, PruneArgs, TsaArgs, VerifyArgs,
 };
 use crate::text::{stale_anchors, summary};
 use crate::{EXIT_ANOMALIES, EXIT_ERROR, EXIT_OK, print};
@@ -122,6 +125,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
         anchors,
         anchor_interval,
         deep,
+        tsa_ca,
         json,
     } = args;
     let keyring = load_keys(&keys)?;
@@ -143,12 +147,63 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
     let report = verifier
         .verify(&store)
         .with_context(|| format!("verifying {}", store.display()))?;
+    let stamps = match (&tsa_ca, &log) {
+        (Some(ca), Some(log)) => Some(check_stamps(ca, log)?),
+        _ => None,
+    };
     if json {
         print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
     } else {
-        print(&(summary(&report) + &stale_anchors(&report, anchor_interval)))?;
+        let mut text = summary(&report) + &stale_anchors(&report, anchor_interval);
+        if let (Some(stamps), Some(log)) = (&stamps, &log) {
+            text += &crate::text::stamps(stamps, log);
+        }
+        print(&text)?;
     }
-    Ok(exit_for(&report))
+    // Time-stamps were asked for: none at all is evidence missing (a
+    // removed stamps file would hide a rewrite), not a clean result.
+    let stamps_broken = stamps
+        .as_ref()
+        .is_some_and(|s| !s.problems.is_empty() || s.file.is_none());
+    Ok(match exit_for(&report) {
+        EXIT_OK if stamps_broken => EXIT_ANOMALIES,
+        code => code,
+    })
+}
+
+fn check_stamps(ca: &Path, log: &AnchorLog) -> Result<StampsCheck> {
+    let trust = TrustAnchors::load(ca)?;
+    Ok(worklog::ledger::stamps::check_stamps(log, &trust)?)
+}
+
+fn tsa_of(args: &TsaArgs) -> Result<Option<Tsa>> {
+    let (Some(url), Some(ca)) = (&args.tsa, &args.tsa_ca) else {
+        return Ok(None);
+    };
+    let mut tsa = Tsa::new(url.clone(), TrustAnchors::load(ca)?);
+    tsa.timeout = std::time::Duration::from_secs(args.tsa_timeout);
+    Ok(Some(tsa))
+}
+
+/// `worklog anchor stamp`.
+pub(crate) fn anchor_stamp(anchors: &Path, args: &TsaArgs) -> Result<u8> {
+    let Some(tsa) = tsa_of(args)? else {
+        bail!("give the TSA with --tsa URL --tsa-ca ROOTS.pem");
+    };
+    let stamped = worklog::tsa::stamp_anchor_log(anchors, &tsa)?;
+    print(&stamped_text(anchors, &stamped))?;
+    Ok(EXIT_OK)
+}
+
+fn stamped_text(anchors: &Path, stamped: &worklog::tsa::Stamped) -> String {
+    format!(
+        "{}: {} entries time-stamped by {} at {} (token in {})\n",
+        anchors.display(),
+        stamped.covers_entries,
+        stamped.stamp.tsa,
+        stamped.stamp.time.format("%Y-%m-%dT%H:%M:%SZ"),
+        stamped.file.display()
+    )
 }
 
 /// `worklog keygen`.
@@ -203,7 +258,10 @@ pub(crate) fn anchor_import(
     anchors: &Path,
     keys: &Path,
     authority_key: &Path,
+    tsa: &TsaArgs,
 ) -> Result<u8> {
+    // The TSA's roots are read before anything is anchored.
+    let tsa = tsa_of(tsa)?;
     let keyring = load_keys(keys)?;
     let authority = SecretKey::read(authority_key)?;
     // Created when absent; appending to a damaged log is refused.
@@ -231,6 +289,12 @@ pub(crate) fn anchor_import(
         "{anchored} heads anchored in {}\n",
         anchors.display()
     ))?;
+    if let Some(tsa) = tsa {
+        let stamped = worklog::tsa::stamp_anchor_log(anchors, &tsa).context(
+            "the heads are anchored, but the log is not time-stamped: run `worklog anchor stamp` again",
+        )?;
+        print(&stamped_text(anchors, &stamped))?;
+    }
     Ok(EXIT_OK)
 }
 

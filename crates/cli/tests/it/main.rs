@@ -9,6 +9,7 @@ mod e2e;
 mod getting_started;
 mod partitions;
 mod spark;
+mod stamps;
 
 fn worklog(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_worklog"))
