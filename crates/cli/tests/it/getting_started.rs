@@ -39,11 +39,23 @@ fn the_getting_started_guide_runs_as_written() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    // The guide's TSA: a real one (`openssl ts`) on the loopback interface.
+    let tsa = worklog_stamp::test_tsa::TestTsa::create(
+        &work.join("tsa"),
+        "Guide TSA Root",
+        worklog_stamp::test_tsa::KeyKind::Rsa,
+    )
+    .unwrap();
+    let served = tsa
+        .serve(worklog_stamp::test_tsa::Behaviour::Answer)
+        .unwrap();
     for command in &commands {
         let run = Command::new("bash")
             .args(["-c", command])
             .current_dir(work)
             .env("PATH", &path)
+            .env("TSA_URL", &served.url)
+            .env("TSA_ROOTS", tsa.ca_certificate())
             .env_remove("WORKLOG_CONFIG")
             .output()
             .unwrap();
@@ -55,6 +67,9 @@ fn the_getting_started_guide_runs_as_written() {
             String::from_utf8_lossy(&run.stderr)
         );
     }
+    // The anchoring was time-stamped, as the guide says.
+    let stamps = std::fs::read_to_string(work.join("anchors.stamps.jsonl")).unwrap();
+    assert_eq!(stamps.lines().count(), 1, "{stamps}");
     // What the guide says the audit wrote and found.
     for file in [
         "verification.json",

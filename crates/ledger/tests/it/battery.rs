@@ -427,6 +427,115 @@ fn tail_truncation_is_caught_by_anchors() {
     }
 }
 
+/// A TSA for the battery (`openssl ts`, its own CA), made once.
+fn test_tsa() -> &'static (tempfile::TempDir, worklog_stamp::test_tsa::TestTsa) {
+    static TSA: OnceLock<(tempfile::TempDir, worklog_stamp::test_tsa::TestTsa)> = OnceLock::new();
+    TSA.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let tsa = worklog_stamp::test_tsa::TestTsa::create(
+            dir.path(),
+            "Battery Root",
+            worklog_stamp::test_tsa::KeyKind::Rsa,
+        )
+        .unwrap();
+        (dir, tsa)
+    })
+}
+
+/// Stamps the anchor log at `path` as it is, as `anchor stamp` does.
+fn stamp_log(path: &Path) {
+    use worklog_ledger::stamps::{STAMP_FORMAT, StampLine, append_stamp, log_digest};
+    let (bytes, entries, digest) = log_digest(path).unwrap();
+    let request = worklog_stamp::Request::new(digest).unwrap();
+    let answer = test_tsa().1.reply(request.der()).unwrap();
+    let token = worklog_stamp::Token::from_response(&answer).unwrap();
+    append_stamp(
+        path,
+        &StampLine {
+            format: STAMP_FORMAT.into(),
+            covers_bytes: bytes,
+            covers_entries: entries,
+            sha256: digest.to_hex(),
+            tsa: "test".into(),
+            token: hex::encode(token.der()),
+        },
+    )
+    .unwrap();
+}
+
+/// The holder of the authority key rewrites the anchor log after it was
+/// time-stamped — cuts a device's newest segments and anchors the store
+/// anew, drops an entry, or backdates one, each a valid chain signed by
+/// the authority: the anchors alone cannot tell, the stamp does.
+#[test]
+fn anchor_log_rewritten_by_the_key_holder_after_a_stamp_is_caught() {
+    use worklog_ledger::stamps::{StampProblemKind, check_stamps};
+    let trust = worklog_stamp::TrustAnchors::load(&test_tsa().1.ca_certificate()).unwrap();
+    let mut rng = Rng::new(27, 3);
+    for case_no in 0..CASES {
+        let case = fresh();
+        let log_path = case.store.with_file_name("anchors.jsonl");
+        let log = anchor_all(&case.store, &log_path);
+        let entries = log.entries().len() as u64;
+        stamp_log(&log_path);
+        let (log, _) = AnchorLog::open_existing(&log_path).unwrap();
+        let intact = check_stamps(&log, &trust).unwrap();
+        assert!(intact.problems.is_empty(), "{intact:?}");
+        assert_eq!(intact.stamped[0].covers_entries, entries);
+
+        let device = device(&mut rng);
+        match case_no % 3 {
+            0 => {
+                // Cut the device's newest segment, anchor the rest anew.
+                let segs = segments(&case.store, &device);
+                std::fs::remove_file(segs.last().unwrap()).unwrap();
+                std::fs::remove_file(&log_path).unwrap();
+                anchor_all(&case.store, &log_path);
+            }
+            1 | 2 => {
+                // Rebuild the log from its claims, one dropped or backdated.
+                let drop = rng.range(0, entries as i64 - 1) as usize;
+                std::fs::remove_file(&log_path).unwrap();
+                let (mut rebuilt, _) = AnchorLog::open(&log_path).unwrap();
+                let ring = keyring();
+                let mut n = 0;
+                for i in 1..=DEVICES {
+                    for seg in segments(&case.store, &format!("PC-{i:04}")) {
+                        let record = read_record(&seg).unwrap();
+                        let seal = Seal::read_for(&case.store, &record.device_id)
+                            .unwrap()
+                            .filter(|seal| seal.covers(&record));
+                        let at = if case_no % 3 == 2 && n == drop {
+                            1_700_000_000_000_000
+                        } else {
+                            1_800_000_000_000_000
+                        };
+                        if !(case_no % 3 == 1 && n == drop) {
+                            rebuilt
+                                .anchor(&HeadClaim { record, seal }, &ring, &authority_key(), at)
+                                .unwrap();
+                        }
+                        n += 1;
+                    }
+                }
+            }
+            _ => unreachable!(),
+        }
+        let (log, problems) = AnchorLog::open_existing(&log_path).unwrap();
+        assert!(problems.is_empty());
+        let (_, chain_problems) = log.check(&keyring());
+        assert!(
+            chain_problems.is_empty(),
+            "a valid chain: {chain_problems:?}"
+        );
+        let checked = check_stamps(&log, &trust).unwrap();
+        assert!(checked.stamped.is_empty(), "case {case_no}: {checked:?}");
+        assert_eq!(checked.problems.len(), 1, "case {case_no}: {checked:?}");
+        assert_eq!(checked.problems[0].kind, StampProblemKind::LogRewritten);
+        assert!(checked.log_rewritten());
+    }
+}
+
 /// Without anchors, the seal still names the newest segment: deleting it
 /// (or the newest few) while the seal stays is a truncated tail, and a
 /// device folder left with its seal and no segment is a whole chain gone.
