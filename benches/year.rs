@@ -311,6 +311,7 @@ fn child(args: &[String]) -> i32 {
         language: worklog::rules::Language::Ja,
         compare: None,
         pseudonymise: None,
+        tsa: None,
         execution: worklog::Execution {
             memory_bytes: std::env::var("WORKLOG_BENCH_MEMORY_MIB")
                 .ok()

@@ -317,10 +317,13 @@ pub(crate) enum EngineKind {
 
 // `worklog report`: Write the Excel, HTML and JSON reports of an analysis.
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(crate) struct ReportArgs {
+    #[command(subcommand)]
+    pub command: Option<ReportCommand>,
     /// `analysis.json` written by `worklog analyze`, or its folder.
-    #[arg(long)]
-    pub analysis: PathBuf,
+    #[arg(long, required = true)]
+    pub analysis: Option<PathBuf>,
     /// Output folder.
     #[arg(long, default_value = "report")]
     pub out: PathBuf,
@@ -329,6 +332,21 @@ pub(crate) struct ReportArgs {
     pub lang: Lang,
     #[command(flatten)]
     pub extras: ReportExtras,
+}
+
+/// `worklog report verify`.
+#[derive(Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Check that a time-stamped audit folder is unchanged since its stamp
+    /// (`audit --tsa`): the stamp verifies, and every file is as listed.
+    #[command(after_help = "Example:\n  worklog report verify audit-2026-10 --tsa-ca tsa-root.pem")]
+    Verify {
+        /// The audit folder (`audit --out`).
+        dir: PathBuf,
+        /// The certificates (PEM) the TSA's chain must reach.
+        #[arg(long)]
+        tsa_ca: PathBuf,
+    },
 }
 
 /// What a report may add: a comparison with the last audit, and a
@@ -540,6 +558,11 @@ pub(crate) struct AuditArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub extras: ReportExtras,
+    /// Time-stamp the analysis and the audit folder (RFC 3161): the
+    /// report's first page states the stamp; `worklog report verify`
+    /// checks the folder later.
+    #[command(flatten)]
+    pub tsa: TsaArgs,
 }
 
 /// A size in bytes: a number with an optional unit (`B`, `KiB`, `MiB`,

@@ -38,7 +38,7 @@ pub use error::{Error, Result};
 pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
 pub use html::{HtmlOptions, render_html, write_html};
 pub use messages::Messages;
-pub use model::{Generation, ItemRow, ReportModel, WeeklyCounts, log_check_texts};
+pub use model::{AnalysisStamp, Generation, ItemRow, ReportModel, WeeklyCounts, log_check_texts};
 pub use pseudonym::{MIN_KEY_BYTES, PseudonymKey, pseudonymise};
 pub use summary::{
     Attention, DepartmentCell, DepartmentRow, FindingGroup, Headline, ItemGroups, departments,

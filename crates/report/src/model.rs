@@ -21,6 +21,40 @@ pub struct Generation {
     pub generated_at: String,
     /// `worklog` version.
     pub tool_version: String,
+    /// The time-stamp of the analysis this report shows, when the audit
+    /// was stamped (RFC 3161): stated on the first page.
+    pub stamp: Option<AnalysisStamp>,
+}
+
+/// A TSA's time-stamp of an audit's analysis manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnalysisStamp {
+    /// The TSA, as its token names it.
+    pub tsa: String,
+    /// When the TSA stamped the manifest.
+    pub time: chrono::DateTime<chrono::Utc>,
+    /// SHA-256 of the manifest file (`stamp/analysis-manifest.json`).
+    #[serde(serialize_with = "hex_digest")]
+    pub manifest_sha256: [u8; 32],
+}
+
+impl AnalysisStamp {
+    /// The digest in hex (for the page).
+    pub fn digest_hex(&self) -> String {
+        self.manifest_sha256
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+fn hex_digest<S: serde::Serializer>(digest: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(
+        &digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    )
 }
 
 impl Generation {
@@ -29,6 +63,7 @@ impl Generation {
         Generation {
             generated_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            stamp: None,
         }
     }
 }
@@ -197,6 +232,28 @@ impl<'a> ReportModel<'a> {
                 Some(self.analysis.period.local_time(us)).filter(|s| !s.is_empty())
             })
             .unwrap_or_else(|| self.generation.generated_at.clone())
+    }
+
+    /// The analysis's time-stamp in words (when, in the organisation's
+    /// time zone, by which TSA, over which manifest), when it has one.
+    pub fn stamp_text(&self, messages: &Messages) -> Option<String> {
+        let stamp = self.generation.stamp.as_ref()?;
+        let local = self
+            .analysis
+            .period
+            .local_time(stamp.time.timestamp_micros());
+        let when = messages.date_time(if local.is_empty() {
+            &self.generation.generated_at
+        } else {
+            &local
+        });
+        Some(
+            messages
+                .get("stamp_text")
+                .replace("{time}", &when)
+                .replace("{tsa}", &crate::text::visible(&stamp.tsa))
+                .replace("{digest}", &stamp.digest_hex()),
+        )
     }
 
     /// Source families in words, in the report's order, joined as a list.

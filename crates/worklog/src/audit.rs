@@ -54,6 +54,10 @@ pub struct AuditConfig {
     /// Write the reports pseudonymised with this key (for external
     /// parties); `analysis/` keeps the real names for the agency.
     pub pseudonymise: Option<worklog_report::PseudonymKey>,
+    /// Have the analysis and then the whole audit folder time-stamped by
+    /// this TSA (`stamp/`): the report states the analysis's stamp, and
+    /// [`crate::report_stamp::verify_folder`] checks the folder later.
+    pub tsa: Option<crate::tsa::Tsa>,
 }
 
 /// What an audit produced.
@@ -67,6 +71,9 @@ pub struct AuditOutput {
     pub analysis_files: Vec<PathBuf>,
     /// The reports.
     pub reports: worklog_report::ReportFiles,
+    /// The stamped manifests (analysis, then the whole folder), when a TSA
+    /// was given.
+    pub stamps: Vec<crate::report_stamp::StampedManifest>,
 }
 
 /// Verify, analyse and report in one call: what `worklog audit` runs. The
@@ -117,6 +124,25 @@ pub fn audit(config: &AuditConfig, progress: &(dyn Fn(Step) + Sync)) -> Result<A
         &|p| progress(Step::Analysis(p)),
     )?;
     let analysis_files = worklog_rules::write_analysis(&analysis, &config.out.join("analysis"))?;
+    // A report left from an earlier run in this folder is no part of
+    // what is stamped now.
+    let mut stamps = Vec::new();
+    let mut generation = worklog_report::Generation::now();
+    if let Some(tsa) = &config.tsa {
+        progress(Step::Stage("time-stamping the analysis"));
+        let stamped = crate::report_stamp::stamp_folder(
+            &config.out,
+            crate::report_stamp::ANALYSIS_MANIFEST,
+            &["report"],
+            tsa,
+        )?;
+        generation.stamp = Some(worklog_report::AnalysisStamp {
+            tsa: stamped.stamp.tsa.clone(),
+            time: stamped.stamp.time,
+            manifest_sha256: stamped.digest.0,
+        });
+        stamps.push(stamped);
+    }
 
     progress(Step::Stage("writing the reports"));
     let reports = worklog_report::write_reports(
@@ -128,12 +154,22 @@ pub fn audit(config: &AuditConfig, progress: &(dyn Fn(Step) + Sync)) -> Result<A
             pseudonymise: config.pseudonymise.clone(),
             ..Default::default()
         },
-        worklog_report::Generation::now(),
+        generation,
     )?;
+    if let Some(tsa) = &config.tsa {
+        progress(Step::Stage("time-stamping the audit folder"));
+        stamps.push(crate::report_stamp::stamp_folder(
+            &config.out,
+            crate::report_stamp::MANIFEST,
+            &[],
+            tsa,
+        )?);
+    }
     Ok(AuditOutput {
         verification,
         analysis,
         analysis_files,
         reports,
+        stamps,
     })
 }

@@ -37,6 +37,7 @@
 //!         execution: worklog::Execution::default(),
 //!         compare: None,
 //!         pseudonymise: None,
+//!         tsa: None,
 //!     },
 //!     &|step| eprintln!("{step:?}"),
 //! )
@@ -55,6 +56,7 @@ mod delivery;
 mod import;
 pub(crate) mod import_rejects;
 mod ingest;
+pub mod report_stamp;
 pub mod tsa;
 pub use analyze::{
     AnalyzeConfig, EmbeddedPack, EngineChoice, Execution, analyze, analyze_with_progress,
@@ -174,12 +176,17 @@ pub enum Error {
 /// `path`, renamed over it once written.
 fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
     let json = serde_json::to_vec_pretty(value).map_err(|e| io(path)(std::io::Error::other(e)))?;
+    write_whole(path, &json)
+}
+
+/// Writes `bytes` to `path` whole: aside, then renamed over it.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, json).map_err(io(&tmp))?;
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use worklog::polars_engine::PolarsEngine;
 use worklog::{AnalyzeConfig, DemoConfig, run_demo};
 
-use crate::args::{AnalyzeArgs, DemoArgs, EngineArgs, EngineKind, ReportArgs};
+use crate::args::{AnalyzeArgs, DemoArgs, EngineArgs, EngineKind, ReportArgs, ReportCommand};
 use crate::commands::ledger::exit_for;
 use crate::progress::{show_analysis, spinner};
 use crate::text::{report_paths, summary, verdict_summary};
@@ -161,11 +161,18 @@ pub(crate) fn engine_choice(args: &EngineArgs, store: &Path) -> Result<worklog::
 /// `worklog report`.
 pub(crate) fn report(args: ReportArgs) -> Result<u8> {
     let ReportArgs {
+        command,
         analysis,
         out,
         lang,
         extras,
     } = args;
+    if let Some(ReportCommand::Verify { dir, tsa_ca }) = command {
+        return report_verify(&dir, &tsa_ca);
+    }
+    let Some(analysis) = analysis else {
+        bail!("give the analysis: --analysis <folder or analysis.json>");
+    };
     let analysis = worklog::load_analysis(&analysis)?;
     let (compare, pseudonymise) = report_extras(&extras)?;
     let files = worklog::report::write_reports(
@@ -186,6 +193,40 @@ pub(crate) fn report(args: ReportArgs) -> Result<u8> {
 
 /// The last audit's analysis and the pseudonymisation key, read from the
 /// files the options name.
+/// `worklog report verify`: the stamp holds and every file is as stamped.
+fn report_verify(dir: &Path, tsa_ca: &Path) -> Result<u8> {
+    let trust = worklog::stamp::TrustAnchors::load(tsa_ca)?;
+    let check = worklog::report_stamp::verify_folder(dir, &trust)
+        .with_context(|| format!("checking {}", dir.display()))?;
+    let mut text = format!(
+        "{}: time-stamped by {} at {}; {} file(s) as stamped\n",
+        dir.display(),
+        check.stamp.tsa,
+        check.stamp.time.format("%Y-%m-%dT%H:%M:%SZ"),
+        check.unchanged
+    );
+    for (what, files) in [
+        ("CHANGED since the stamp", &check.changed),
+        ("MISSING since the stamp", &check.missing),
+        ("ADDED after the stamp", &check.added),
+    ] {
+        for file in files {
+            text += &format!("  {what}: {file}\n");
+        }
+    }
+    text += if check.unchanged_since_stamp() {
+        "unchanged since the stamp\n"
+    } else {
+        "NOT as stamped: the folder was changed after its time-stamp\n"
+    };
+    print(&text)?;
+    Ok(if check.unchanged_since_stamp() {
+        EXIT_OK
+    } else {
+        EXIT_ANOMALIES
+    })
+}
+
 pub(crate) fn report_extras(
     extras: &crate::args::ReportExtras,
 ) -> Result<(

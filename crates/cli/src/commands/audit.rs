@@ -33,6 +33,11 @@ struct ConfigFile {
 pub(crate) fn run(args: AuditArgs) -> Result<u8> {
     let bar = spinner(args.quiet);
     let fail_on_findings = args.fail_on.is_some();
+    if args.demo && args.tsa.tsa.is_some() {
+        anyhow::bail!(
+            "--tsa applies to an audit of a store, not to the demo: the demo's data is made up"
+        );
+    }
     if args.demo && (args.extras.compare.is_some() || args.extras.pseudonymise_key.is_some()) {
         anyhow::bail!(
             "--compare and --pseudonymise-key apply to an audit of a store: run `worklog report --analysis <out>/analysis` with them on the demo's output instead"
@@ -139,6 +144,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
     let audit_config = worklog::AuditConfig {
         compare,
         pseudonymise,
+        tsa: super::tsa_of(&args.tsa)?,
         store,
         keys,
         anchors,
@@ -197,6 +203,20 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
         text += &verdict_summary(&result.analysis);
         text += &format!("\nanalysis:      {}\n", out.join("analysis").display());
         text += &report_paths(&result.reports);
+        for stamped in &result.stamps {
+            text += &format!(
+                "time-stamp:    {} by {} at {}\n",
+                stamped.manifest.display(),
+                stamped.stamp.tsa,
+                stamped.stamp.time.format("%Y-%m-%dT%H:%M:%SZ")
+            );
+        }
+        if !result.stamps.is_empty() {
+            text += &format!(
+                "check later:   worklog report verify {} --tsa-ca <roots.pem>\n",
+                out.display()
+            );
+        }
         print(&text)?;
     }
     Ok(audit_exit(

@@ -10,7 +10,6 @@ use worklog::ledger::{
 };
 use worklog::schema::{Date, Timestamp};
 use worklog::stamp::TrustAnchors;
-use worklog::tsa::Tsa;
 
 use crate::args::{
     IngestArgs, IngestFormat, KeyRole, KeygenArgs, ProveArgs, PruneArgs, TsaArgs, VerifyArgs,
@@ -176,18 +175,9 @@ fn check_stamps(ca: &Path, log: &AnchorLog) -> Result<StampsCheck> {
     Ok(worklog::ledger::stamps::check_stamps(log, &trust)?)
 }
 
-fn tsa_of(args: &TsaArgs) -> Result<Option<Tsa>> {
-    let (Some(url), Some(ca)) = (&args.tsa, &args.tsa_ca) else {
-        return Ok(None);
-    };
-    let mut tsa = Tsa::new(url.clone(), TrustAnchors::load(ca)?);
-    tsa.timeout = std::time::Duration::from_secs(args.tsa_timeout);
-    Ok(Some(tsa))
-}
-
 /// `worklog anchor stamp`.
 pub(crate) fn anchor_stamp(anchors: &Path, args: &TsaArgs) -> Result<u8> {
-    let Some(tsa) = tsa_of(args)? else {
+    let Some(tsa) = super::tsa_of(args)? else {
         bail!("give the TSA with --tsa URL --tsa-ca ROOTS.pem");
     };
     let stamped = worklog::tsa::stamp_anchor_log(anchors, &tsa)?;
@@ -261,7 +251,7 @@ pub(crate) fn anchor_import(
     tsa: &TsaArgs,
 ) -> Result<u8> {
     // The TSA's roots are read before anything is anchored.
-    let tsa = tsa_of(tsa)?;
+    let tsa = super::tsa_of(tsa)?;
     let keyring = load_keys(keys)?;
     let authority = SecretKey::read(authority_key)?;
     // Created when absent; appending to a damaged log is refused.

@@ -199,3 +199,110 @@ fn a_tsa_that_answers_garbage_or_nothing_writes_nothing() {
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     assert_eq!(lines(&stamps), 1);
 }
+
+/// `audit --tsa`: the analysis is stamped before the reports (whose first
+/// page states the stamp), then the whole folder; `report verify` later
+/// tells a folder as stamped from one changed after, and openssl itself
+/// accepts the token.
+#[test]
+fn an_audit_folder_is_time_stamped_and_checked_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo_out = tmp.path().join("demo");
+    assert_eq!(demo(&demo_out).status.code(), Some(0));
+    let tsa = TestTsa::create(&tmp.path().join("tsa"), "Worklog Test Root", KeyKind::Rsa).unwrap();
+    let served = tsa.serve(Behaviour::Answer).unwrap();
+    let ca = tsa.ca_certificate();
+    let audit_dir = tmp.path().join("audit");
+    let run = worklog(&[
+        "audit",
+        "--store",
+        s(&demo_out.join("store")),
+        "--keys",
+        s(&demo_out.join("keys")),
+        "--anchors",
+        s(&demo_out.join("anchors.jsonl")),
+        "--policy",
+        s(&demo_out.join("policy")),
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-07",
+        "--out",
+        s(&audit_dir),
+        "--quiet",
+        "--tsa",
+        &served.url,
+        "--tsa-ca",
+        s(&ca),
+    ]);
+    let said = text(&run.stdout);
+    assert_ne!(run.status.code(), Some(2), "{said}{}", text(&run.stderr));
+    assert!(
+        said.contains("stamp/analysis-manifest.json by O=Worklog Tests,CN=Test TSA at"),
+        "{said}"
+    );
+    assert!(
+        said.contains("stamp/manifest.json by O=Worklog Tests,CN=Test TSA at"),
+        "{said}"
+    );
+    let html = std::fs::read_to_string(audit_dir.join("report/report.html")).unwrap();
+    assert!(
+        html.contains("タイムスタンプ"),
+        "the first page states the stamp"
+    );
+    assert!(
+        html.contains("O=Worklog Tests,CN=Test TSA が分析結果を時刻認証"),
+        "the first page names the TSA"
+    );
+
+    let check = |ca: &Path| worklog(&["report", "verify", s(&audit_dir), "--tsa-ca", s(ca)]);
+    let run = check(&ca);
+    let said = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{said}{}", text(&run.stderr));
+    assert!(said.contains("unchanged since the stamp"), "{said}");
+
+    // The token is a plain RFC 3161 token: openssl verifies it on its own.
+    let stamp_dir = audit_dir.join("stamp");
+    let openssl = std::process::Command::new("openssl")
+        .args(["ts", "-verify", "-token_in", "-in"])
+        .arg(stamp_dir.join("manifest.json.tst"))
+        .arg("-data")
+        .arg(stamp_dir.join("manifest.json"))
+        .arg("-CAfile")
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert!(
+        text(&openssl.stdout).contains("Verification: OK"),
+        "{}{}",
+        text(&openssl.stdout),
+        text(&openssl.stderr)
+    );
+
+    // Another CA is not trusted.
+    let stranger = TestTsa::create(&tmp.path().join("other"), "Other Root", KeyKind::Rsa).unwrap();
+    let run = check(&stranger.ca_certificate());
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stderr).contains("not trusted"),
+        "{}",
+        text(&run.stderr)
+    );
+
+    // A report changed after the stamp, and a file slipped in.
+    let report = audit_dir.join("report/report.html");
+    std::fs::write(&report, html.replacen("不適合", "適合", 1)).unwrap();
+    std::fs::write(audit_dir.join("report/extra.txt"), "added").unwrap();
+    let run = check(&ca);
+    let said = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("CHANGED since the stamp: report/report.html"),
+        "{said}"
+    );
+    assert!(
+        said.contains("ADDED after the stamp: report/extra.txt"),
+        "{said}"
+    );
+    assert!(said.contains("NOT as stamped"), "{said}");
+}

@@ -35,13 +35,16 @@ pub(super) fn summary_sheet(
         m.date(a.period.last_day),
         a.period.time_zone
     );
-    let facts: [(&str, String); 5] = [
+    let mut facts: Vec<(&str, String)> = vec![
         ("organisation", clean_cell(&a.organisation)),
         ("period", period),
         ("generated_at", m.date_time(&model.generated_local())),
         ("tool_version", model.generation.tool_version.clone()),
         ("edition", a.manifest.edition.clone()),
     ];
+    if let Some(stamp) = model.stamp_text(m) {
+        facts.push(("stamp", clean_cell(&stamp)));
+    }
     let mut row = 3;
     for (key, value) in &facts {
         sheet.write_string_with_format(row, 0, m.get(key), &styles.label)?;

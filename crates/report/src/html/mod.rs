@@ -327,6 +327,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
             "t": m.all(),
             "generation": model.generation,
             "generated_at": m.date_time(&model.generated_local()),
+            "stamp": model.stamp_text(&m),
             "organisation": a.organisation,
             "organisation_css": css_string(&visible(&a.organisation)),
             "period_css": css_string(&format!("{} – {}", m.date(a.period.first_day), m.date(a.period.last_day))),

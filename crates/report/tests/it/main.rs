@@ -28,6 +28,7 @@ pub fn generation() -> Generation {
     Generation {
         generated_at: "2026-11-01T00:00:00Z".into(),
         tool_version: "test".into(),
+        stamp: None,
     }
 }
 

@@ -192,6 +192,7 @@ fn audit_month(store: &Path, keys: &Path, policy: &Path, out: &Path) -> worklog:
             execution: worklog::Execution::default(),
             compare: None,
             pseudonymise: None,
+            tsa: None,
         },
         &|_| {},
     )

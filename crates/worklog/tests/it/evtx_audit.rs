@@ -97,6 +97,7 @@ fn imported_windows_logs_audit_to_insufficient_evidence_where_they_lack_it() {
             execution: worklog::Execution::default(),
             compare: None,
             pseudonymise: None,
+            tsa: None,
         },
         &|_| {},
     )

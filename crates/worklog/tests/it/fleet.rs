@@ -354,6 +354,7 @@ pub fn audit(
             execution: worklog::Execution::default(),
             compare: None,
             pseudonymise: None,
+            tsa: None,
         },
         &|_| {},
     )
