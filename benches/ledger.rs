@@ -371,6 +371,10 @@ fn main() {
         "scaling deep(2 threads) / deep(1 thread) : {:.2}  (ideal 2.00 on this 2-core machine)",
         v2_mbs / v1_mbs
     );
+    if let Err(e) = stamped_verification(&sync_dir, &mut keyring, &work, runs) {
+        eprintln!("stamped verification: {e}");
+        std::process::exit(1);
+    }
     if !quick {
         duckdb_comparison(&sync_dir, write_runs, events, v2, f2);
     }
@@ -381,6 +385,88 @@ fn main() {
     if !clean {
         std::process::exit(1);
     }
+}
+
+/// Verifying with anchors against verifying with anchors and their RFC
+/// 3161 stamps checked (a stamp per anchoring run, a week of daily runs,
+/// from a real `openssl ts` TSA): what the stamps add to an audit's
+/// verification.
+fn stamped_verification(
+    store: &std::path::Path,
+    keyring: &mut Keyring,
+    work: &tempfile::TempDir,
+    runs: usize,
+) -> Result<(), String> {
+    use worklog_ledger::stamps::{STAMP_FORMAT, StampLine, append_stamp, check_stamps, log_digest};
+    use worklog_ledger::{AnchorLog, HeadClaim, export_heads};
+    let authority = SecretKey::from_seed(Role::Authority, "bench-hq", [5u8; 32]);
+    keyring.add(authority.public());
+    let tsa = worklog_stamp::test_tsa::TestTsa::create(
+        &work.path().join("tsa"),
+        "Bench Root",
+        worklog_stamp::test_tsa::KeyKind::Rsa,
+    )
+    .map_err(|e| e.to_string())?;
+    let trust = worklog_stamp::TrustAnchors::load(&tsa.ca_certificate()).map_err(|e| e.to_string())?;
+    let log_path = work.path().join("anchors.jsonl");
+    let claims: Vec<HeadClaim> = export_heads(store).unwrap_or_default();
+    for day in 0..7 {
+        let (mut log, _) = AnchorLog::open(&log_path).map_err(|e| e.to_string())?;
+        for claim in &claims {
+            log.anchor(claim, keyring, &authority, 1_800_000_000_000_000 + day)
+                .map_err(|e| e.to_string())?;
+        }
+        let (bytes, entries, digest) = log_digest(&log_path).map_err(|e| e.to_string())?;
+        let request = worklog_stamp::Request::new(digest).map_err(|e| e.to_string())?;
+        let answer = tsa.reply(request.der()).map_err(|e| e.to_string())?;
+        let token = worklog_stamp::Token::from_response(&answer).map_err(|e| e.to_string())?;
+        append_stamp(
+            &log_path,
+            &StampLine {
+                format: STAMP_FORMAT.into(),
+                covers_bytes: bytes,
+                covers_entries: entries,
+                sha256: digest.to_hex(),
+                tsa: "bench".into(),
+                token: hex::encode(token.der()),
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let (log, _) = AnchorLog::open_existing(&log_path).map_err(|e| e.to_string())?;
+    let keyring: &Keyring = keyring;
+    let (anchored, _) = best_of(runs, || {
+        Verifier::new(keyring)
+            .anchors(&log, "anchors.jsonl")
+            .verify(store)
+            .ok()
+    });
+    let (stamped, held) = best_of(runs, || {
+        let report = Verifier::new(keyring)
+            .anchors(&log, "anchors.jsonl")
+            .verify(store)
+            .ok();
+        let stamps = check_stamps(&log, &trust).ok();
+        (report, stamps.map_or(0, |s| s.stamped.len()))
+    });
+    let held = held.1;
+    println!(
+        "verify with anchors            : {:.3} s ({} anchors)",
+        anchored.as_secs_f64(),
+        log.entries().len()
+    );
+    println!(
+        "verify with anchors and stamps : {:.3} s ({held} of 7 stamps hold)",
+        stamped.as_secs_f64()
+    );
+    println!(
+        "ratio stamped / anchored verify: {:.3}  (aim: within noise of 1.00)",
+        stamped.as_secs_f64() / anchored.as_secs_f64()
+    );
+    if held != 7 {
+        return Err(format!("{held} of 7 stamps hold"));
+    }
+    Ok(())
 }
 
 fn rand_suffix() -> u128 {
