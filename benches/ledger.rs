@@ -407,7 +407,8 @@ fn stamped_verification(
         worklog_stamp::test_tsa::KeyKind::Rsa,
     )
     .map_err(|e| e.to_string())?;
-    let trust = worklog_stamp::TrustAnchors::load(&tsa.ca_certificate()).map_err(|e| e.to_string())?;
+    let trust =
+        worklog_stamp::TrustAnchors::load(&tsa.ca_certificate()).map_err(|e| e.to_string())?;
     let log_path = work.path().join("anchors.jsonl");
     let claims: Vec<HeadClaim> = export_heads(store).unwrap_or_default();
     for day in 0..7 {

@@ -108,6 +108,16 @@ impl PublicKey {
     pub fn read(path: &Path) -> Result<Self> {
         let fields = read_key_file(path)?;
         let public = fields.hex32(path, "public")?;
+        // RFC 8032 §5.1.3: a y coordinate of p or more does not decode.
+        // ed25519-dalek reduces it instead, which would give one key two
+        // encodings (and two key ids).
+        if !canonical_y(&public) {
+            return Err(Error::KeyFile {
+                path: path.to_owned(),
+                line: fields.line_of("public"),
+                reason: "`public` is not a canonical Ed25519 encoding (its y is p or more; RFC 8032 §5.1.3)".into(),
+            });
+        }
         let key = VerifyingKey::from_bytes(&public).map_err(|_| Error::KeyFile {
             path: path.to_owned(),
             line: fields.line_of("public"),
@@ -356,4 +366,12 @@ impl Keyring {
     pub fn has_authority(&self) -> bool {
         !self.authorities.is_empty()
     }
+}
+
+/// Whether a point encoding's y (the low 255 bits, little-endian) is below
+/// p = 2^255 − 19: y ≥ p only when the top 250 bits are all ones and the
+/// low byte is 0xed or more.
+fn canonical_y(encoding: &[u8; 32]) -> bool {
+    let top_ones = encoding[31] & 0x7f == 0x7f && encoding[1..31].iter().all(|b| *b == 0xff);
+    !(top_ones && encoding[0] >= 0xed)
 }

@@ -173,8 +173,9 @@ pub(crate) fn record_from_metadata(
     path: &Path,
     kv: Option<&Vec<KeyValue>>,
 ) -> Result<SegmentRecord> {
-    let json = kv
-        .and_then(|kv| kv.iter().find(|k| k.key == SEGMENT_KEY))
+    let mut entries = kv.into_iter().flatten().filter(|k| k.key == SEGMENT_KEY);
+    let json = entries
+        .next()
         .and_then(|k| k.value.as_deref())
         .ok_or_else(|| {
             Error::format(
@@ -182,7 +183,17 @@ pub(crate) fn record_from_metadata(
                 format!("no `{SEGMENT_KEY}` record in the Parquet metadata"),
             )
         })?;
-    serde_json::from_str(json).map_err(|e| {
+    // One record per file: a second would leave which one counts to the
+    // reader (§9).
+    if entries.next().is_some() {
+        return Err(Error::format(
+            path,
+            format!(
+                "`{SEGMENT_KEY}` is in the Parquet metadata twice: which record counts is undefined"
+            ),
+        ));
+    }
+    let record: SegmentRecord = serde_json::from_str(json).map_err(|e| {
         // A record of another format version says so, rather than which
         // field it lacks.
         let format = serde_json::from_str::<serde_json::Value>(json)
@@ -199,5 +210,30 @@ pub(crate) fn record_from_metadata(
             ),
             None => Error::format(path, format!("segment record is not valid: {e}")),
         }
-    })
+    })?;
+    // A signed record of another format or of a schema this version does
+    // not know is not read as if it were this one (§9).
+    if record.format != crate::record::FORMAT {
+        return Err(Error::format(
+            path,
+            format!(
+                "segment record of format {:?}: this version reads {} only",
+                record.format,
+                crate::record::FORMAT
+            ),
+        ));
+    }
+    // Rows are hashed under the schema version (§2): a record of another
+    // version could not have the rows it claims.
+    if record.schema_version != worklog_schema::SCHEMA_VERSION {
+        return Err(Error::format(
+            path,
+            format!(
+                "segment record of event schema version {}: this version reads version {} only",
+                record.schema_version,
+                worklog_schema::SCHEMA_VERSION
+            ),
+        ));
+    }
+    Ok(record)
 }

@@ -78,10 +78,49 @@ impl Verifier<'_> {
         let Some(key) = self.keyring.device(&device) else {
             return;
         };
-        let Ok(Some(seal)) = Seal::read_for(store, &device) else {
-            return;
+        let dir = crate::store::device_dir(store, &device);
+        let seal_file = format!("{}/{SEAL_FILE}", relative(store, &dir));
+        // The writer replaces its seal atomically: a seal that is there
+        // but unreadable, another device's, or not signed by this device's
+        // key is a change to the store, and commits to nothing (§9).
+        let bad_seal = |class: AnomalyClass, detail: String| Anomaly {
+            class,
+            device_id: device.clone(),
+            file: Some(seal_file.clone()),
+            seq: None,
+            ts: None,
+            detail,
+            window: None,
         };
-        if seal.device_id != device || !seal.signature_valid(key) {
+        let seal = match Seal::read_for(store, &device) {
+            Ok(Some(seal)) => seal,
+            Ok(None) => return,
+            Err(e) => {
+                report.anomalies.push(bad_seal(
+                    AnomalyClass::FileUnreadable,
+                    format!(
+                        "the device's seal cannot be read ({}): it commits to nothing, so a cut tail is not seen without anchors",
+                        crate::error::chain(&e)
+                    ),
+                ));
+                return;
+            }
+        };
+        if seal.device_id != device {
+            report.anomalies.push(bad_seal(
+                AnomalyClass::SegmentForged,
+                format!(
+                    "the seal in this device's partition is device {:?}'s: it commits to nothing here",
+                    seal.device_id
+                ),
+            ));
+            return;
+        }
+        if !seal.signature_valid(key) {
+            report.anomalies.push(bad_seal(
+                AnomalyClass::SegmentForged,
+                "the device's seal is not signed by the device's key (or its fields were changed): it commits to nothing".into(),
+            ));
             return;
         }
         let end = walk
@@ -96,8 +135,6 @@ impl Verifier<'_> {
         if seal.last_seq <= end || reported {
             return;
         }
-        let dir = crate::store::device_dir(store, &device);
-        let seal_file = format!("{}/{SEAL_FILE}", relative(store, &dir));
         // A writer killed between its seal and the rename of the segment
         // leaves the segment as `.tmp` and its events in the journal until
         // it reopens: said, for the events are not in the store yet.

@@ -199,6 +199,21 @@ fn judge(
             ),
         ));
     }
+    // The range and the count are one fact said twice: a record where they
+    // differ is no writer's, and its count would inflate the events
+    // verified.
+    if record.last_seq - record.first_seq != record.row_count - 1 {
+        return Some((
+            AnomalyClass::SegmentForged,
+            format!(
+                "segment record's range seq {}..={} holds {} seqs, but its row count says {}: the writer never writes that",
+                record.first_seq,
+                record.last_seq,
+                (record.last_seq - record.first_seq).saturating_add(1),
+                record.row_count
+            ),
+        ));
+    }
     let times_hold = record.min_ts <= record.max_ts
         && [record.first_ts, record.last_ts]
             .iter()

@@ -8,6 +8,7 @@ mod anchors_and_prune;
 mod battery;
 mod crafted;
 mod crash;
+mod decisions;
 mod journal;
 mod proofs;
 mod rfc6962_vectors;
