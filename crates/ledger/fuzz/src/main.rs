@@ -280,9 +280,18 @@ fn fuzz_verify(seconds: u64, seed: u64) -> Result<u64, String> {
             Verifier::new(&ring)
                 .deep(deep)
                 .verify(&store_for_job)
-                .map(|r| r.is_clean())
+                .map(|r| {
+                    // The reader panicked and the verifier contained it:
+                    // no failure, but a file worth keeping as a fixture.
+                    r.anomalies()
+                        .find(|a| a.detail.contains("the Parquet reader failed on it"))
+                        .and_then(|a| a.file.clone())
+                })
                 .map_err(|e| e.to_string())
         });
+        if let Ok(Ok(Some(file))) = &outcome {
+            keep_contained(&store_dir.join(file));
+        }
         let failure = match outcome {
             Ok(Ok(_)) => None,
             Ok(Err(e)) => Some(format!("verifier error instead of anomalies: {e}")),
@@ -447,6 +456,24 @@ fn replay(store: Option<PathBuf>) -> Result<u64, String> {
         }
     }
     Ok(1)
+}
+
+/// Keeps a file whose reading panicked inside the verifier (contained: not
+/// a failure) under `artifacts/contained/`, for the crafted tests.
+fn keep_contained(file: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("artifacts")
+        .join("contained");
+    let _ = std::fs::create_dir_all(&root);
+    let name = format!(
+        "reader-panics-{}.parquet",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    if std::fs::copy(file, root.join(&name)).is_ok() {
+        eprintln!("a contained reader panic: kept {}", root.join(name).display());
+    }
 }
 
 /// Keeps a failing case under `artifacts/` and says where.
