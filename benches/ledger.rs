@@ -447,7 +447,7 @@ fn stamped_verification(
             .anchors(&log, "anchors.jsonl")
             .verify(store)
             .ok();
-        let stamps = check_stamps(&log, &trust).ok();
+        let stamps = check_stamps(&log, &trust, None).ok();
         (report, stamps.map_or(0, |s| s.stamped.len()))
     });
     let held = held.1;

@@ -226,6 +226,10 @@ pub(crate) struct VerifyArgs {
     /// these certificates (PEM): the TSAs the user trusts.
     #[arg(long, requires = "anchors")]
     pub tsa_ca: Option<PathBuf>,
+    /// Require the anchor log's time-stamps to be issued under this TSA
+    /// policy (OID).
+    #[arg(long, value_name = "OID", requires = "tsa_ca", value_parser = parse_oid)]
+    pub tsa_policy: Option<worklog::stamp::ObjectIdentifier>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -346,6 +350,9 @@ pub(crate) enum ReportCommand {
         /// The certificates (PEM) the TSA's chain must reach.
         #[arg(long)]
         tsa_ca: PathBuf,
+        /// Require the stamp to be issued under this TSA policy (OID).
+        #[arg(long, value_name = "OID", value_parser = parse_oid)]
+        tsa_policy: Option<worklog::stamp::ObjectIdentifier>,
     },
 }
 
@@ -502,6 +509,19 @@ pub(crate) struct TsaArgs {
     /// Seconds to wait for the TSA.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub tsa_timeout: u64,
+    /// The TSA policy (OID) to ask for and require, e.g. an accredited
+    /// service's (default: the TSA's own default policy).
+    #[arg(long, value_name = "OID", value_parser = parse_oid)]
+    pub tsa_policy: Option<worklog::stamp::ObjectIdentifier>,
+}
+
+/// An object identifier in dotted form.
+pub(crate) fn parse_oid(text: &str) -> Result<worklog::stamp::ObjectIdentifier, String> {
+    worklog::stamp::ObjectIdentifier::new(text.trim()).map_err(|e| {
+        format!(
+            "{text:?} is not an object identifier (dotted numbers, e.g. 1.2.392.200091.1.1): {e}"
+        )
+    })
 }
 
 #[derive(clap::Args)]

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use worklog_stamp::{Expect, Sha256Digest, Stamp, Token, TrustAnchors};
+use worklog_stamp::{Expect, ObjectIdentifier, Sha256Digest, Stamp, Token, TrustAnchors};
 
 use crate::anchor::AnchorLog;
 use crate::error::{Error, Result};
@@ -148,8 +148,13 @@ impl StampsCheck {
     }
 }
 
-/// Checks every stamp of `log` against the log as it is and `trust`.
-pub fn check_stamps(log: &AnchorLog, trust: &TrustAnchors) -> Result<StampsCheck> {
+/// Checks every stamp of `log` against the log as it is and `trust` (and
+/// the TSA policy `policy`, when one is required).
+pub fn check_stamps(
+    log: &AnchorLog,
+    trust: &TrustAnchors,
+    policy: Option<ObjectIdentifier>,
+) -> Result<StampsCheck> {
     let path = stamps_path(log.path());
     let text = match crate::store::read_bounded_text(&path, MAX_STAMPS_FILE) {
         Ok(text) => text,
@@ -168,7 +173,7 @@ pub fn check_stamps(log: &AnchorLog, trust: &TrustAnchors) -> Result<StampsCheck
             continue;
         }
         let line = i + 1;
-        match check_line(raw, &bytes, trust) {
+        match check_line(raw, &bytes, trust, policy) {
             Ok((covers_entries, stamp)) => check.stamped.push(CheckedStamp {
                 line,
                 covers_entries,
@@ -184,6 +189,7 @@ fn check_line(
     raw: &str,
     log: &[u8],
     trust: &TrustAnchors,
+    policy: Option<ObjectIdentifier>,
 ) -> std::result::Result<(u64, Stamp), (StampProblemKind, String)> {
     use StampProblemKind::*;
     let entry: StampLine =
@@ -199,7 +205,7 @@ fn check_line(
     let der = hex::decode(&entry.token).map_err(|_| (Unreadable, "token is not hex".to_owned()))?;
     let token = Token::from_der(der).map_err(|e| (TokenInvalid, e.to_string()))?;
     let stamp = token
-        .verify(&Expect::digest(digest), trust)
+        .verify(&Expect::digest(digest).with_policy(policy), trust)
         .map_err(|e| (TokenInvalid, e.to_string()))?;
     let covered = usize::try_from(entry.covers_bytes)
         .ok()

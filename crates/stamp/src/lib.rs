@@ -33,6 +33,7 @@ pub mod test_tsa;
 mod token;
 
 pub use anchors::TrustAnchors;
+pub use const_oid::ObjectIdentifier;
 pub use digest::Sha256Digest;
 pub use error::{Error, Result};
 pub use request::{Expect, Request};

@@ -1,5 +1,6 @@
 //! The request sent to a TSA (RFC 3161 §2.4.1).
 
+use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5912::ID_SHA_256;
 use der::Encode;
 use der::asn1::{Int, OctetString};
@@ -25,6 +26,9 @@ pub struct Expect {
     pub digest: Sha256Digest,
     /// The nonce the token must repeat (big-endian, no leading zeros).
     pub nonce: Option<Vec<u8>>,
+    /// The TSA policy the token must be issued under, when the user
+    /// requires one (an accredited TSA's policy OID).
+    pub policy: Option<ObjectIdentifier>,
 }
 
 impl Expect {
@@ -33,13 +37,26 @@ impl Expect {
         Expect {
             digest,
             nonce: None,
+            policy: None,
         }
+    }
+
+    /// The same, requiring the TSA policy `policy`.
+    pub fn with_policy(mut self, policy: Option<ObjectIdentifier>) -> Self {
+        self.policy = policy;
+        self
     }
 }
 
 impl Request {
-    /// A request for `digest`.
+    /// A request for `digest`, under the TSA's default policy.
     pub fn new(digest: Sha256Digest) -> Result<Self> {
+        Self::with_policy(digest, None)
+    }
+
+    /// A request for `digest` under the TSA policy `policy` (the token must
+    /// then be issued under it).
+    pub fn with_policy(digest: Sha256Digest, policy: Option<ObjectIdentifier>) -> Result<Self> {
         let mut nonce = [0u8; 8];
         getrandom::fill(&mut nonce).map_err(|e| Error::Random(e.to_string()))?;
         // A positive INTEGER with no leading zero byte.
@@ -54,7 +71,7 @@ impl Request {
                 hashed_message: OctetString::new(digest.0.to_vec())
                     .map_err(encoding("the request's digest"))?,
             },
-            req_policy: None,
+            req_policy: policy,
             nonce: Some(Int::new(&nonce).map_err(encoding("the request's nonce"))?),
             cert_req: true,
             extensions: None,
@@ -65,6 +82,7 @@ impl Request {
             expect: Expect {
                 digest,
                 nonce: Some(nonce.to_vec()),
+                policy,
             },
         })
     }

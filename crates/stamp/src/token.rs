@@ -173,6 +173,14 @@ fn check_imprint(tst: &TstInfo, expect: &Expect) -> Result<()> {
             expect.digest
         )));
     }
+    if let Some(policy) = &expect.policy
+        && tst.policy != *policy
+    {
+        return Err(Error::Mismatch(format!(
+            "it was issued under TSA policy {}, not the required {policy}",
+            tst.policy
+        )));
+    }
     if let Some(nonce) = &expect.nonce {
         let got = tst.nonce.as_ref().map(|n| n.as_bytes());
         if got != Some(nonce.as_slice()) {

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use worklog_stamp::{Expect, Sha256Digest, Stamp, Token, TrustAnchors};
+use worklog_stamp::{Expect, ObjectIdentifier, Sha256Digest, Stamp, Token, TrustAnchors};
 
 use crate::tsa::Tsa;
 use crate::{Error, Result, io};
@@ -156,9 +156,14 @@ impl FolderCheck {
 }
 
 /// Checks the audit folder `dir` against its stamped manifest
-/// (`stamp/manifest.json` and its token) and `trust`: the token verifies
-/// for the manifest's bytes, and every file is as listed.
-pub fn verify_folder(dir: &Path, trust: &TrustAnchors) -> Result<FolderCheck> {
+/// (`stamp/manifest.json` and its token) and `trust` (and the TSA policy
+/// `policy`, when one is required): the token verifies for the manifest's
+/// bytes, and every file is as listed.
+pub fn verify_folder(
+    dir: &Path,
+    trust: &TrustAnchors,
+    policy: Option<ObjectIdentifier>,
+) -> Result<FolderCheck> {
     let path = dir.join(STAMP_DIR).join(MANIFEST);
     let refuse = |reason: String| Error::Input {
         path: path.clone(),
@@ -172,7 +177,7 @@ pub fn verify_folder(dir: &Path, trust: &TrustAnchors) -> Result<FolderCheck> {
     })?;
     let digest = Sha256Digest::of(&bytes);
     let stamp = token
-        .verify(&Expect::digest(digest), trust)
+        .verify(&Expect::digest(digest).with_policy(policy), trust)
         .map_err(|e| refuse(format!("its time-stamp does not hold: {e}")))?;
     let manifest: Manifest = serde_json::from_slice(&bytes)
         .map_err(|e| refuse(format!("not an audit manifest: {e}")))?;
@@ -212,7 +217,10 @@ pub fn verify_folder(dir: &Path, trust: &TrustAnchors) -> Result<FolderCheck> {
                 path: token_path(&analysis),
                 reason: e.to_string(),
             })?;
-        if token.verify(&Expect::digest(own), trust).is_err() {
+        if token
+            .verify(&Expect::digest(own).with_policy(policy), trust)
+            .is_err()
+        {
             check
                 .changed
                 .push(format!("{STAMP_DIR}/{ANALYSIS_MANIFEST}"));

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use worklog_ledger::AnchorLog;
 use worklog_ledger::stamps::{self, STAMP_FORMAT, StampLine, StampsCheck};
-use worklog_stamp::{QUERY_MEDIA_TYPE, Request, Sha256Digest, Stamp, Token, TrustAnchors};
+use worklog_stamp::{
+    ObjectIdentifier, QUERY_MEDIA_TYPE, Request, Sha256Digest, Stamp, Token, TrustAnchors,
+};
 
 use crate::{Error, Result};
 
@@ -24,6 +26,9 @@ pub struct Tsa {
     pub trust: TrustAnchors,
     /// How long one request may take.
     pub timeout: Duration,
+    /// The TSA policy to ask for and require (an accredited service's
+    /// policy OID); none: the TSA's default, whatever it is.
+    pub policy: Option<ObjectIdentifier>,
 }
 
 impl Tsa {
@@ -33,6 +38,7 @@ impl Tsa {
             url: url.into(),
             trust,
             timeout: Duration::from_secs(30),
+            policy: None,
         }
     }
 
@@ -43,7 +49,7 @@ impl Tsa {
             tsa: self.url.clone(),
             reason,
         };
-        let request = Request::new(digest).map_err(|e| fail(e.to_string()))?;
+        let request = Request::with_policy(digest, self.policy).map_err(|e| fail(e.to_string()))?;
         let answer = self.post(request.der()).map_err(fail)?;
         let token = Token::from_response(&answer).map_err(|e| fail(e.to_string()))?;
         let stamp = token
@@ -121,8 +127,13 @@ pub fn stamp_anchor_log(log: &Path, tsa: &Tsa) -> Result<Stamped> {
     })
 }
 
-/// Checks the stamps of the anchor log at `log` against `trust`.
-pub fn check_anchor_stamps(log: &Path, trust: &TrustAnchors) -> Result<StampsCheck> {
+/// Checks the stamps of the anchor log at `log` against `trust` (and the
+/// TSA policy `policy`, when one is required).
+pub fn check_anchor_stamps(
+    log: &Path,
+    trust: &TrustAnchors,
+    policy: Option<ObjectIdentifier>,
+) -> Result<StampsCheck> {
     let (log, _) = AnchorLog::open_existing(log)?;
-    Ok(stamps::check_stamps(&log, trust)?)
+    Ok(stamps::check_stamps(&log, trust, policy)?)
 }

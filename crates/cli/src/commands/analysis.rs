@@ -167,8 +167,13 @@ pub(crate) fn report(args: ReportArgs) -> Result<u8> {
         lang,
         extras,
     } = args;
-    if let Some(ReportCommand::Verify { dir, tsa_ca }) = command {
-        return report_verify(&dir, &tsa_ca);
+    if let Some(ReportCommand::Verify {
+        dir,
+        tsa_ca,
+        tsa_policy,
+    }) = command
+    {
+        return report_verify(&dir, &tsa_ca, tsa_policy);
     }
     let Some(analysis) = analysis else {
         bail!("give the analysis: --analysis <folder or analysis.json>");
@@ -194,9 +199,13 @@ pub(crate) fn report(args: ReportArgs) -> Result<u8> {
 /// The last audit's analysis and the pseudonymisation key, read from the
 /// files the options name.
 /// `worklog report verify`: the stamp holds and every file is as stamped.
-fn report_verify(dir: &Path, tsa_ca: &Path) -> Result<u8> {
+fn report_verify(
+    dir: &Path,
+    tsa_ca: &Path,
+    policy: Option<worklog::stamp::ObjectIdentifier>,
+) -> Result<u8> {
     let trust = worklog::stamp::TrustAnchors::load(tsa_ca)?;
-    let check = worklog::report_stamp::verify_folder(dir, &trust)
+    let check = worklog::report_stamp::verify_folder(dir, &trust, policy)
         .with_context(|| format!("checking {}", dir.display()))?;
     let mut text = format!(
         "{}: time-stamped by {} at {}; {} file(s) as stamped\n",

@@ -125,6 +125,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
         anchor_interval,
         deep,
         tsa_ca,
+        tsa_policy,
         json,
     } = args;
     let keyring = load_keys(&keys)?;
@@ -147,7 +148,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
         .verify(&store)
         .with_context(|| format!("verifying {}", store.display()))?;
     let stamps = match (&tsa_ca, &log) {
-        (Some(ca), Some(log)) => Some(check_stamps(ca, log)?),
+        (Some(ca), Some(log)) => Some(check_stamps(ca, log, tsa_policy)?),
         _ => None,
     };
     if json {
@@ -170,9 +171,13 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
     })
 }
 
-fn check_stamps(ca: &Path, log: &AnchorLog) -> Result<StampsCheck> {
+fn check_stamps(
+    ca: &Path,
+    log: &AnchorLog,
+    policy: Option<worklog::stamp::ObjectIdentifier>,
+) -> Result<StampsCheck> {
     let trust = TrustAnchors::load(ca)?;
-    Ok(worklog::ledger::stamps::check_stamps(log, &trust)?)
+    Ok(worklog::ledger::stamps::check_stamps(log, &trust, policy)?)
 }
 
 /// `worklog anchor stamp`.

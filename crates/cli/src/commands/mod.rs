@@ -18,5 +18,6 @@ pub(crate) fn tsa_of(args: &TsaArgs) -> Result<Option<Tsa>> {
     };
     let mut tsa = Tsa::new(url.clone(), TrustAnchors::load(ca)?);
     tsa.timeout = std::time::Duration::from_secs(args.tsa_timeout);
+    tsa.policy = args.tsa_policy;
     Ok(Some(tsa))
 }

@@ -121,6 +121,31 @@ fn anchors_are_time_stamped_and_a_rewrite_after_the_stamp_is_detected() {
         );
     }
 
+    // A required TSA policy: the TSA's default one holds, another does not.
+    let with_policy = |policy: &str| {
+        worklog(&[
+            "verify",
+            "--store",
+            s(&store),
+            "--keys",
+            s(&keys),
+            "--anchors",
+            s(&anchors),
+            "--tsa-ca",
+            s(&ca),
+            "--tsa-policy",
+            policy,
+        ])
+    };
+    assert_eq!(with_policy("1.2.3.4.1").status.code(), Some(0));
+    let run = with_policy("1.2.3.4.5");
+    let said = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{said}");
+    assert!(said.contains("not the required 1.2.3.4.5"), "{said}");
+    let run = with_policy("not-an-oid");
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("is not an object identifier"));
+
     // Trusting another CA: the stamp is not accepted.
     let stranger = TestTsa::create(&tmp.path().join("other"), "Other Root", KeyKind::Rsa).unwrap();
     let run = verify(&stranger.ca_certificate());

@@ -479,7 +479,7 @@ fn anchor_log_rewritten_by_the_key_holder_after_a_stamp_is_caught() {
         let entries = log.entries().len() as u64;
         stamp_log(&log_path);
         let (log, _) = AnchorLog::open_existing(&log_path).unwrap();
-        let intact = check_stamps(&log, &trust).unwrap();
+        let intact = check_stamps(&log, &trust, None).unwrap();
         assert!(intact.problems.is_empty(), "{intact:?}");
         assert_eq!(intact.stamped[0].covers_entries, entries);
 
@@ -528,7 +528,7 @@ fn anchor_log_rewritten_by_the_key_holder_after_a_stamp_is_caught() {
             chain_problems.is_empty(),
             "a valid chain: {chain_problems:?}"
         );
-        let checked = check_stamps(&log, &trust).unwrap();
+        let checked = check_stamps(&log, &trust, None).unwrap();
         assert!(checked.stamped.is_empty(), "case {case_no}: {checked:?}");
         assert_eq!(checked.problems.len(), 1, "case {case_no}: {checked:?}");
         assert_eq!(checked.problems[0].kind, StampProblemKind::LogRewritten);

@@ -149,3 +149,24 @@ fn garbage_and_refusals_say_why() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A required TSA policy: asked for in the request, checked in the token.
+#[test]
+fn a_required_policy_is_asked_for_and_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (tsa, anchors) = tsa(tmp.path(), KeyKind::Rsa);
+    let digest = Sha256Digest::of(b"policy");
+    let other = worklog_stamp::ObjectIdentifier::new_unwrap("1.2.3.4.5");
+    // Asked for the TSA's other policy: issued under it, and accepted.
+    let request = Request::with_policy(digest, Some(other)).unwrap();
+    let token = Token::from_response(&tsa.reply(request.der()).unwrap()).unwrap();
+    let issued = token.verify(request.expect(), &anchors).unwrap();
+    assert_eq!(issued.policy, "1.2.3.4.5");
+    // A token of the default policy where another is required: refused.
+    let (_, default) = stamp(&tsa, digest);
+    let required = Expect::digest(digest).with_policy(Some(other));
+    match default.verify(&required, &anchors) {
+        Err(Error::Mismatch(why)) => assert!(why.contains("1.2.3.4.1"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
