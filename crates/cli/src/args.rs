@@ -58,7 +58,7 @@ Examples:\n  worklog audit --demo --out worklog-out\n  \
 worklog audit --store store --keys keys --anchors anchors.jsonl --policy policy --from 2026-10-01 --to 2026-10-31 --out audit-2026-10\n  \
 worklog audit --config worklog.toml --fail-on findings"
     )]
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Write the Excel, HTML and JSON reports of an analysis.
     #[command(after_help = "Example:\n  worklog report --analysis analysis --out report --lang en")]
     Report(ReportArgs),

@@ -63,7 +63,7 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Demo(args) => analysis::demo(args),
         Command::Analyze(args) => analysis::analyze(args),
-        Command::Audit(args) => audit::run(args),
+        Command::Audit(args) => audit::run(*args),
         Command::Report(args) => analysis::report(args),
         Command::Rules(RulesCommand::List { rules }) => analysis::rules_list(rules),
         Command::Rules(RulesCommand::Check { rules, policy }) => {
