@@ -38,6 +38,8 @@ pub use error::{Error, Result};
 pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
 pub use html::{HtmlOptions, render_html, write_html};
 pub use messages::Messages;
+/// The compiled-in message catalog, `{language: {key: text}}`.
+pub use messages::catalog as messages_catalog;
 pub use model::{AnalysisStamp, Generation, ItemRow, ReportModel, WeeklyCounts, log_check_texts};
 pub use pseudonym::{MIN_KEY_BYTES, PseudonymKey, pseudonymise};
 pub use summary::{

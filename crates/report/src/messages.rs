@@ -27,8 +27,15 @@ impl Messages {
         self.language
     }
 
-    /// The text for `key` (the key itself when missing, so a gap shows).
+    /// The text for `key`. A key missing from the catalog is a bug that
+    /// tests catch (`catalog_keys`, and this assertion in every test that
+    /// renders a report); a release build shows the key rather than nothing.
     pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
+        debug_assert!(
+            self.texts.contains_key(key),
+            "no text for {key:?} in templates/messages.toml ({})",
+            self.language.code()
+        );
         self.texts.get(key).map_or(key, String::as_str)
     }
 

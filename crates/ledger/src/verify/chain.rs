@@ -311,7 +311,9 @@ fn reported_past(report: &mut DeviceReport, end: u64, upto: u64, by: &str) -> bo
 struct Walk<'d> {
     device: &'d str,
     expected_seq: u64,
-    expected_prev: crate::merkle::Hash,
+    /// The head the next record must link to; `None` when the last one
+    /// could not be read as a hash (nothing links to it).
+    expected_prev: Option<crate::merkle::Hash>,
     expected_no: Option<u64>,
     /// The chain's newest event time so far (the highest `max_ts`).
     high_water: Option<i64>,
@@ -333,11 +335,11 @@ impl<'d> Walk<'d> {
         let (expected_seq, expected_prev, expected_no, high_water) = match checkpoint {
             Some(cp) => (
                 cp.cut_seq.saturating_add(1),
-                parse_hash(&cp.cut_head).unwrap_or_default(),
+                parse_hash(&cp.cut_head),
                 cp.cut_segment_no.checked_add(1),
                 Some(cp.cut_last_ts),
             ),
-            None => (1, genesis_head(device), Some(0), None),
+            None => (1, Some(genesis_head(device)), Some(0), None),
         };
         Walk {
             device,
@@ -419,7 +421,7 @@ impl<'d> Walk<'d> {
         // A signed range may end at u64::MAX (only a key holder can sign
         // one): nothing can follow it.
         self.expected_seq = record.last_seq.saturating_add(1);
-        self.expected_prev = parse_hash(&record.head).unwrap_or_default();
+        self.expected_prev = parse_hash(&record.head);
         self.expected_no = record.segment_no.checked_add(1);
         self.skipped_before = false;
         self.skipped.clear();
@@ -506,7 +508,9 @@ impl<'d> Walk<'d> {
                 self.push(report, class, rel, Some(gap), first_ts, detail);
             }
             self.explained.push(gap);
-        } else if parse_hash(&record.prev_head) != Some(self.expected_prev) && !self.skipped_before
+        } else if (self.expected_prev.is_none()
+            || parse_hash(&record.prev_head) != self.expected_prev)
+            && !self.skipped_before
         {
             let previous = self
                 .accepted

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod browser;
+mod catalog_keys;
 mod compare;
 mod excel;
 mod headline;
