@@ -306,7 +306,20 @@ pub struct InputFile {
     /// read again), `rows` (every row checked against the signed Merkle
     /// root) or `unproven`. Absent when the file was not verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verified: Option<String>,
+    pub verified: Option<ProvenBy>,
+}
+
+/// How the integrity verification proved an event file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProvenBy {
+    /// Its SHA-256 is the one a signed record, seal or anchor commits to.
+    Bytes,
+    /// Every row was checked against the signed Merkle root.
+    Rows,
+    /// Not proven (unreadable, or its record forged).
+    Unproven,
 }
 
 /// What went in: enough to reproduce the analysis.
@@ -332,10 +345,10 @@ impl Manifest {
     pub fn verification_depths(&self) -> [u64; 4] {
         let mut counts = [0u64; 4];
         for file in &self.event_files {
-            let slot = match file.verified.as_deref() {
-                Some("bytes") => 0,
-                Some("rows") => 1,
-                Some(_) => 2,
+            let slot = match file.verified {
+                Some(ProvenBy::Bytes) => 0,
+                Some(ProvenBy::Rows) => 1,
+                Some(ProvenBy::Unproven) => 2,
                 None => 3,
             };
             counts[slot] += 1;

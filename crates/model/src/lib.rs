@@ -30,7 +30,8 @@ mod verdict;
 
 pub use analysis::{
     Analysis, AnomalyEntry, CheckStatus, DeviceSummary, DeviceVerdict, Finding, InputFile,
-    Integrity, ItemInfo, LateDeliveryEntry, LogCheck, Manifest, Problem, Rollup, RuleRun, WaivedBy,
+    Integrity, ItemInfo, LateDeliveryEntry, LogCheck, Manifest, Problem, ProvenBy, Rollup, RuleRun,
+    WaivedBy,
 };
 pub use chrono::NaiveDate;
 pub use detail::{DetailText, fill_placeholders};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use worklog_ledger::{VerifiedFile, VerifyReport};
-use worklog_model::{InputFile, Manifest};
+use worklog_model::{InputFile, Manifest, ProvenBy};
 
 use crate::error::{Error, Result};
 use crate::pack::RulePack;
@@ -47,7 +47,11 @@ pub(crate) fn manifest(
                         path: rel,
                         bytes: file.bytes,
                         sha256: file.sha256.clone()?,
-                        verified: Some(file.depth.as_str().to_owned()),
+                        verified: Some(match file.depth {
+                            worklog_ledger::Depth::Bytes => ProvenBy::Bytes,
+                            worklog_ledger::Depth::Rows => ProvenBy::Rows,
+                            _ => ProvenBy::Unproven,
+                        }),
                     })
                 });
             reused.map_or_else(|| hash_file(path, root), Ok)
