@@ -11,7 +11,7 @@ use worklog::DemoConfig;
     name = "worklog",
     version,
     about = "Tamper-evident PC operation logs and compliance evidence for 業務品質評価基準 items 108-125",
-    after_help = "Exit codes: 0 done, 1 integrity anomalies found, 2 usage or input error."
+    after_help = "Exit codes: 0 done, 1 integrity anomalies (or, with --fail-on, findings) found or a time-stamp broken, 2 usage or input error, 3 internal error (a bug: the job did not finish)."
 )]
 pub(crate) struct Cli {
     /// What to do.

@@ -20,11 +20,19 @@ const EXIT_OK: u8 = 0;
 const EXIT_ANOMALIES: u8 = 1;
 /// Exit code: usage or input error.
 const EXIT_ERROR: u8 = 2;
+/// Exit code: an internal error (a panic that was not contained).
+const EXIT_INTERNAL: u8 = 3;
 
 fn main() -> ExitCode {
     one_line_panics();
     let cli = Cli::parse();
-    match run(cli) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
+    let Ok(outcome) = outcome else {
+        // The hook has printed where; nothing was finished.
+        eprintln!("internal error: the job did not finish (a bug: please report this message)");
+        return ExitCode::from(EXIT_INTERNAL);
+    };
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             if is_broken_pipe(&error) {
@@ -41,7 +49,8 @@ fn main() -> ExitCode {
 
 /// A panic prints one line, not a backtrace: the verifier and the
 /// importers contain panics of third-party decoders on hostile files and
-/// report the file; the panic itself is only a diagnostic.
+/// report the file; the panic itself is only a diagnostic. One that is not
+/// contained ends the job with exit code 3.
 fn one_line_panics() {
     std::panic::set_hook(Box::new(|info| {
         let message = info
@@ -54,7 +63,7 @@ fn one_line_panics() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("internal error{at}: {}", message.replace(['\n', '\r'], " "));
+        eprintln!("panic{at}: {}", message.replace(['\n', '\r'], " "));
     }));
 }
 
