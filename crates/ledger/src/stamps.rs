@@ -85,7 +85,7 @@ pub fn append_stamp(log: &Path, line: &StampLine) -> Result<PathBuf> {
 }
 
 /// A stamp that holds: the anchor entries it covers existed at its time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckedStamp {
     /// Its line in the stamps file.
     pub line: usize,
@@ -96,7 +96,8 @@ pub struct CheckedStamp {
 }
 
 /// Why a stamp does not hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StampProblemKind {
     /// The anchor log's stamped bytes are no longer the stamped ones: the
@@ -109,7 +110,7 @@ pub enum StampProblemKind {
 }
 
 /// A stamp line that does not hold, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StampProblem {
     /// Its line in the stamps file.
     pub line: usize,
@@ -120,7 +121,7 @@ pub struct StampProblem {
 }
 
 /// The stamps of an anchor log, checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StampsCheck {
     /// The stamps file (absent: no stamps).
     pub file: Option<PathBuf>,

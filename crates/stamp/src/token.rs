@@ -51,6 +51,23 @@ pub struct Stamp {
     pub serial: String,
 }
 
+impl serde::Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Stamp", 4)?;
+        out.serialize_field(
+            "time",
+            &self
+                .time
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        )?;
+        out.serialize_field("tsa", &self.tsa)?;
+        out.serialize_field("policy", &self.policy)?;
+        out.serialize_field("serial", &self.serial)?;
+        out.end()
+    }
+}
+
 impl Token {
     /// The token of a TSA's answer (`application/timestamp-reply`); an
     /// error says why there is none (refused, garbage).

@@ -152,7 +152,12 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
         _ => None,
     };
     if json {
-        print(&(serde_json::to_string_pretty(&report)? + "\n"))?;
+        // The report as before; with --tsa-ca, its stamps beside it.
+        let mut value = serde_json::to_value(&report)?;
+        if let (Some(stamps), Some(object)) = (&stamps, value.as_object_mut()) {
+            object.insert("anchor_stamps".into(), serde_json::to_value(stamps)?);
+        }
+        print(&(serde_json::to_string_pretty(&value)? + "\n"))?;
     } else {
         let mut text = summary(&report) + &stale_anchors(&report, anchor_interval);
         if let (Some(stamps), Some(log)) = (&stamps, &log) {

@@ -121,6 +121,33 @@ fn anchors_are_time_stamped_and_a_rewrite_after_the_stamp_is_detected() {
         );
     }
 
+    // The same for batch jobs: the report's JSON, the stamps beside it.
+    let run = worklog(&[
+        "verify",
+        "--store",
+        s(&store),
+        "--keys",
+        s(&keys),
+        "--anchors",
+        s(&anchors),
+        "--tsa-ca",
+        s(&ca),
+        "--json",
+    ]);
+    assert_eq!(run.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let stamped = &json["anchor_stamps"]["stamped"][0];
+    assert_eq!(stamped["covers_entries"], heads as u64);
+    assert_eq!(stamped["stamp"]["tsa"], "O=Worklog Tests,CN=Test TSA");
+    assert_eq!(stamped["stamp"]["policy"], "1.2.3.4.1");
+    assert!(
+        json["anchor_stamps"]["problems"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(json["devices"].is_array(), "the report is as before");
+
     // A required TSA policy: the TSA's default one holds, another does not.
     let with_policy = |policy: &str| {
         worklog(&[
