@@ -121,7 +121,7 @@ pub struct Integrity {
     /// The classes of the anomalies that lose or alter evidence,
     /// deduplicated (a clock going back is in `entries` and
     /// `clock_windows`, not here: it loses nothing).
-    pub classes: Vec<String>,
+    pub classes: Vec<crate::AnomalyKind>,
     /// Every anomaly with its parts, for reports in either language.
     #[serde(default)]
     pub entries: Vec<AnomalyEntry>,
@@ -160,8 +160,8 @@ pub struct LateDeliveryEntry {
 /// One integrity anomaly: its class and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnomalyEntry {
-    /// The class (`row_deleted`, …; [`crate::anomaly_label`] words it).
-    pub class: String,
+    /// The class ([`crate::anomaly_label`] words it).
+    pub class: crate::AnomalyKind,
     /// The segment file, relative to the store.
     pub file: Option<String>,
     /// First sequence number concerned.

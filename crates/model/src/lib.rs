@@ -20,6 +20,7 @@
 //! ```
 
 mod analysis;
+mod anomaly;
 mod detail;
 mod labels;
 mod language;
@@ -33,6 +34,7 @@ pub use analysis::{
     Integrity, ItemInfo, LateDeliveryEntry, LogCheck, Manifest, Problem, ProvenBy, Rollup, RuleRun,
     WaivedBy,
 };
+pub use anomaly::AnomalyKind;
 pub use chrono::NaiveDate;
 pub use detail::{DetailText, fill_placeholders};
 pub use labels::{

@@ -111,7 +111,7 @@ pub enum VerdictReason {
     /// segments or rows, truncation): what is left cannot show compliance.
     IntegrityAnomaly {
         /// The anomaly classes found on the device.
-        classes: Vec<String>,
+        classes: Vec<crate::AnomalyKind>,
     },
     /// Evidence does not span enough of the device's in-service period.
     InsufficientCoverage {
@@ -321,10 +321,10 @@ fn kinds_text(kinds: &[String], language: Language) -> String {
 }
 
 /// Anomaly classes in words, joined as the language joins a list.
-fn classes_text(classes: &[String], language: Language) -> String {
+fn classes_text(classes: &[crate::AnomalyKind], language: Language) -> String {
     let words: Vec<&str> = classes
         .iter()
-        .map(|c| crate::anomaly_label(c, language))
+        .map(|c| crate::anomaly_label(c.as_str(), language))
         .collect();
     words.join(list_separator(language))
 }

@@ -58,7 +58,7 @@ pub fn anomaly_text(
     language: Language,
     local_time: &dyn Fn(i64) -> String,
 ) -> String {
-    let class = anomaly_label(&entry.class, language);
+    let class = anomaly_label(entry.class.as_str(), language);
     let seq = match (entry.first_seq, entry.last_seq, language) {
         (Some(a), Some(b), Language::En) if a == b => format!("event {a}"),
         (Some(a), Some(b), Language::En) => format!("events {a} to {b}"),

@@ -301,7 +301,8 @@ impl<'a> ItemJudge<'a> {
         let windows: Vec<ClockWindow> = integrity
             .map(|i| i.clock_windows.clone())
             .unwrap_or_default();
-        let anomalies: Vec<String> = integrity.map(|i| i.classes.clone()).unwrap_or_default();
+        let anomalies: Vec<worklog_model::AnomalyKind> =
+            integrity.map(|i| i.classes.clone()).unwrap_or_default();
         let missing: Vec<String> = self
             .required
             .iter()

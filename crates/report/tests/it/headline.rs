@@ -117,9 +117,9 @@ fn an_integrity_anomaly_comes_first() {
         anchors_matched: 1,
         pruned_through: None,
         anomalies: vec!["row_deleted device PC-0001 seq 5: a row was deleted".into()],
-        classes: vec!["row_deleted".into()],
+        classes: vec![worklog_model::AnomalyKind::RowDeleted],
         entries: vec![worklog_model::AnomalyEntry {
-            class: "row_deleted".into(),
+            class: worklog_model::AnomalyKind::RowDeleted,
             file: Some("device_id=PC-0001/seg-1.parquet".into()),
             first_seq: Some(5),
             last_seq: Some(5),
@@ -139,7 +139,7 @@ fn an_integrity_anomaly_comes_first() {
 #[test]
 fn anomalies_are_located_in_words_of_the_language() {
     let entry = worklog_model::AnomalyEntry {
-        class: "row_deleted".into(),
+        class: worklog_model::AnomalyKind::RowDeleted,
         file: Some("seg-1.parquet".into()),
         first_seq: Some(5),
         last_seq: Some(9),

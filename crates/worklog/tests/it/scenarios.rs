@@ -410,7 +410,7 @@ fn a_cut_segment_never_turns_a_failure_into_a_pass() {
     let v = verdict(&sealed.analysis, "125-1", "L-CUT");
     assert_eq!(v.verdict, Verdict::InsufficientEvidence, "{v:?}");
     assert!(
-        matches!(&v.reason, VerdictReason::IntegrityAnomaly { classes } if classes.iter().any(|c| c == "tail_truncated")),
+        matches!(&v.reason, VerdictReason::IntegrityAnomaly { classes } if classes.contains(&worklog::model::AnomalyKind::TailTruncated)),
         "{v:?}"
     );
 
@@ -445,7 +445,7 @@ fn a_cut_segment_never_turns_a_failure_into_a_pass() {
         let v = verdict(&seen.analysis, item, "L-CUT");
         assert_eq!(v.verdict, Verdict::InsufficientEvidence, "{item}: {v:?}");
         assert!(
-            matches!(&v.reason, VerdictReason::IntegrityAnomaly { classes } if classes.iter().any(|c| c == "tail_truncated")),
+            matches!(&v.reason, VerdictReason::IntegrityAnomaly { classes } if classes.contains(&worklog::model::AnomalyKind::TailTruncated)),
             "{item}: {v:?}"
         );
         assert_ne!(
