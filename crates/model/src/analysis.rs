@@ -232,8 +232,8 @@ pub enum CheckStatus {
 /// One requirement of the FSA guideline's log management (§2.3.4.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogCheck {
-    /// `recorded`, `scope`, `retention` or `tamper`.
-    pub id: String,
+    /// Which check.
+    pub id: LogCheckId,
     /// Japanese name.
     pub name_ja: String,
     /// English name.
@@ -251,14 +251,59 @@ pub struct LogCheck {
 /// A file that could not be used; the analysis went on without it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
-    /// `rule`, `waiver` or `input`.
-    pub source: String,
+    /// What it came from.
+    pub source: ProblemSource,
     /// The file.
     pub file: String,
     /// Line, when known.
     pub line: Option<usize>,
     /// What is wrong and what to do.
     pub reason: String,
+}
+
+/// What a [`Problem`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProblemSource {
+    /// A rule file of the pack.
+    Rule,
+    /// The waiver list.
+    Waiver,
+    /// An input: an event file, a policy file.
+    Input,
+}
+
+impl ProblemSource {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemSource::Rule => "rule",
+            ProblemSource::Waiver => "waiver",
+            ProblemSource::Input => "input",
+        }
+    }
+}
+
+impl std::fmt::Display for ProblemSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The log-management checks (ログ管理).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LogCheckId {
+    /// ログの記録: every device with events has the kinds its items need.
+    Recorded,
+    /// ログの取得範囲: every monitored device logs.
+    Scope,
+    /// ログの保管期間.
+    Retention,
+    /// ログの改ざん防止.
+    Tamper,
 }
 
 /// A rule as run, with its finding count.

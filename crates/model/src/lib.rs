@@ -31,8 +31,8 @@ mod verdict;
 
 pub use analysis::{
     Analysis, AnomalyEntry, CheckStatus, DeviceSummary, DeviceVerdict, Finding, InputFile,
-    Integrity, ItemInfo, LateDeliveryEntry, LogCheck, Manifest, Problem, ProvenBy, Rollup, RuleRun,
-    WaivedBy,
+    Integrity, ItemInfo, LateDeliveryEntry, LogCheck, LogCheckId, Manifest, Problem, ProblemSource,
+    ProvenBy, Rollup, RuleRun, WaivedBy,
 };
 pub use anomaly::AnomalyKind;
 pub use chrono::NaiveDate;

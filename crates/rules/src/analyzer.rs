@@ -663,7 +663,7 @@ impl<'a> Analyzer<'a> {
 
 pub(crate) fn rule_problem(p: RuleFileError) -> Problem {
     Problem {
-        source: "rule".into(),
+        source: worklog_model::ProblemSource::Rule,
         file: p.file,
         line: p.line,
         reason: p.reason,

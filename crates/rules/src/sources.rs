@@ -46,7 +46,7 @@ pub(crate) struct Inputs {
 /// Problem text for a file left out.
 pub(crate) fn skipped(file: String, reason: String) -> Problem {
     Problem {
-        source: "input".into(),
+        source: worklog_model::ProblemSource::Input,
         file,
         line: None,
         reason: format!("file skipped, its events are not analysed: {reason}"),
@@ -77,7 +77,7 @@ pub(crate) fn store_inputs(
         })
         .unwrap_or_default();
     let skipped_segment = |file: String, reason: String| Problem {
-        source: "input".into(),
+        source: worklog_model::ProblemSource::Input,
         file,
         line: None,
         reason: format!("segment skipped, its events are not analysed: {reason}"),

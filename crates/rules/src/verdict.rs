@@ -501,7 +501,7 @@ pub(crate) fn log_checks(
             })
     };
     checks.push(LogCheck {
-        id: "recorded".into(),
+        id: LogCheckId::Recorded,
         name_ja: "ログの記録".into(),
         name_en: "What is recorded".into(),
         status: status(lacking.is_empty()),
@@ -558,7 +558,7 @@ pub(crate) fn log_checks(
         scope.insert(f.device_id.clone());
     }
     checks.push(LogCheck {
-        id: "scope".into(),
+        id: LogCheckId::Scope,
         name_ja: "ログ取得の対象範囲".into(),
         name_en: "Every monitored device covered".into(),
         status: status(scope.is_empty()),
@@ -576,11 +576,15 @@ pub(crate) fn log_checks(
     // ログの保管期間 and ログの改ざん防止 come from the verifier.
     let Some(report) = verification else {
         for (id, ja, en) in [
-            ("retention", "ログの保管期間", "Retention"),
-            ("tamper", "ログの改ざん防止", "Protection from alteration"),
+            (LogCheckId::Retention, "ログの保管期間", "Retention"),
+            (
+                LogCheckId::Tamper,
+                "ログの改ざん防止",
+                "Protection from alteration",
+            ),
         ] {
             checks.push(LogCheck {
-                id: id.into(),
+                id,
                 name_ja: ja.into(),
                 name_en: en.into(),
                 status: CheckStatus::NotChecked,
@@ -616,7 +620,7 @@ pub(crate) fn log_checks(
         .filter(|d| d.pruned_through.is_some())
         .count();
     checks.push(LogCheck {
-        id: "retention".into(),
+        id: LogCheckId::Retention,
         name_ja: "ログの保管期間".into(),
         name_en: "Retention".into(),
         status: status(retention.is_empty()),
@@ -690,7 +694,7 @@ pub(crate) fn log_checks(
         );
     }
     checks.push(LogCheck {
-        id: "tamper".into(),
+        id: LogCheckId::Tamper,
         name_ja: "ログの改ざん防止".into(),
         name_en: "Protection from alteration".into(),
         status: tamper_status,

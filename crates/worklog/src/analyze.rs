@@ -115,7 +115,7 @@ pub fn analyze_with_progress(
         .waivers(waivers)
         .policy_dir(&config.policy)
         .problems(waiver_problems.into_iter().map(|p| Problem {
-            source: "waiver".into(),
+            source: worklog_model::ProblemSource::Waiver,
             file: p.file,
             line: p.line,
             reason: p.reason,

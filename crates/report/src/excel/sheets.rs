@@ -638,7 +638,7 @@ pub(super) fn problems_sheet(
         &a.problems,
         |p| {
             vec![
-                Cell::Text(p.source.clone()),
+                Cell::Text(p.source.as_str().to_owned()),
                 Cell::Text(p.file.clone()),
                 p.line
                     .map_or(Cell::Text(String::new()), |l| Cell::Number(l as u64)),

@@ -201,7 +201,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
     let problems: Vec<_> = a
         .problems
         .iter()
-        .map(|p| json!({ "source": p.source, "file": p.file, "line": p.line, "reason": p.reason }))
+        .map(|p| json!({ "source": p.source.as_str(), "file": p.file, "line": p.line, "reason": p.reason }))
         .collect();
     let verdicts = model.verdict_index();
     let verdict_of = |device: &str, item: &str| verdicts.get(&(device, item)).copied();

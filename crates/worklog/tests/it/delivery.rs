@@ -376,7 +376,7 @@ fn a_clock_going_back_downgrades_only_what_depends_on_its_window() {
     // The clock going back is no tampering: ログの改ざん防止 stays as for
     // an intact store (no anchors here: 要確認, never 問題あり).
     assert_ne!(
-        check(a, "tamper").status,
+        check(a, worklog::model::LogCheckId::Tamper).status,
         worklog::rules::CheckStatus::Problem
     );
 }

@@ -375,10 +375,13 @@ pub fn verdict<'a>(
 }
 
 /// A log-management check by id.
-pub fn check<'a>(analysis: &'a worklog::rules::Analysis, id: &str) -> &'a worklog::rules::LogCheck {
+pub fn check(
+    analysis: &worklog::rules::Analysis,
+    id: worklog::model::LogCheckId,
+) -> &worklog::rules::LogCheck {
     analysis
         .log_checks
         .iter()
         .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no log check {id}"))
+        .unwrap_or_else(|| panic!("no log check {id:?}"))
 }

@@ -246,7 +246,7 @@ fn each_case_gets_the_verdict_an_auditor_expects() {
             "{item}: {v:?}"
         );
     }
-    let scope = check(a, "scope");
+    let scope = check(a, worklog::model::LogCheckId::Scope);
     assert_eq!(scope.status, CheckStatus::Problem);
     assert_eq!(scope.devices, vec!["D-STOP".to_owned()], "{scope:?}");
     let gaps: Vec<&str> = a
@@ -272,7 +272,7 @@ fn each_case_gets_the_verdict_an_auditor_expects() {
     is("125-2", "L-NOENC", Verdict::Pass);
     // ログの記録 names each device with exactly the kinds it lacks; a
     // desktop is not asked for the laptop-only kinds.
-    let recorded = check(a, "recorded");
+    let recorded = check(a, worklog::model::LogCheckId::Recorded);
     assert_eq!(recorded.status, CheckStatus::Problem);
     assert_eq!(
         recorded.devices,
@@ -334,8 +334,14 @@ fn each_case_gets_the_verdict_an_auditor_expects() {
     assert!(!a.findings.iter().any(|f| f.rule_id == "agent_tamper"));
 
     // Every device anchored and intact: the tamper check holds.
-    assert_eq!(check(a, "tamper").status, CheckStatus::Ok);
-    assert_eq!(check(a, "retention").status, CheckStatus::Ok);
+    assert_eq!(
+        check(a, worklog::model::LogCheckId::Tamper).status,
+        CheckStatus::Ok
+    );
+    assert_eq!(
+        check(a, worklog::model::LogCheckId::Retention).status,
+        CheckStatus::Ok
+    );
 }
 
 /// Case 2 and 3: a laptop's second week (where its disk was unencrypted)
@@ -426,7 +432,7 @@ fn a_cut_segment_never_turns_a_failure_into_a_pass() {
         matches!(&v.reason, VerdictReason::InsufficientCoverage { coverage } if coverage.weeks_with_evidence == 1),
         "{v:?}"
     );
-    let tamper = check(&blind.analysis, "tamper");
+    let tamper = check(&blind.analysis, worklog::model::LogCheckId::Tamper);
     assert_eq!(tamper.status, CheckStatus::NeedsReview, "{tamper:?}");
     assert!(
         tamper
@@ -453,10 +459,13 @@ fn a_cut_segment_never_turns_a_failure_into_a_pass() {
             Verdict::InsufficientEvidence
         );
     }
-    let retention = check(&seen.analysis, "retention");
+    let retention = check(&seen.analysis, worklog::model::LogCheckId::Retention);
     assert_eq!(retention.status, CheckStatus::Problem);
     assert_eq!(retention.devices, vec!["L-CUT".to_owned()]);
-    assert_eq!(check(&seen.analysis, "tamper").status, CheckStatus::Problem);
+    assert_eq!(
+        check(&seen.analysis, worklog::model::LogCheckId::Tamper).status,
+        CheckStatus::Problem
+    );
 }
 
 /// Anchor freshness (`anchor_interval_hours`, default 24): a device whose
@@ -515,7 +524,7 @@ fn an_anchor_older_than_the_policy_interval_is_not_taken_as_cover() {
     );
     // Nothing is wrong with the chains themselves: both anchors match.
     assert!(out.verification.is_clean());
-    let tamper = check(&out.analysis, "tamper");
+    let tamper = check(&out.analysis, worklog::model::LogCheckId::Tamper);
     assert_eq!(tamper.status, CheckStatus::NeedsReview, "{tamper:?}");
     assert_eq!(tamper.devices, vec!["D-OLD".to_owned()]);
     assert!(
