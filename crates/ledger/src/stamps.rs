@@ -60,12 +60,19 @@ pub fn log_digest(log: &Path) -> Result<(u64, u64, Sha256Digest)> {
             "the anchor log's last line is not complete: stamp it once the line is written",
         ));
     }
-    let entries = text.lines().filter(|l| !l.trim().is_empty()).count() as u64;
     Ok((
         text.len() as u64,
-        entries,
+        entries_in(text.as_bytes()),
         Sha256Digest::of(text.as_bytes()),
     ))
+}
+
+/// Anchor entries in the log's bytes: its non-blank lines.
+fn entries_in(bytes: &[u8]) -> u64 {
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .count() as u64
 }
 
 /// Appends a stamp line to the stamps file of `log` (created if absent),
@@ -231,10 +238,7 @@ fn check_line(
             ),
         ));
     }
-    let entries = covered
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .count() as u64;
+    let entries = entries_in(covered);
     if entries != entry.covers_entries {
         return Err((
             Unreadable,

@@ -67,40 +67,22 @@ impl TestTsa {
                 "keyUsage=critical,keyCertSign,cRLSign",
             ],
         )?;
-        match key {
-            KeyKind::Rsa => openssl(
-                dir,
-                &[
-                    "req",
-                    "-newkey",
-                    "rsa:2048",
-                    "-nodes",
-                    "-keyout",
-                    "tsa.key",
-                    "-out",
-                    "tsa.csr",
-                    "-subj",
-                    "/CN=Test TSA/O=Worklog Tests",
-                ],
-            )?,
-            KeyKind::EcdsaP256 => openssl(
-                dir,
-                &[
-                    "req",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    "tsa.key",
-                    "-out",
-                    "tsa.csr",
-                    "-subj",
-                    "/CN=Test TSA/O=Worklog Tests",
-                ],
-            )?,
+        let new_key: &[&str] = match key {
+            KeyKind::Rsa => &["-newkey", "rsa:2048"],
+            KeyKind::EcdsaP256 => &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
         };
+        let mut request = vec!["req"];
+        request.extend_from_slice(new_key);
+        request.extend([
+            "-nodes",
+            "-keyout",
+            "tsa.key",
+            "-out",
+            "tsa.csr",
+            "-subj",
+            "/CN=Test TSA/O=Worklog Tests",
+        ]);
+        openssl(dir, &request)?;
         w(
             "ext.cnf",
             "extendedKeyUsage=critical,timeStamping\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n",

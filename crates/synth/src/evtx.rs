@@ -61,6 +61,18 @@ pub enum EventData {
     Positional(Vec<String>),
 }
 
+impl EventData {
+    /// `Named` from `(name, value)` pairs.
+    pub fn named(pairs: &[(&str, &str)]) -> Self {
+        EventData::Named(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+}
+
 impl EvtxRecord {
     /// A record of `provider`'s event `event_id` in `channel`, with no user.
     pub fn new(
@@ -162,7 +174,7 @@ impl Chunk {
 
     /// Appends `record`; false (and the chunk unchanged) when it does not fit.
     fn push(&mut self, record: &EvtxRecord, id: u64, number: u64) -> bool {
-        let saved = (self.data.len(), self.names.clone(), self.buckets);
+        let saved = (self.data.len(), self.names.len(), self.buckets);
         let start = self.data.len();
         self.data.extend_from_slice(b"**\0\0");
         self.data.extend_from_slice(&[0; 4]);
@@ -173,8 +185,11 @@ impl Chunk {
         let size = (self.data.len() - start + 4) as u32;
         self.data.extend_from_slice(&size.to_le_bytes());
         if self.data.len() > CHUNK_SIZE {
+            // Names first written by this record point past the cut.
+            if self.names.len() != saved.1 {
+                self.names.retain(|_, offset| (*offset as usize) < saved.0);
+            }
             self.data.truncate(saved.0);
-            self.names = saved.1;
             self.buckets = saved.2;
             return false;
         }

@@ -6,8 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use worklog_ledger::AnchorLog;
-use worklog_ledger::stamps::{self, STAMP_FORMAT, StampLine, StampsCheck};
+use worklog_ledger::stamps::{self, STAMP_FORMAT, StampLine};
 use worklog_stamp::{
     ObjectIdentifier, QUERY_MEDIA_TYPE, Request, Sha256Digest, Stamp, Token, TrustAnchors,
 };
@@ -125,15 +124,4 @@ pub fn stamp_anchor_log(log: &Path, tsa: &Tsa) -> Result<Stamped> {
         covers_entries: entries,
         stamp,
     })
-}
-
-/// Checks the stamps of the anchor log at `log` against `trust` (and the
-/// TSA policy `policy`, when one is required).
-pub fn check_anchor_stamps(
-    log: &Path,
-    trust: &TrustAnchors,
-    policy: Option<ObjectIdentifier>,
-) -> Result<StampsCheck> {
-    let (log, _) = AnchorLog::open_existing(log)?;
-    Ok(stamps::check_stamps(&log, trust, policy)?)
 }

@@ -16,15 +16,6 @@ fn at(rfc3339: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(rfc3339).unwrap().to_utc()
 }
 
-fn named(pairs: &[(&str, &str)]) -> EventData {
-    EventData::Named(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
-
 /// WLAN-AutoConfig 8001 "WLAN AutoConfig service has successfully
 /// connected to a wireless network", its template's fields.
 fn wifi(time: &str, ssid: &str, auth: &str, cipher: &str) -> EvtxRecord {
@@ -34,7 +25,7 @@ fn wifi(time: &str, ssid: &str, auth: &str, cipher: &str) -> EvtxRecord {
         8001,
         at(time),
         "PC-A.example-agency.local",
-        named(&[
+        EventData::named(&[
             ("InterfaceGuid", "{6C1A5B7E-3F0D-4C52-9E1B-0F0C2A7D9A11}"),
             ("InterfaceDescription", "Intel(R) Wi-Fi 6E AX211 160MHz"),
             ("ConnectionMode", "Automatic connection with a profile"),
@@ -74,7 +65,7 @@ fn written_records_become_the_documented_events() {
         773,
         at("2026-01-13T18:00:00Z"),
         "PC-A.example-agency.local",
-        named(&[
+        EventData::named(&[
             (
                 "VolumeName",
                 "\\\\?\\Volume{8d4e8a3f-0000-0000-0000-100000000000}",

@@ -239,15 +239,6 @@ fn utc_time(d: NaiveDate, minute: u32) -> chrono::DateTime<chrono::Utc> {
         .to_utc()
 }
 
-fn named(pairs: &[(&str, &str)]) -> EventData {
-    EventData::Named(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
-
 /// Each PC's event logs as copied off it, one file per channel: the
 /// morning logon (Security 4624), the laptops' Wi-Fi (WLAN-AutoConfig
 /// 8001 with the security Windows negotiated), one MSI install each
@@ -269,7 +260,7 @@ fn event_logs(dir: &Path) -> Vec<PathBuf> {
                 "Microsoft-Windows-Security-Auditing",
                 4624,
                 utc_time(d, 8 * 60 + 55),
-                named(&[
+                EventData::named(&[
                     ("TargetUserName", &owner(device)),
                     ("TargetDomainName", "AGENCY"),
                     ("LogonType", "2"),
@@ -287,7 +278,7 @@ fn event_logs(dir: &Path) -> Vec<PathBuf> {
                     "Microsoft-Windows-WLAN-AutoConfig",
                     8001,
                     utc_time(d, 8 * 60 + 50),
-                    named(&[
+                    EventData::named(&[
                         ("ProfileName", ssid),
                         ("SSID", ssid),
                         ("BSSType", "Infrastructure"),
@@ -329,7 +320,7 @@ fn event_logs(dir: &Path) -> Vec<PathBuf> {
                     "Microsoft-Windows-BitLocker-API",
                     id,
                     utc_time(day("2026-01-14"), minute),
-                    named(&volume),
+                    EventData::named(&volume),
                 )
             };
             logs.push((
