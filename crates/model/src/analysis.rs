@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::detail::DetailText;
+use crate::local_time::LocalTime;
 use crate::period::Period;
-use crate::rule_kind::{Category, Severity};
+use crate::rule_kind::{Category, ItemLevel, Severity};
 use crate::source::SourceFamily;
 use crate::verdict::{Coverage, Verdict, VerdictReason};
 
@@ -48,8 +49,10 @@ pub struct Finding {
     pub user_name: String,
     /// Event time, µs UTC.
     pub ts: Option<i64>,
-    /// Event time in the organisation's time zone, `YYYY-MM-DD HH:MM:SS`.
-    pub local_time: String,
+    /// Event time in the organisation's time zone (`""` in JSON when the
+    /// finding has no event time).
+    #[serde(with = "crate::local_time::or_empty")]
+    pub local_time: Option<LocalTime>,
     /// Event sequence number on the device.
     pub seq: Option<u64>,
     /// What happened.
@@ -408,7 +411,7 @@ pub struct ItemInfo {
     /// Number (`108`).
     pub number: String,
     /// 基本項目 or 応用項目.
-    pub level: String,
+    pub level: ItemLevel,
     /// Parent item, for a sub-item.
     pub parent: Option<String>,
     /// Whether it applies to portable devices only.

@@ -14,7 +14,8 @@
 //! let day = |s| Period::parse_day(s, "day");
 //! let period = Period::new(day("2026-04-01")?, day("2027-03-31")?, "Asia/Tokyo")?;
 //! assert_eq!(period.days(), 365);
-//! assert_eq!(period.local_time(period.start_utc_us), "2026-04-01 00:00:00+09:00");
+//! let start = period.local_time(period.start_utc_us).expect("representable");
+//! assert_eq!(start.to_string(), "2026-04-01 00:00:00+09:00");
 //! assert_eq!(Verdict::InsufficientEvidence.name(Language::Ja), "証跡不足");
 //! # Ok::<(), worklog_model::PeriodError>(())
 //! ```
@@ -24,6 +25,7 @@ mod anomaly;
 mod detail;
 mod labels;
 mod language;
+mod local_time;
 mod period;
 mod rule_kind;
 mod source;
@@ -41,7 +43,8 @@ pub use labels::{
     anomaly_label, column_label, kind_label, label, source_label, source_legend, value_label,
 };
 pub use language::Language;
+pub use local_time::{LocalTime, LocalTimeError, or_empty as local_time_or_empty};
 pub use period::{Period, PeriodError};
-pub use rule_kind::{Category, Severity};
+pub use rule_kind::{Category, ItemLevel, Severity};
 pub use source::SourceFamily;
 pub use verdict::{ClockWindow, Coverage, Verdict, VerdictReason, list_separator};

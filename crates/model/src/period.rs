@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
+use crate::LocalTime;
+
 /// A period that cannot be used: the text says why and what to give.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -61,21 +63,19 @@ impl Period {
             .map_err(|_| PeriodError(format!("{what} {text:?} is not a date: use YYYY-MM-DD")))
     }
 
-    /// Local wall-clock time of a UTC instant (µs) with its UTC offset, as
-    /// `YYYY-MM-DD HH:MM:SS+09:00`.
-    pub fn local_time(&self, utc_us: i64) -> String {
+    /// Local wall-clock time of a UTC instant (µs) with its UTC offset
+    /// (`2026-10-01 09:30:00+09:00` as text); `None` for an instant chrono
+    /// cannot represent.
+    pub fn local_time(&self, utc_us: i64) -> Option<LocalTime> {
         (self.local_times())(utc_us)
     }
 
     /// [`Period::local_time`] for many instants: the zone is parsed once.
-    pub fn local_times(&self) -> impl Fn(i64) -> String + use<> {
+    pub fn local_times(&self) -> impl Fn(i64) -> Option<LocalTime> + use<> {
         let tz = self.tz();
-        move |utc_us| match chrono::DateTime::from_timestamp_micros(utc_us) {
-            Some(t) => t
-                .with_timezone(&tz)
-                .format("%Y-%m-%d %H:%M:%S%:z")
-                .to_string(),
-            None => String::new(),
+        move |utc_us| {
+            let t = chrono::DateTime::from_timestamp_micros(utc_us)?;
+            Some(LocalTime::new(t.with_timezone(&tz).fixed_offset()))
         }
     }
 
@@ -158,7 +158,10 @@ mod tests {
                 .to_rfc3339(),
             "2026-10-31T15:00:00+00:00"
         );
-        assert_eq!(p.local_time(p.start_utc_us), "2026-10-01 00:00:00+09:00");
+        assert_eq!(
+            p.local_time(p.start_utc_us).unwrap().to_string(),
+            "2026-10-01 00:00:00+09:00"
+        );
         assert_eq!(p.days(), 31);
         assert_eq!(p.day_of(p.start_utc_us), Some(0));
         assert_eq!(p.day_of(p.end_utc_us - 1), Some(30));

@@ -62,3 +62,46 @@ impl fmt::Display for Severity {
         f.write_str(self.as_str())
     }
 }
+
+/// An item's level in the standard: 基本項目 (basic) or 応用項目 (advanced).
+/// Its JSON form is the standard's Japanese name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[non_exhaustive]
+pub enum ItemLevel {
+    /// 基本項目
+    #[serde(rename = "基本項目")]
+    Basic,
+    /// 応用項目
+    #[serde(rename = "応用項目")]
+    Advanced,
+}
+
+impl ItemLevel {
+    /// The standard's name for it (the catalogs' `level` key).
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            ItemLevel::Basic => "基本項目",
+            ItemLevel::Advanced => "応用項目",
+        }
+    }
+
+    /// The level in the report's language.
+    pub fn name(self, language: crate::Language) -> &'static str {
+        crate::label("level", self.name_ja(), language).unwrap_or(self.name_ja())
+    }
+
+    /// The level named by the standard's Japanese name.
+    pub fn from_name_ja(name: &str) -> Option<ItemLevel> {
+        [ItemLevel::Basic, ItemLevel::Advanced]
+            .into_iter()
+            .find(|l| l.name_ja() == name)
+    }
+}
+
+impl fmt::Display for ItemLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name_ja())
+    }
+}

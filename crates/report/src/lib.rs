@@ -43,8 +43,8 @@ pub use messages::catalog as messages_catalog;
 pub use model::{AnalysisStamp, Generation, ItemRow, ReportModel, WeeklyCounts, log_check_texts};
 pub use pseudonym::{MIN_KEY_BYTES, PseudonymKey, pseudonymise};
 pub use summary::{
-    Attention, DepartmentCell, DepartmentRow, FindingGroup, Headline, ItemGroups, departments,
-    headline, item_groups,
+    Attention, AttentionKind, DepartmentCell, DepartmentRow, FindingGroup, Headline, ItemGroups,
+    Overall, departments, headline, item_groups,
 };
 pub use text::{EXCEL_CELL_LIMIT, clean_cell, csv_field};
 pub use words::{anomaly_text, evidence_text, evidence_value, finding_detail};
@@ -181,7 +181,7 @@ pub fn write_csv(model: &ReportModel<'_>, path: &Path) -> Result<()> {
             f.device_id.clone(),
             f.department.clone(),
             f.user_name.clone(),
-            f.local_time.clone(),
+            f.local_time.map(|t| t.to_string()).unwrap_or_default(),
             f.seq.map(|s| s.to_string()).unwrap_or_default(),
             model.detail(f),
             model.evidence(f),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use worklog_model::Language;
+use worklog_model::{Language, LocalTime};
 
 const CATALOG: &str = include_str!("../../../templates/messages.toml");
 
@@ -44,22 +44,18 @@ impl Messages {
         &self.texts
     }
 
-    /// A local date-time `YYYY-MM-DD HH:MM:SS` as the language writes it.
-    /// Keeps the UTC offset when the time has one (`+09:00`).
-    pub fn date_time(&self, local: &str) -> String {
-        if let Ok(t) = chrono::DateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S%:z") {
-            return match self.language {
-                Language::En => t.format("%-d %b %Y %H:%M:%S (UTC%:z)").to_string(),
-                _ => t.format("%Y年%-m月%-d日 %H:%M:%S(UTC%:z)").to_string(),
-            };
-        }
-        let Ok(t) = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S") else {
-            return local.to_owned();
-        };
+    /// A local time as the language writes it, with its UTC offset.
+    pub fn date_time(&self, local: LocalTime) -> String {
+        let t = local.get();
         match self.language {
-            Language::En => t.format("%-d %b %Y %H:%M:%S").to_string(),
-            _ => t.format("%Y年%-m月%-d日 %H:%M:%S").to_string(),
+            Language::En => t.format("%-d %b %Y %H:%M:%S (UTC%:z)").to_string(),
+            _ => t.format("%Y年%-m月%-d日 %H:%M:%S(UTC%:z)").to_string(),
         }
+    }
+
+    /// [`Messages::date_time`] of a time that may be absent (empty text).
+    pub fn date_time_or_empty(&self, local: Option<LocalTime>) -> String {
+        local.map(|t| self.date_time(t)).unwrap_or_default()
     }
 
     /// A date as the language writes it.
@@ -119,11 +115,9 @@ mod tests {
         assert!(ja.len() > 50);
         assert_eq!(ja, en);
         let (ja, en) = (Messages::new(Language::Ja), Messages::new(Language::En));
-        assert_eq!(
-            ja.date_time("2026-10-05 09:03:00"),
-            "2026年10月5日 09:03:00"
-        );
-        assert_eq!(en.date_time("2026-10-05 09:03:00"), "5 Oct 2026 09:03:00");
+        let t: LocalTime = "2026-10-05 09:03:00+09:00".parse().unwrap();
+        assert_eq!(ja.date_time(t), "2026年10月5日 09:03:00(UTC+09:00)");
+        assert_eq!(en.date_time(t), "5 Oct 2026 09:03:00 (UTC+09:00)");
         assert_eq!(en.number(1_234_567), "1,234,567");
         assert_eq!(ja.number(999), "999");
     }

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use worklog_model::{
-    Analysis, Category, CheckStatus, Finding, Language, LogCheck, RuleRun, Verdict,
+    Analysis, Category, CheckStatus, Finding, Language, LocalTime, LogCheck, RuleRun, Verdict,
 };
 
 use crate::messages::Messages;
-use crate::summary::{self, DepartmentRow, Headline, ItemGroups};
+use crate::summary::{self, DepartmentRow, Headline, ItemGroups, Overall};
 use crate::words;
 
 /// Generation details, the only part of a report that changes between two
@@ -73,7 +73,7 @@ impl Generation {
 pub struct ItemRow {
     /// Item number.
     pub number: String,
-    /// 基本項目 / 応用項目.
+    /// 基本項目 / 応用項目, in the report's language.
     pub level: String,
     /// Whether it is a sub-item.
     pub sub_item: bool,
@@ -151,9 +151,7 @@ impl<'a> ReportModel<'a> {
                 ItemRow {
                     device_counts: rollup.map(|r| r.counts.clone()).unwrap_or_default(),
                     number: item.number.clone(),
-                    level: worklog_model::label("level", &item.level, language)
-                        .unwrap_or(&item.level)
-                        .to_owned(),
+                    level: item.level.name(language).to_owned(),
                     sub_item: item.parent.is_some(),
                     question: match language {
                         Language::En => item.question_en.clone(),
@@ -224,29 +222,32 @@ impl<'a> ReportModel<'a> {
 
     /// When the report was generated, in the organisation's time zone
     /// with its offset (`YYYY-MM-DD HH:MM:SS+09:00`).
-    pub fn generated_local(&self) -> String {
-        chrono::DateTime::parse_from_rfc3339(&self.generation.generated_at)
-            .ok()
-            .and_then(|t| {
-                let us = t.timestamp_micros();
-                Some(self.analysis.period.local_time(us)).filter(|s| !s.is_empty())
-            })
-            .unwrap_or_else(|| self.generation.generated_at.clone())
+    pub fn generated_local(&self) -> Option<LocalTime> {
+        let t = chrono::DateTime::parse_from_rfc3339(&self.generation.generated_at).ok()?;
+        self.analysis.period.local_time(t.timestamp_micros())
+    }
+
+    /// The generation time in words, in the organisation's time zone (as
+    /// given when it is not an RFC 3339 time).
+    pub fn generated_text(&self, messages: &Messages) -> String {
+        match self.generated_local() {
+            Some(t) => messages.date_time(t),
+            None => self.generation.generated_at.clone(),
+        }
     }
 
     /// The analysis's time-stamp in words (when, in the organisation's
     /// time zone, by which TSA, over which manifest), when it has one.
     pub fn stamp_text(&self, messages: &Messages) -> Option<String> {
         let stamp = self.generation.stamp.as_ref()?;
-        let local = self
+        let when = match self
             .analysis
             .period
-            .local_time(stamp.time.timestamp_micros());
-        let when = messages.date_time(if local.is_empty() {
-            &self.generation.generated_at
-        } else {
-            &local
-        });
+            .local_time(stamp.time.timestamp_micros())
+        {
+            Some(t) => messages.date_time(t),
+            None => self.generation.generated_at.clone(),
+        };
         Some(
             messages
                 .get("stamp_text")
@@ -311,8 +312,8 @@ impl<'a> ReportModel<'a> {
             .collect()
     }
 
-    /// The overall state's message key.
-    pub fn overall(&self) -> &'static str {
+    /// The overall state.
+    pub fn overall(&self) -> Overall {
         self.headline.state
     }
 
@@ -388,8 +389,7 @@ fn weekly(analysis: &Analysis) -> WeeklyCounts {
     {
         let Some(day) = f
             .local_time
-            .get(..10)
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(|t| t.wall_clock().date())
             .filter(|d| (first..=last).contains(d))
         else {
             continue;

@@ -6,17 +6,93 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use worklog_model::{Analysis, Category, CheckStatus, Finding, Severity, Verdict};
+use worklog_model::{Analysis, Category, CheckStatus, Finding, LocalTime, Severity, Verdict};
 
 use crate::messages::Messages;
+
+/// What a headline point is about (its snake_case name is the HTML's
+/// `data-kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AttentionKind {
+    /// Devices whose logs show integrity anomalies.
+    Integrity,
+    /// Items judged 不適合.
+    Fail,
+    /// Items judged 証跡不足.
+    Insufficient,
+    /// Items judged 要確認.
+    Review,
+    /// The devices and departments behind the 不適合.
+    FailDevices,
+    /// Leak-prevention signals.
+    Leak,
+    /// A waiver that hid findings without naming devices or users.
+    BlanketWaiver,
+    /// Log-management checks that did not pass.
+    Log,
+    /// Inputs or rules that could not be used.
+    Problems,
+}
+
+impl AttentionKind {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttentionKind::Integrity => "integrity",
+            AttentionKind::Fail => "fail",
+            AttentionKind::Insufficient => "insufficient",
+            AttentionKind::Review => "review",
+            AttentionKind::FailDevices => "fail_devices",
+            AttentionKind::Leak => "leak",
+            AttentionKind::BlanketWaiver => "blanket_waiver",
+            AttentionKind::Log => "log",
+            AttentionKind::Problems => "problems",
+        }
+    }
+}
+
+/// The overall state on page one, worst first (its JSON form is its
+/// catalog key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub enum Overall {
+    /// The logs show integrity anomalies.
+    #[serde(rename = "overall_integrity")]
+    Integrity,
+    /// An item is 不適合.
+    #[serde(rename = "overall_fail")]
+    Fail,
+    /// An item lacks evidence.
+    #[serde(rename = "overall_insufficient")]
+    Insufficient,
+    /// Something needs a person to look.
+    #[serde(rename = "overall_review")]
+    Review,
+    /// Nothing needs attention.
+    #[serde(rename = "overall_ok")]
+    Ok,
+}
+
+impl Overall {
+    /// The catalog key of its sentence.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Overall::Integrity => "overall_integrity",
+            Overall::Fail => "overall_fail",
+            Overall::Insufficient => "overall_insufficient",
+            Overall::Review => "overall_review",
+            Overall::Ok => "overall_ok",
+        }
+    }
+}
 
 /// One thing the headline says needs attention.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attention {
-    /// What kind (`integrity`, `fail`, `insufficient`, `review`,
-    /// `fail_devices`, `leak`,
-    /// `blanket_waiver`, `log`, `problems`).
-    pub kind: &'static str,
+    /// What it is about.
+    pub kind: AttentionKind,
     /// The sentence, in the report language.
     pub text: String,
     /// Where the details are in the HTML report (`#…`).
@@ -26,14 +102,13 @@ pub struct Attention {
 /// The overall state and what needs attention, worst first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Headline {
-    /// Message key of the state: `overall_integrity`, `overall_fail`,
-    /// `overall_insufficient`, `overall_review` or `overall_ok`.
-    pub state: &'static str,
-    /// What needs attention; empty only when the state is `overall_ok`.
+    /// The overall state.
+    pub state: Overall,
+    /// What needs attention; empty only when the state is [`Overall::Ok`].
     pub attention: Vec<Attention>,
 }
 
-/// Builds the headline: `overall_ok` only when every item is 適合 or 対象外,
+/// Builds the headline: [`Overall::Ok`] only when every item is 適合 or 対象外,
 /// the logs are intact and fully checked, no leak signal was raised, no
 /// blanket waiver hid findings and every input was read.
 pub fn headline(
@@ -58,7 +133,7 @@ pub fn headline(
         .collect();
     if !anomalous.is_empty() {
         attention.push(Attention {
-            kind: "integrity",
+            kind: AttentionKind::Integrity,
             text: fill(
                 "attention_integrity",
                 &[
@@ -70,13 +145,17 @@ pub fn headline(
         });
     }
     for (verdict, kind, key) in [
-        (Verdict::Fail, "fail", "attention_fail"),
+        (Verdict::Fail, AttentionKind::Fail, "attention_fail"),
         (
             Verdict::InsufficientEvidence,
-            "insufficient",
+            AttentionKind::Insufficient,
             "attention_insufficient",
         ),
-        (Verdict::NeedsReview, "review", "attention_review"),
+        (
+            Verdict::NeedsReview,
+            AttentionKind::Review,
+            "attention_review",
+        ),
     ] {
         let items: Vec<&str> = item_verdicts
             .iter()
@@ -126,7 +205,7 @@ pub fn headline(
             })
             .collect();
         attention.push(Attention {
-            kind: "fail_devices",
+            kind: AttentionKind::FailDevices,
             text: fill(
                 "attention_fail_devices",
                 &[
@@ -163,7 +242,7 @@ pub fn headline(
             })
             .collect();
         attention.push(Attention {
-            kind: "leak",
+            kind: AttentionKind::Leak,
             text: fill(
                 "attention_leak",
                 &[
@@ -186,7 +265,7 @@ pub fn headline(
             .collect();
         let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
         attention.push(Attention {
-            kind: "blanket_waiver",
+            kind: AttentionKind::BlanketWaiver,
             text: fill(
                 "attention_blanket_waiver",
                 &[
@@ -212,7 +291,7 @@ pub fn headline(
         .collect();
     if !checks.is_empty() {
         attention.push(Attention {
-            kind: "log",
+            kind: AttentionKind::Log,
             text: fill(
                 "attention_log",
                 &[
@@ -225,7 +304,7 @@ pub fn headline(
     }
     if !analysis.problems.is_empty() {
         attention.push(Attention {
-            kind: "problems",
+            kind: AttentionKind::Problems,
             text: fill(
                 "attention_problems",
                 &[("n", m.number(analysis.problems.len() as u64))],
@@ -233,17 +312,17 @@ pub fn headline(
             anchor: "#problems".into(),
         });
     }
-    let has = |kind: &str| attention.iter().any(|a| a.kind == kind);
-    let state = if has("integrity") {
-        "overall_integrity"
-    } else if has("fail") || has("fail_devices") {
-        "overall_fail"
-    } else if has("insufficient") {
-        "overall_insufficient"
+    let has = |kind: AttentionKind| attention.iter().any(|a| a.kind == kind);
+    let state = if has(AttentionKind::Integrity) {
+        Overall::Integrity
+    } else if has(AttentionKind::Fail) || has(AttentionKind::FailDevices) {
+        Overall::Fail
+    } else if has(AttentionKind::Insufficient) {
+        Overall::Insufficient
     } else if attention.is_empty() {
-        "overall_ok"
+        Overall::Ok
     } else {
-        "overall_review"
+        Overall::Review
     };
     Headline { state, attention }
 }
@@ -329,9 +408,9 @@ pub struct FindingGroup {
     /// Findings in the group.
     pub count: u64,
     /// Earliest and latest local time.
-    pub first_time: String,
+    pub first_time: Option<LocalTime>,
     /// Latest local time.
-    pub last_time: String,
+    pub last_time: Option<LocalTime>,
     /// Users seen, sorted (at most five).
     pub users: Vec<String>,
     /// Index in `Analysis::findings` of the group's first finding (for its
@@ -379,18 +458,18 @@ pub fn item_groups(analysis: &Analysis) -> Vec<ItemGroups> {
                     department: f.department.clone(),
                     rule_id: f.rule_id.clone(),
                     count: 0,
-                    first_time: f.local_time.clone(),
-                    last_time: f.local_time.clone(),
+                    first_time: f.local_time,
+                    last_time: f.local_time,
                     users: Vec::new(),
                     first: index,
                 });
             group.count += 1;
             if f.local_time < group.first_time {
-                group.first_time = f.local_time.clone();
+                group.first_time = f.local_time;
                 group.first = index;
             }
             if f.local_time > group.last_time {
-                group.last_time = f.local_time.clone();
+                group.last_time = f.local_time;
             }
             if !f.user_name.is_empty()
                 && group.users.len() < 5

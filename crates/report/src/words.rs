@@ -4,8 +4,8 @@
 //! integrity anomalies are located in words instead of code syntax.
 
 use worklog_model::{
-    AnomalyEntry, Finding, Language, RuleRun, anomaly_label, column_label, fill_placeholders,
-    list_separator, value_label,
+    AnomalyEntry, Finding, Language, LocalTime, RuleRun, anomaly_label, column_label,
+    fill_placeholders, list_separator, value_label,
 };
 
 /// An evidence value as the report shows it: enumerated values in words,
@@ -56,7 +56,7 @@ pub fn evidence_text(finding: &Finding, language: Language) -> String {
 pub fn anomaly_text(
     entry: &AnomalyEntry,
     language: Language,
-    local_time: &dyn Fn(i64) -> String,
+    local_time: &dyn Fn(i64) -> Option<LocalTime>,
 ) -> String {
     let class = anomaly_label(entry.class.as_str(), language);
     let seq = match (entry.first_seq, entry.last_seq, language) {
@@ -76,8 +76,8 @@ pub fn anomaly_text(
             _ => format!("ファイル {file}"),
         });
     }
-    if let Some(ts) = entry.ts {
-        parts.push(local_time(ts));
+    if let Some(time) = entry.ts.and_then(local_time) {
+        parts.push(time.to_string());
     }
     let located = parts.join(list_separator(language));
     match (located.is_empty(), language) {
@@ -93,8 +93,9 @@ pub fn anomaly_text(
 pub(crate) fn late_deliveries_text(
     device: &worklog_model::DeviceSummary,
     m: &crate::messages::Messages,
-    local: &dyn Fn(i64) -> String,
+    local: &dyn Fn(i64) -> Option<LocalTime>,
 ) -> String {
+    let local = |us| local(us).map(|t| t.to_string()).unwrap_or_default();
     let Some(integrity) = &device.integrity else {
         return String::new();
     };

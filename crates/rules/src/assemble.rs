@@ -130,7 +130,7 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
             .iter()
             .map(|i| ItemInfo {
                 number: i.number.clone(),
-                level: i.level.name_ja().to_owned(),
+                level: i.level,
                 parent: i.parent.clone(),
                 portable_only: i.applies_to == crate::Applicability::Portable,
                 question_ja: i.question_ja.clone(),

@@ -1,6 +1,5 @@
 //! The evaluation-item catalog.
 
-use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -17,31 +16,8 @@ pub struct CatalogError {
     pub reason: String,
 }
 
-/// 基本項目 (basic) or 応用項目 (advanced).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Level {
-    /// 基本項目
-    Basic,
-    /// 応用項目
-    Advanced,
-}
-
-impl Level {
-    /// The Japanese name.
-    pub fn name_ja(self) -> &'static str {
-        match self {
-            Level::Basic => "基本項目",
-            Level::Advanced => "応用項目",
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name_ja())
-    }
-}
+/// 基本項目 (basic) or 応用項目 (advanced): the model's [`ItemLevel`].
+pub use worklog_model::ItemLevel as Level;
 
 /// Which devices an item is judged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

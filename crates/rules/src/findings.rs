@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use arrow_array::RecordBatch;
-use worklog_model::{Finding, Period};
+use worklog_model::{Finding, LocalTime, Period};
 use worklog_schema::policy::Device;
 
 use crate::engine::QueryResult;
@@ -35,7 +35,7 @@ pub(crate) fn findings_of(
 fn append_batch(
     rule: &Rule,
     batch: &RecordBatch,
-    local_time: &dyn Fn(i64) -> String,
+    local_time: &dyn Fn(i64) -> Option<LocalTime>,
     inventory: &BTreeMap<&str, &Device>,
     out: &mut Vec<Finding>,
 ) {
@@ -68,7 +68,7 @@ fn append_batch(
                 if local {
                     format_local(us, ts.get(row).copied().flatten())
                 } else {
-                    local_time(us)
+                    local_time(us).map(|t| t.to_string()).unwrap_or_default()
                 }
             };
             (name.clone(), values::display_texts(array.as_ref(), &time))
@@ -89,7 +89,7 @@ fn append_batch(
             department,
             user_name: user[i].clone().unwrap_or_default(),
             ts,
-            local_time: ts.map(local_time).unwrap_or_default(),
+            local_time: ts.and_then(local_time),
             seq: seq[i].and_then(|s| u64::try_from(s).ok()),
             detail: detail[i].clone().unwrap_or_default(),
             evidence: evidence
@@ -118,7 +118,7 @@ fn format_local(local_us: i64, utc_us: Option<i64>) -> String {
             .naive_utc()
             .and_local_timezone(offset)
             .single()
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S%:z").to_string())
+            .map(|t| LocalTime::new(t).to_string())
             .unwrap_or_default(),
         None => t.format("%Y-%m-%d %H:%M:%S (local)").to_string(),
     }

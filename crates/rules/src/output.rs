@@ -76,7 +76,10 @@ fn findings_batch(f: &[&Finding]) -> Result<RecordBatch> {
                 f.iter().map(|f| f.ts).collect::<Vec<_>>(),
             )),
         ),
-        ("local_time", text(&|f| f.local_time.clone())),
+        (
+            "local_time",
+            text(&|f| f.local_time.map(|t| t.to_string()).unwrap_or_default()),
+        ),
         (
             "seq",
             Arc::new(UInt64Array::from(

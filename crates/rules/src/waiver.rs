@@ -58,9 +58,7 @@ pub(crate) fn apply_waivers(waivers: &[Waiver], findings: &mut [Finding], last_d
     for finding in findings.iter_mut() {
         let day = finding
             .local_time
-            .get(..10)
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .unwrap_or(last_day);
+            .map_or(last_day, |t| t.wall_clock().date());
         if let Some(w) = waivers.iter().find(|w| {
             w.covers(
                 &finding.rule_id,

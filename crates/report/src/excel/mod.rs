@@ -16,7 +16,9 @@ use std::path::Path;
 use rust_xlsxwriter::{
     Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
-use worklog_model::Verdict;
+use worklog_model::{LocalTime, Verdict};
+
+use crate::summary::Overall;
 
 use crate::error::{Error, Result};
 use crate::messages::Messages;
@@ -53,7 +55,7 @@ pub(crate) struct Styles {
     pub date_time: Format,
     pub sign: Format,
     pub verdicts: Vec<(Verdict, Format)>,
-    pub states: Vec<(&'static str, Format)>,
+    pub states: Vec<(Overall, Format)>,
 }
 
 impl Styles {
@@ -92,11 +94,11 @@ impl Styles {
                 (Verdict::NotApplicable, filled(0xD9_D9D9)),
             ],
             states: vec![
-                ("overall_integrity", filled(0xF8_CBAD).set_font_size(14)),
-                ("overall_fail", filled(0xF8_CBAD).set_font_size(14)),
-                ("overall_insufficient", filled(0xFF_E699).set_font_size(14)),
-                ("overall_review", filled(0xBD_D7EE).set_font_size(14)),
-                ("overall_ok", filled(0xC6_EFCE).set_font_size(14)),
+                (Overall::Integrity, filled(0xF8_CBAD).set_font_size(14)),
+                (Overall::Fail, filled(0xF8_CBAD).set_font_size(14)),
+                (Overall::Insufficient, filled(0xFF_E699).set_font_size(14)),
+                (Overall::Review, filled(0xBD_D7EE).set_font_size(14)),
+                (Overall::Ok, filled(0xC6_EFCE).set_font_size(14)),
             ],
         }
     }
@@ -108,7 +110,7 @@ impl Styles {
             .map_or(&self.label, |(_, f)| f)
     }
 
-    pub fn state(&self, state: &str) -> &Format {
+    pub fn state(&self, state: Overall) -> &Format {
         self.states
             .iter()
             .find(|(s, _)| *s == state)
@@ -149,22 +151,21 @@ impl Context<'_, '_> {
         Ok(())
     }
 
-    /// Writes a local time `YYYY-MM-DD HH:MM:SS±HH:MM` as a date cell (the
-    /// wall time; the column header names the zone); text when it is not
-    /// such a time.
+    /// Writes a local time as a date cell (the wall time; the column
+    /// header names the zone); an empty cell when there is none.
     pub fn write_time(
         &self,
         sheet: &mut Worksheet,
         row: u32,
         col: u16,
-        local: &str,
+        local: Option<LocalTime>,
     ) -> Result<(), XlsxError> {
-        match local
-            .get(..19)
-            .and_then(|t| ExcelDateTime::parse_from_str(t).ok())
-        {
+        // Through the text form, as the cell has always been written, so
+        // that the serial number is the same to the last bit.
+        let wall = local.map(|t| t.wall_clock().format("%Y-%m-%d %H:%M:%S").to_string());
+        match wall.and_then(|t| ExcelDateTime::parse_from_str(&t).ok()) {
             Some(t) => sheet.write_datetime_with_format(row, col, &t, &self.styles.date_time),
-            None => sheet.write_string(row, col, clean_cell(local)),
+            None => sheet.write_string(row, col, ""),
         }
         .map(|_| ())
     }

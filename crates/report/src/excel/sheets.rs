@@ -3,7 +3,7 @@
 //! waivers, rules, unprocessed inputs. One autofilter per table.
 
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
-use worklog_model::{Finding, Severity, Verdict};
+use worklog_model::{Finding, LocalTime, Severity, Verdict};
 
 use super::{Context, item_sheet_name, sheet_safe};
 use crate::model::log_check_texts;
@@ -15,7 +15,7 @@ use crate::words::anomaly_text;
 pub(super) enum Cell {
     Text(String),
     /// A local time, written as a date cell.
-    Time(String),
+    Time(Option<LocalTime>),
     Number(u64),
     Verdict(Verdict),
 }
@@ -79,7 +79,7 @@ fn write_cell(
         Cell::Text(text) => {
             sheet.write_string(r, c, clean_cell(&text))?;
         }
-        Cell::Time(local) => cx.write_time(sheet, r, c, &local)?,
+        Cell::Time(local) => cx.write_time(sheet, r, c, local)?,
         Cell::Number(n) => {
             sheet.write_number_with_format(r, c, n as f64, &cx.styles.count)?;
         }
@@ -223,8 +223,8 @@ pub(super) fn groups_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Res
                 Cell::Text(g.department.clone()),
                 Cell::Text(model.rule_texts(&g.rule_id).0),
                 Cell::Number(g.count),
-                Cell::Time(g.first_time.clone()),
-                Cell::Time(g.last_time.clone()),
+                Cell::Time(g.first_time),
+                Cell::Time(g.last_time),
                 Cell::Text(g.users.join(worklog_model::list_separator(model.language))),
                 Cell::Text(first.map(|f| model.detail(f)).unwrap_or_default()),
             ]
@@ -266,7 +266,7 @@ pub(super) fn item_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resu
                     Cell::Text(f.device_id.clone()),
                     Cell::Text(f.user_name.clone()),
                     Cell::Text(f.department.clone()),
-                    Cell::Time(f.local_time.clone()),
+                    Cell::Time(f.local_time),
                     f.seq.map_or(Cell::Text(String::new()), Cell::Number),
                     Cell::Text(severity_text(cx, f.severity)),
                     Cell::Text(model.detail(f)),
@@ -503,7 +503,7 @@ pub(super) fn log_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resul
     table_sheets(cx, workbook, m.get("sheet_gaps"), &headers, &gaps, |f| {
         vec![
             Cell::Text(f.device_id.clone()),
-            Cell::Time(f.local_time.clone()),
+            Cell::Time(f.local_time),
             f.seq.map_or(Cell::Text(String::new()), Cell::Number),
             Cell::Text(model.detail(f)),
             Cell::Text(model.rule_texts(&f.rule_id).0),
@@ -531,7 +531,7 @@ pub(super) fn leak_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resul
             Cell::Text(f.device_id.clone()),
             Cell::Text(f.user_name.clone()),
             Cell::Text(f.department.clone()),
-            Cell::Time(f.local_time.clone()),
+            Cell::Time(f.local_time),
             f.seq.map_or(Cell::Text(String::new()), Cell::Number),
             Cell::Text(model.rule_texts(&f.rule_id).0),
             Cell::Text(model.detail(f)),
@@ -568,7 +568,7 @@ pub(super) fn waived_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Res
             vec![
                 Cell::Text(f.device_id.clone()),
                 Cell::Text(f.user_name.clone()),
-                Cell::Time(f.local_time.clone()),
+                Cell::Time(f.local_time),
                 f.seq.map_or(Cell::Text(String::new()), Cell::Number),
                 Cell::Text(model.rule_texts(&f.rule_id).0),
                 Cell::Text(model.detail(f)),

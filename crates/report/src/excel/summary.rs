@@ -38,7 +38,7 @@ pub(super) fn summary_sheet(
     let mut facts: Vec<(&str, String)> = vec![
         ("organisation", clean_cell(&a.organisation)),
         ("period", period),
-        ("generated_at", m.date_time(&model.generated_local())),
+        ("generated_at", model.generated_text(m)),
         ("tool_version", model.generation.tool_version.clone()),
         ("edition", a.manifest.edition.clone()),
     ];
@@ -59,7 +59,14 @@ pub(super) fn summary_sheet(
     row += 1;
     let state = model.overall();
     sheet.write_string_with_format(row, 0, m.get("overall_status"), &styles.label)?;
-    sheet.merge_range(row, 2, row, 5, m.get(state), styles.state(state))?;
+    sheet.merge_range(
+        row,
+        2,
+        row,
+        5,
+        m.get(state.message_key()),
+        styles.state(state),
+    )?;
     sheet.set_row_height(row, 24)?;
     row += 1;
     sheet.write_string_with_format(row, 0, m.get("attention"), &styles.label)?;

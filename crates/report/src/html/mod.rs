@@ -97,7 +97,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
             device: f.device_id.clone(),
             user: f.user_name.clone(),
             department: f.department.clone(),
-            time: m.date_time(&f.local_time),
+            time: m.date_time_or_empty(f.local_time),
             seq: f.seq.map(|s| s.to_string()).unwrap_or_default(),
             detail: model.detail(f),
             rule: model.rule_texts(&f.rule_id).0,
@@ -141,8 +141,8 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
                         rule: model.rule_texts(&g.rule_id).0,
                         count: g.count,
                         count_text: m.number(g.count),
-                        first: m.date_time(&g.first_time),
-                        last: m.date_time(&g.last_time),
+                        first: m.date_time_or_empty(g.first_time),
+                        last: m.date_time_or_empty(g.last_time),
                         users: g.users.join(sep),
                         detail: first.map(|f| model.detail(f)).unwrap_or_default(),
                         evidence: first.map(|f| model.evidence(f)).unwrap_or_default(),
@@ -319,14 +319,14 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         .headline
         .attention
         .iter()
-        .map(|p| json!({ "kind": p.kind, "text": p.text, "anchor": p.anchor }))
+        .map(|p| json!({ "kind": p.kind.as_str(), "text": p.text, "anchor": p.anchor }))
         .collect();
     template
         .render(minijinja::value::Serde(json!({
             "lang": model.language.code(),
             "t": m.all(),
             "generation": model.generation,
-            "generated_at": m.date_time(&model.generated_local()),
+            "generated_at": model.generated_text(&m),
             "stamp": model.stamp_text(&m),
             "organisation": a.organisation,
             "organisation_css": css_string(&visible(&a.organisation)),
@@ -336,8 +336,8 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
             "edition": a.manifest.edition,
             "events": m.number(a.events),
             "devices_count": m.number(a.devices.len() as u64),
-            "overall_key": model.overall(),
-            "overall": m.get(model.overall()),
+            "overall_key": model.overall().message_key(),
+            "overall": m.get(model.overall().message_key()),
             "attention": attention,
             "items": items,
             "item_numbers": a.items.iter().map(|i| i.number.clone()).collect::<Vec<_>>(),

@@ -38,9 +38,9 @@ fn headline(a: &Analysis) -> (&'static str, Vec<(&'static str, String)>) {
         .headline
         .attention
         .iter()
-        .map(|p| (p.kind, p.text.clone()))
+        .map(|p| (p.kind.as_str(), p.text.clone()))
         .collect();
-    (model.headline.state, points)
+    (model.headline.state.message_key(), points)
 }
 
 #[test]
@@ -146,7 +146,7 @@ fn anomalies_are_located_in_words_of_the_language() {
         ts: None,
         detail_en: "rows missing".into(),
     };
-    let local = |_: i64| String::new();
+    let local = |_: i64| None;
     assert_eq!(
         worklog_report::anomaly_text(&entry, Language::Ja, &local),
         "行の削除(連番 5〜9、ファイル seg-1.parquet)"

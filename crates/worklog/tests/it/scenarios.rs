@@ -323,7 +323,10 @@ fn each_case_gets_the_verdict_an_auditor_expects() {
         .find(|f| f.rule_id == "off_hours_activity")
         .expect("the night sign-in is a leak signal");
     assert_eq!(night.device_id, "D-NIGHT");
-    assert_eq!(night.local_time, "2026-01-13 23:30:00+09:00");
+    assert_eq!(
+        night.local_time.map(|t| t.to_string()).as_deref(),
+        Some("2026-01-13 23:30:00+09:00")
+    );
     let local_ts = night
         .evidence
         .iter()
