@@ -26,23 +26,28 @@ const EXIT_INTERNAL: u8 = 3;
 fn main() -> ExitCode {
     one_line_panics();
     let cli = Cli::parse();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
+    ExitCode::from(exit_code(std::panic::catch_unwind(
+        std::panic::AssertUnwindSafe(|| run(cli)),
+    )))
+}
+
+/// The documented exit code of a job's outcome, saying on stderr why it
+/// was not 0 or 1: an error and its causes (2), a panic (3).
+fn exit_code(outcome: std::thread::Result<Result<u8>>) -> u8 {
     let Ok(outcome) = outcome else {
         // The hook has printed where; nothing was finished.
         eprintln!("internal error: the job did not finish (a bug: please report this message)");
-        return ExitCode::from(EXIT_INTERNAL);
+        return EXIT_INTERNAL;
     };
     match outcome {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => EXIT_OK,
         Err(error) => {
-            if is_broken_pipe(&error) {
-                return ExitCode::from(EXIT_OK);
-            }
             eprintln!("error: {error}");
             for cause in error.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            ExitCode::from(EXIT_ERROR)
+            EXIT_ERROR
         }
     }
 }
@@ -115,4 +120,24 @@ fn print(text: &str) -> Result<()> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_outcome_has_its_documented_code() {
+        let caught = |job: fn() -> Result<u8>| {
+            exit_code(std::panic::catch_unwind(job))
+        };
+        assert_eq!(caught(|| Ok(EXIT_OK)), 0);
+        assert_eq!(caught(|| Ok(EXIT_ANOMALIES)), 1);
+        assert_eq!(caught(|| Err(anyhow::anyhow!("no such store"))), 2);
+        let pipe = || Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into());
+        assert_eq!(caught(pipe), 0, "a closed pipe ends the job quietly");
+        std::panic::set_hook(Box::new(|_| {}));
+        assert_eq!(caught(|| panic!("a bug")), 3);
+        let _ = std::panic::take_hook();
+    }
 }

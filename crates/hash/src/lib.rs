@@ -29,8 +29,11 @@
 //! }
 //! ```
 
+mod digest;
 #[cfg(target_arch = "x86_64")]
 mod shani;
+
+pub use digest::{DigestTextError, Sha256Digest, empty_is_none};
 
 use sha2::{Digest as _, Sha256};
 

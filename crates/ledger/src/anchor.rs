@@ -12,10 +12,12 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::keys::{Keyring, Role, SecretKey};
-use crate::record::{SegmentRecord, parse_hash};
+use crate::record::SegmentRecord;
 use crate::seal::Seal;
 use crate::segment::read_record;
+use crate::signature::SignatureBytes;
 use crate::store::{list_devices, list_segments};
+use worklog_hash::Sha256Digest;
 
 const ENTRY_DOMAIN: &[u8] = b"WLANCHOR2";
 const ANCHOR_GENESIS_DOMAIN: &[u8] = b"WLANCHORGENESIS1";
@@ -43,23 +45,24 @@ pub struct Anchor {
     pub device_id: String,
     /// Last sequence number the head covers.
     pub seq: u64,
-    /// The anchored segment head, hex.
-    pub head: String,
-    /// SHA-256 of the anchored segment's file, hex, from the device's seal;
-    /// empty when the claim carried no seal of that file.
-    pub file_digest: String,
+    /// The anchored segment head.
+    pub head: Sha256Digest,
+    /// SHA-256 of the anchored segment's file, from the device's seal;
+    /// `None` (empty text) when the claim carried no seal of that file.
+    #[serde(with = "worklog_hash::empty_is_none")]
+    pub file_digest: Option<Sha256Digest>,
     /// Time of the last event under the head, µs UTC.
     pub head_ts: i64,
     /// When the authority anchored it, µs UTC.
     pub anchored_at: i64,
     /// `entry_hash` of the previous entry (a fixed genesis value first).
-    pub prev_entry: String,
+    pub prev_entry: Sha256Digest,
     /// SHA-256 over this entry's fields: chains the log.
-    pub entry_hash: String,
+    pub entry_hash: Sha256Digest,
     /// Key id of the authority key.
     pub authority_key_id: String,
-    /// Ed25519 signature of the entry hash by the authority.
-    pub signature: String,
+    /// Ed25519 signature of the entry hash (its hex text) by the authority.
+    pub signature: SignatureBytes,
 }
 
 fn anchor_genesis() -> [u8; 32] {
@@ -70,11 +73,12 @@ impl Anchor {
     fn compute_hash(&self) -> [u8; 32] {
         let mut b = ENTRY_DOMAIN.to_vec();
         b.extend_from_slice(&self.index.to_be_bytes());
+        // The digests enter as the hex text the log stores.
         for s in [
-            &self.device_id,
-            &self.head,
-            &self.file_digest,
-            &self.prev_entry,
+            self.device_id.as_str(),
+            &self.head.to_hex(),
+            &self.file_digest.map(|d| d.to_hex()).unwrap_or_default(),
+            &self.prev_entry.to_hex(),
             &self.authority_key_id,
         ] {
             b.extend_from_slice(&(s.len() as u32).to_be_bytes());
@@ -84,6 +88,11 @@ impl Anchor {
         b.extend_from_slice(&self.head_ts.to_be_bytes());
         b.extend_from_slice(&self.anchored_at.to_be_bytes());
         Sha256::digest(&b).into()
+    }
+
+    /// What the authority signs: the domain and the entry hash's hex text.
+    fn signed_message(&self) -> Vec<u8> {
+        [ANCHOR_SIGNATURE_DOMAIN, self.entry_hash.to_hex().as_bytes()].concat()
     }
 }
 
@@ -195,7 +204,7 @@ impl AnchorLog {
     pub fn check(&self, keyring: &Keyring) -> (Vec<Anchor>, Vec<AnchorLogProblem>) {
         let mut good = Vec::new();
         let mut problems = self.unparsed.clone();
-        let mut prev = hex::encode(anchor_genesis());
+        let mut prev = Sha256Digest(anchor_genesis());
         for (i, entry) in self.entries.iter().enumerate() {
             let line = self.lines.get(i).copied().unwrap_or(i + 1);
             let mut fail = |reason: String| problems.push(AnchorLogProblem { line, reason });
@@ -210,20 +219,13 @@ impl AnchorLog {
                 fail("does not chain to the previous entry".into());
                 break;
             }
-            if hex::encode(entry.compute_hash()) != entry.entry_hash {
+            if entry.compute_hash() != entry.entry_hash.0 {
                 fail("entry hash does not match its fields: entry altered".into());
                 break;
             }
             let signed = keyring
                 .authority(&entry.authority_key_id)
-                .is_some_and(|key| {
-                    hex::decode(&entry.signature).is_ok_and(|sig| {
-                        key.verify(
-                            &[ANCHOR_SIGNATURE_DOMAIN, entry.entry_hash.as_bytes()].concat(),
-                            &sig,
-                        )
-                    })
-                });
+                .is_some_and(|key| key.verify(&entry.signed_message(), &entry.signature.0));
             if !signed {
                 fail(format!(
                     "signature is not by a trusted authority key (key id {})",
@@ -231,7 +233,7 @@ impl AnchorLog {
                 ));
                 break;
             }
-            prev = entry.entry_hash.clone();
+            prev = entry.entry_hash;
             good.push(entry.clone());
         }
         problems.sort_by_key(|p| p.line);
@@ -262,10 +264,7 @@ impl AnchorLog {
                 record.device_id
             ))
         })?;
-        if !record.head_matches()
-            || !record.signature_valid(device_key)
-            || parse_hash(&record.head).is_none()
-        {
+        if !record.head_matches() || !record.signature_valid(device_key) {
             return Err(Error::format(
                 &self.path,
                 format!(
@@ -299,24 +298,22 @@ impl AnchorLog {
         let prev = self
             .entries
             .last()
-            .map_or_else(|| hex::encode(anchor_genesis()), |e| e.entry_hash.clone());
+            .map_or(Sha256Digest(anchor_genesis()), |e| e.entry_hash);
         let mut entry = Anchor {
             index: self.entries.len() as u64,
             device_id: record.device_id.clone(),
             seq: record.last_seq,
-            head: record.head.clone(),
-            file_digest: seal.map(|s| s.file_digest.clone()).unwrap_or_default(),
+            head: record.head,
+            file_digest: seal.map(|s| s.file_digest),
             head_ts: record.last_ts,
             anchored_at,
             prev_entry: prev,
-            entry_hash: String::new(),
+            entry_hash: Sha256Digest::ZERO,
             authority_key_id: authority.public().key_id(),
-            signature: String::new(),
+            signature: SignatureBytes([0; 64]),
         };
-        entry.entry_hash = hex::encode(entry.compute_hash());
-        entry.signature = hex::encode(
-            authority.sign(&[ANCHOR_SIGNATURE_DOMAIN, entry.entry_hash.as_bytes()].concat()),
-        );
+        entry.entry_hash = Sha256Digest(entry.compute_hash());
+        entry.signature = SignatureBytes(authority.sign(&entry.signed_message()));
         let mut line =
             serde_json::to_string(&entry).map_err(|e| Error::format(&self.path, e.to_string()))?;
         line.push('\n');

@@ -2,6 +2,9 @@
 //! only through a prune checkpoint, signed by the authority, that records
 //! the head at the cut. The verifier accepts a chain that begins there.
 
+use worklog_hash::Sha256Digest;
+
+use crate::signature::SignatureBytes;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -31,7 +34,7 @@ pub struct PruneCheckpoint {
     /// `segment_no` of the last segment removed.
     pub cut_segment_no: u64,
     /// Head of the last segment removed: the first kept segment's `prev_head`.
-    pub cut_head: String,
+    pub cut_head: Sha256Digest,
     /// Time of the newest event removed (the chain's newest time at the
     /// cut, from which the chain walk continues), µs UTC.
     pub cut_last_ts: i64,
@@ -41,17 +44,17 @@ pub struct PruneCheckpoint {
     pub created_at: i64,
     /// Key id of the authority key that signed.
     pub authority_key_id: String,
-    /// Ed25519 signature, hex.
-    pub signature: String,
+    /// Ed25519 signature.
+    pub signature: SignatureBytes,
 }
 
 impl PruneCheckpoint {
     fn digest(&self) -> [u8; 32] {
         let mut b = CHECKPOINT_DOMAIN.to_vec();
         for s in [
-            &self.format,
+            self.format.as_str(),
             &self.device_id,
-            &self.cut_head,
+            &self.cut_head.to_hex(),
             &self.authority_key_id,
         ] {
             b.extend_from_slice(&(s.len() as u32).to_be_bytes());
@@ -71,12 +74,9 @@ impl PruneCheckpoint {
         let Some(key) = keyring.authority(&self.authority_key_id) else {
             return false;
         };
-        let Ok(signature) = hex::decode(&self.signature) else {
-            return false;
-        };
         key.verify(
             &[CHECKPOINT_SIGNATURE_DOMAIN, &self.digest()].concat(),
-            &signature,
+            &self.signature.0,
         )
     }
 
@@ -135,17 +135,18 @@ pub fn prune(
         device_id: device_id.to_owned(),
         cut_seq: last.last_seq,
         cut_segment_no: last.segment_no,
-        cut_head: last.head.clone(),
+        cut_head: last.head,
         cut_last_ts: newest,
         retention_horizon: horizon.0,
         created_at: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_micros() as i64),
         authority_key_id: authority.public().key_id(),
-        signature: String::new(),
+        signature: SignatureBytes([0; 64]),
     };
-    checkpoint.signature =
-        hex::encode(authority.sign(&[CHECKPOINT_SIGNATURE_DOMAIN, &checkpoint.digest()].concat()));
+    checkpoint.signature = SignatureBytes(
+        authority.sign(&[CHECKPOINT_SIGNATURE_DOMAIN, &checkpoint.digest()].concat()),
+    );
 
     let path = dir.join(CHECKPOINT_FILE);
     let tmp = dir.join(format!("{CHECKPOINT_FILE}.tmp"));

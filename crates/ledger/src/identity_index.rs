@@ -111,7 +111,7 @@ impl IdentityIndex {
             let Ok(record) = read_record(path) else {
                 break;
             };
-            if record.last_seq == covered.0 && record.head_bytes() == Some(covered.1) {
+            if record.last_seq == covered.0 && record.head.0 == covered.1 {
                 index.stored = ids;
                 let newer = &segments[segments.len() - after..];
                 index.state = if newer.is_empty() {
@@ -221,9 +221,7 @@ impl IdentityIndex {
             return Ok(());
         };
         let record: SegmentRecord = read_record(&newest)?;
-        let head = record
-            .head_bytes()
-            .ok_or_else(|| Error::format(&newest, "segment head is not 64 hex digits"))?;
+        let head = record.head.0;
         self.stored.extend(self.added.drain());
         self.stored.sort_unstable();
         self.stored.dedup();

@@ -54,6 +54,7 @@ mod proof;
 mod record;
 mod seal;
 mod segment;
+mod signature;
 pub mod stamps;
 pub mod store;
 mod verify;
@@ -74,7 +75,9 @@ pub use record::{
 };
 pub use seal::{SEAL_DOMAIN, SEAL_FORMAT, SEAL_SIGNATURE_DOMAIN, Seal};
 pub use segment::{DIGEST_COLUMN, DIGEST_LEN, file_digest, read_record, segment_schema};
+pub use signature::SignatureBytes;
 pub use verify::{
     Anomaly, AnomalyClass, Depth, DeviceReport, LateDelivery, VerifiedFile, Verifier, VerifyReport,
 };
+pub use worklog_hash::Sha256Digest;
 pub use writer::{Durability, SegmentWriter, SegmentWriterBuilder};

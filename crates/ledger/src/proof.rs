@@ -12,9 +12,10 @@ use crate::canonical::RowEncoder;
 use crate::error::{Error, Result};
 use crate::keys::Keyring;
 use crate::merkle::{self, Hash};
-use crate::record::{SegmentRecord, parse_hash};
+use crate::record::SegmentRecord;
 use crate::segment::read_record;
 use crate::store::{device_dir, list_segments};
+use worklog_hash::Sha256Digest;
 
 /// Proof that one event is in a device's signed chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,10 +28,10 @@ pub struct InclusionProof {
     pub leaf_index: u64,
     /// Number of leaves (rows) in the tree.
     pub tree_size: u64,
-    /// The leaf hash, hex.
-    pub leaf_hash: String,
-    /// The audit path, hex, leaf to root.
-    pub path: Vec<String>,
+    /// The leaf hash.
+    pub leaf_hash: Sha256Digest,
+    /// The audit path, leaf to root.
+    pub path: Vec<Sha256Digest>,
     /// The signed segment record holding the root.
     pub record: SegmentRecord,
 }
@@ -90,7 +91,7 @@ pub fn prove(store: &Path, device_id: &str, seq: u64) -> Result<InclusionProof> 
         encoder.leaf_hashes(&mut leaves);
         events.extend(batch_to_events(&batch)?);
     }
-    if Some(merkle::root(&leaves)) != parse_hash(&record.merkle_root) {
+    if merkle::root(&leaves) != record.merkle_root.0 {
         return Err(Error::format(
             &path,
             "segment rows do not match its signed root: run verify to locate the damage",
@@ -110,8 +111,8 @@ pub fn prove(store: &Path, device_id: &str, seq: u64) -> Result<InclusionProof> 
             .replace('\\', "/"),
         leaf_index: index as u64,
         tree_size: leaves.len() as u64,
-        leaf_hash: hex::encode(leaves[index]),
-        path: path_hashes.iter().map(hex::encode).collect(),
+        leaf_hash: Sha256Digest(leaves[index]),
+        path: path_hashes.into_iter().map(Sha256Digest).collect(),
         record,
     })
 }
@@ -143,16 +144,11 @@ impl InclusionProof {
             return reject("leaf position or tree size does not match the segment record");
         }
         let leaf = event_leaf_hash(&self.event).map_err(|e| ProofRejected(e.to_string()))?;
-        if hex::encode(leaf) != self.leaf_hash {
+        if leaf != self.leaf_hash.0 {
             return reject("the event does not hash to the proof's leaf");
         }
-        let path: Option<Vec<Hash>> = self.path.iter().map(|h| parse_hash(h)).collect();
-        let Some(path) = path else {
-            return reject("a path element is not 64 hex digits");
-        };
-        let Some(root) = parse_hash(&record.merkle_root) else {
-            return reject("the segment's Merkle root is malformed");
-        };
+        let path: Vec<Hash> = self.path.iter().map(|h| h.0).collect();
+        let root = record.merkle_root.0;
         if merkle::verify_inclusion(self.leaf_index, self.tree_size, &leaf, &path, &root) {
             Ok(())
         } else {

@@ -5,6 +5,8 @@ use sha2::{Digest, Sha256};
 
 use crate::keys::{PublicKey, SecretKey};
 use crate::merkle::Hash;
+use crate::signature::SignatureBytes;
+use worklog_hash::Sha256Digest;
 
 /// Parquet key-value metadata key holding the JSON segment record.
 pub const SEGMENT_KEY: &str = "worklog.segment";
@@ -80,22 +82,23 @@ pub struct SegmentRecord {
     /// Live or late ([`Delivery`]).
     pub delivery: Delivery,
     /// Head of the previous segment (the genesis head for the first).
-    pub prev_head: String,
-    /// SHA-256 of the exact bytes of the previous segment's file, hex;
-    /// [`NO_FILE_DIGEST`] when there is none (the first segment, the first
-    /// after a prune) or the writer could not vouch for it (it restarted
-    /// without a seal of that file).
-    pub prev_file_digest: String,
+    pub prev_head: Sha256Digest,
+    /// SHA-256 of the exact bytes of the previous segment's file; `None`
+    /// (stored as [`NO_FILE_DIGEST`]) when there is none (the first
+    /// segment, the first after a prune) or the writer could not vouch for
+    /// it (it restarted without a seal of that file).
+    #[serde(with = "crate::signature::zero_is_none")]
+    pub prev_file_digest: Option<Sha256Digest>,
     /// RFC 6962 Merkle root over the rows' canonical bytes.
-    pub merkle_root: String,
+    pub merkle_root: Sha256Digest,
     /// When the writer committed the segment, µs UTC.
     pub committed_at: i64,
     /// Key id of the signing device key.
     pub key_id: String,
     /// `SHA-256(HEAD_DOMAIN ‖ canonical fields)`: commits to everything above.
-    pub head: String,
+    pub head: Sha256Digest,
     /// Ed25519 signature of `SIGNATURE_DOMAIN ‖ head` by the device key.
-    pub signature: String,
+    pub signature: SignatureBytes,
 }
 
 pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -132,9 +135,13 @@ impl SegmentRecord {
         b.extend_from_slice(&self.min_ts.to_be_bytes());
         b.extend_from_slice(&self.max_ts.to_be_bytes());
         put_str(&mut b, self.delivery.as_str());
-        put_str(&mut b, &self.prev_head);
-        put_str(&mut b, &self.prev_file_digest);
-        put_str(&mut b, &self.merkle_root);
+        // The digests enter as the hex text the record stores (format 3).
+        put_str(&mut b, &self.prev_head.to_hex());
+        put_str(
+            &mut b,
+            &self.prev_file_digest.unwrap_or(Sha256Digest::ZERO).to_hex(),
+        );
+        put_str(&mut b, &self.merkle_root.to_hex());
         b.extend_from_slice(&self.committed_at.to_be_bytes());
         put_str(&mut b, &self.key_id);
         b
@@ -149,41 +156,21 @@ impl SegmentRecord {
     pub fn seal(&mut self, key: &SecretKey) {
         self.key_id = key.public().key_id();
         let head = self.compute_head();
-        self.head = hex::encode(head);
-        self.signature = hex::encode(key.sign(&signed_message(&head)));
+        self.head = Sha256Digest(head);
+        self.signature = SignatureBytes(key.sign(&signed_message(&head)));
     }
 
     /// Whether `head` matches the fields.
     pub fn head_matches(&self) -> bool {
-        hex::encode(self.compute_head()) == self.head
+        self.compute_head() == self.head.0
     }
 
     /// Whether the signature is the device key's over the head.
     pub fn signature_valid(&self, key: &PublicKey) -> bool {
-        let (Ok(head), Ok(signature)) = (hex::decode(&self.head), hex::decode(&self.signature))
-        else {
-            return false;
-        };
-        key.verify(&[SIGNATURE_DOMAIN, &head].concat(), &signature)
-    }
-
-    /// `prev_file_digest` as bytes; `None` when it is [`NO_FILE_DIGEST`] or
-    /// not 64 hex digits (then it commits to no file).
-    pub fn prev_file_digest_bytes(&self) -> Option<Hash> {
-        parse_hash(&self.prev_file_digest).filter(|d| d != &[0u8; 32])
-    }
-
-    /// The head as bytes, if well-formed.
-    pub fn head_bytes(&self) -> Option<Hash> {
-        parse_hash(&self.head)
+        key.verify(&signed_message(&self.head.0), &self.signature.0)
     }
 }
 
 fn signed_message(head: &Hash) -> Vec<u8> {
     [SIGNATURE_DOMAIN, head.as_slice()].concat()
-}
-
-/// Parses 64 hex digits.
-pub fn parse_hash(text: &str) -> Option<Hash> {
-    hex::decode(text).ok().and_then(|b| Hash::try_from(b).ok())
 }

@@ -19,8 +19,10 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::keys::{PublicKey, SecretKey};
 use crate::merkle::Hash;
-use crate::record::{SegmentRecord, parse_hash, put_str};
+use crate::record::{SegmentRecord, put_str};
+use crate::signature::SignatureBytes;
 use crate::store::{self, SEAL_FILE, device_dir};
+use worklog_hash::Sha256Digest;
 
 /// Format name of a seal.
 pub const SEAL_FORMAT: &str = "worklog-seal/1";
@@ -41,14 +43,14 @@ pub struct Seal {
     pub segment_no: u64,
     /// `last_seq` of the sealed segment.
     pub last_seq: u64,
-    /// `head` of the sealed segment, hex.
-    pub head: String,
-    /// SHA-256 of the sealed file's bytes, hex.
-    pub file_digest: String,
+    /// `head` of the sealed segment.
+    pub head: Sha256Digest,
+    /// SHA-256 of the sealed file's bytes.
+    pub file_digest: Sha256Digest,
     /// Key id of the signing device key.
     pub key_id: String,
     /// Ed25519 signature of `SEAL_SIGNATURE_DOMAIN ‖ digest` by the device key.
-    pub signature: String,
+    pub signature: SignatureBytes,
 }
 
 impl Seal {
@@ -59,12 +61,12 @@ impl Seal {
             device_id: record.device_id.clone(),
             segment_no: record.segment_no,
             last_seq: record.last_seq,
-            head: record.head.clone(),
-            file_digest: hex::encode(file_digest),
+            head: record.head,
+            file_digest: Sha256Digest(*file_digest),
             key_id: key.public().key_id(),
-            signature: String::new(),
+            signature: SignatureBytes([0; 64]),
         };
-        seal.signature = hex::encode(key.sign(&seal.signed_message()));
+        seal.signature = SignatureBytes(key.sign(&seal.signed_message()));
         seal
     }
 
@@ -75,8 +77,8 @@ impl Seal {
         put_str(&mut b, &self.device_id);
         b.extend_from_slice(&self.segment_no.to_be_bytes());
         b.extend_from_slice(&self.last_seq.to_be_bytes());
-        put_str(&mut b, &self.head);
-        put_str(&mut b, &self.file_digest);
+        put_str(&mut b, &self.head.to_hex());
+        put_str(&mut b, &self.file_digest.to_hex());
         put_str(&mut b, &self.key_id);
         Sha256::digest(&b).into()
     }
@@ -89,9 +91,7 @@ impl Seal {
     pub fn signature_valid(&self, key: &PublicKey) -> bool {
         self.format == SEAL_FORMAT
             && self.key_id == key.key_id()
-            && self.file_digest_bytes().is_some()
-            && hex::decode(&self.signature)
-                .is_ok_and(|sig| key.verify(&self.signed_message(), &sig))
+            && key.verify(&self.signed_message(), &self.signature.0)
     }
 
     /// Whether the seal is about the segment of `record`.
@@ -102,9 +102,9 @@ impl Seal {
             && self.head == record.head
     }
 
-    /// The sealed digest as bytes, if well-formed.
-    pub fn file_digest_bytes(&self) -> Option<Hash> {
-        parse_hash(&self.file_digest)
+    /// The sealed digest as bytes.
+    pub fn file_digest_bytes(&self) -> Hash {
+        self.file_digest.0
     }
 
     /// Reads the seal of a device's partition: `None` when there is none.

@@ -33,8 +33,8 @@ pub struct StampLine {
     pub covers_bytes: u64,
     /// How many anchor entries those bytes hold.
     pub covers_entries: u64,
-    /// SHA-256 of those bytes (hex).
-    pub sha256: String,
+    /// SHA-256 of those bytes.
+    pub sha256: Sha256Digest,
     /// The TSA it was asked of (its URL), for people; the token names the TSA.
     pub tsa: String,
     /// The token (DER, hex).
@@ -208,8 +208,7 @@ fn check_line(
             format!("format {:?}, not {STAMP_FORMAT}", entry.format),
         ));
     }
-    let digest = Sha256Digest::from_hex(&entry.sha256)
-        .ok_or((Unreadable, "sha256 is not 64 hex digits".to_owned()))?;
+    let digest = entry.sha256;
     let der = hex::decode(&entry.token).map_err(|_| (Unreadable, "token is not hex".to_owned()))?;
     let token = Token::from_der(der).map_err(|e| (TokenInvalid, e.to_string()))?;
     let stamp = token

@@ -10,10 +10,12 @@ use crate::error::{Error, Result};
 use crate::journal::{self, Journal, Quarantined};
 use crate::keys::{Role, SecretKey};
 use crate::merkle::Hash;
-use crate::record::{Delivery, FORMAT, NO_FILE_DIGEST, SegmentRecord, genesis_head, parse_hash};
+use crate::record::{Delivery, FORMAT, SegmentRecord, genesis_head};
 use crate::seal::Seal;
 use crate::segment::{self, read_record};
+use crate::signature::SignatureBytes;
 use crate::store::{self, JOURNAL_FILE, device_dir, list_segments, segment_file_name};
+use worklog_hash::Sha256Digest;
 
 /// When `append` may return: how durable an acknowledged event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,20 +98,20 @@ impl SegmentWriterBuilder {
         let mut high_water = chain_high_water(&segments)?;
         if let Some(last) = segments.last() {
             let record = read_record(last)?;
-            let head = parse_hash(&record.head)
-                .ok_or_else(|| Error::format(last, "segment head is not 64 hex digits"))?;
-            (next_seq, prev_head, segment_no) = (record.last_seq + 1, head, record.segment_no + 1);
+            (next_seq, prev_head, segment_no) =
+                (record.last_seq + 1, record.head.0, record.segment_no + 1);
             // An unreadable seal only costs the verifier a row-level check.
             prev_file_digest = Seal::read_for(&self.store, &device_id)
                 .ok()
                 .flatten()
                 .filter(|seal| seal.covers(&record) && seal.signature_valid(&self.key.public()))
-                .and_then(|seal| seal.file_digest_bytes());
+                .map(|seal| seal.file_digest_bytes());
         } else if let Some(checkpoint) = PruneCheckpoint::read_for(&self.store, &device_id)? {
-            let head = parse_hash(&checkpoint.cut_head)
-                .ok_or_else(|| Error::format(&dir, "checkpoint head is not 64 hex digits"))?;
-            (next_seq, prev_head, segment_no) =
-                (checkpoint.cut_seq + 1, head, checkpoint.cut_segment_no + 1);
+            (next_seq, prev_head, segment_no) = (
+                checkpoint.cut_seq + 1,
+                checkpoint.cut_head.0,
+                checkpoint.cut_segment_no + 1,
+            );
             high_water = Some(checkpoint.cut_last_ts);
         }
 
@@ -441,15 +443,13 @@ impl SegmentWriter {
             min_ts,
             max_ts,
             delivery,
-            prev_head: hex::encode(self.prev_head),
-            prev_file_digest: self
-                .prev_file_digest
-                .map_or_else(|| NO_FILE_DIGEST.to_owned(), hex::encode),
-            merkle_root: hex::encode(encoded.root),
+            prev_head: Sha256Digest(self.prev_head),
+            prev_file_digest: self.prev_file_digest.map(Sha256Digest),
+            merkle_root: Sha256Digest(encoded.root),
             committed_at: now_micros(),
             key_id: String::new(),
-            head: String::new(),
-            signature: String::new(),
+            head: Sha256Digest::ZERO,
+            signature: SignatureBytes([0; 64]),
         };
         record.seal(&self.key);
 
@@ -474,7 +474,7 @@ impl SegmentWriter {
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
         store::sync_dir(&self.dir)?;
 
-        self.prev_head = record.head_bytes().unwrap_or(self.prev_head);
+        self.prev_head = record.head.0;
         self.prev_file_digest = Some(file_digest);
         self.segment_no += 1;
         Ok(record)

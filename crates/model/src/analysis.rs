@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::detail::DetailText;
+use worklog_hash::Sha256Digest;
+
 use crate::local_time::LocalTime;
 use crate::period::Period;
 use crate::rule_kind::{Category, ItemLevel, Severity};
@@ -346,8 +348,8 @@ pub struct InputFile {
     pub path: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// SHA-256, hex.
-    pub sha256: String,
+    /// SHA-256.
+    pub sha256: Sha256Digest,
     /// How this run's integrity verification proved the file (an event
     /// file): `bytes` (its SHA-256 is the one a signed record, seal or
     /// anchor commits to; the digest is the verifier's, the file was not
@@ -376,11 +378,13 @@ pub struct Manifest {
     /// Catalog edition.
     pub edition: String,
     /// SHA-256 over the pack's files (path and content hashes, sorted).
-    pub rule_pack_sha256: String,
-    /// SHA-256 over the policy's files.
-    pub policy_sha256: String,
+    pub rule_pack_sha256: Sha256Digest,
+    /// SHA-256 over the policy's files (`""` in JSON without a policy
+    /// folder).
+    #[serde(with = "worklog_hash::empty_is_none")]
+    pub policy_sha256: Option<Sha256Digest>,
     /// SHA-256 over the event files read.
-    pub events_sha256: String,
+    pub events_sha256: Sha256Digest,
     /// Event files read (segments).
     pub event_files: Vec<InputFile>,
     /// Parameters the rules saw, rendered as SQL literals.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use worklog_ledger::{VerifiedFile, VerifyReport};
+use worklog_ledger::{Sha256Digest, VerifiedFile, VerifyReport};
 use worklog_model::{InputFile, Manifest, ProvenBy};
 
 use crate::error::{Error, Result};
@@ -46,7 +46,7 @@ pub(crate) fn manifest(
                     Some(InputFile {
                         path: rel,
                         bytes: file.bytes,
-                        sha256: file.sha256.clone()?,
+                        sha256: file.sha256?,
                         verified: Some(match file.depth {
                             worklog_ledger::Depth::Bytes => ProvenBy::Bytes,
                             worklog_ledger::Depth::Rows => ProvenBy::Rows,
@@ -61,8 +61,8 @@ pub(crate) fn manifest(
     let events_sha256 = combined(&event_files);
     let rule_pack_sha256 = combined(&folder_files(&pack.dir)?);
     let policy_sha256 = match policy_dir {
-        Some(dir) => combined(&folder_files(dir)?),
-        None => String::new(),
+        Some(dir) => Some(combined(&folder_files(dir)?)),
+        None => None,
     };
     let parameters: BTreeMap<String, String> = params
         .names()
@@ -102,7 +102,7 @@ fn hash_file(path: &Path, root: &Path) -> Result<InputFile> {
     Ok(InputFile {
         path: relative(path, root),
         bytes,
-        sha256: hex::encode(hasher.finalize()),
+        sha256: Sha256Digest(hasher.finalize().into()),
         verified: None,
     })
 }
@@ -130,13 +130,13 @@ fn folder_files(dir: &Path) -> Result<Vec<InputFile>> {
 }
 
 /// One hash over a list of (path, hash) pairs.
-fn combined(files: &[InputFile]) -> String {
+fn combined(files: &[InputFile]) -> Sha256Digest {
     let mut hasher = Sha256::new();
     for f in files {
         hasher.update(f.path.as_bytes());
         hasher.update([0]);
-        hasher.update(f.sha256.as_bytes());
+        hasher.update(f.sha256.to_hex().as_bytes());
         hasher.update([b'\n']);
     }
-    hex::encode(hasher.finalize())
+    Sha256Digest(hasher.finalize().into())
 }

@@ -35,8 +35,8 @@ pub struct ListedFile {
     pub path: String,
     /// Its size.
     pub bytes: u64,
-    /// Its SHA-256, hex.
-    pub sha256: String,
+    /// Its SHA-256.
+    pub sha256: Sha256Digest,
 }
 
 /// A manifest: the files of an audit folder when it was stamped.
@@ -69,7 +69,7 @@ fn list(dir: &Path, skip: &[&str]) -> Result<Manifest> {
                 files.push(ListedFile {
                     path: rel,
                     bytes: bytes.len() as u64,
-                    sha256: Sha256Digest::of(&bytes).to_hex(),
+                    sha256: Sha256Digest::of(&bytes),
                 });
             }
         }

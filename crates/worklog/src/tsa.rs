@@ -114,7 +114,7 @@ pub fn stamp_anchor_log(log: &Path, tsa: &Tsa) -> Result<Stamped> {
         format: STAMP_FORMAT.to_owned(),
         covers_bytes: bytes,
         covers_entries: entries,
-        sha256: digest.to_hex(),
+        sha256: digest,
         tsa: tsa.url.clone(),
         token: token.der().iter().map(|b| format!("{b:02x}")).collect(),
     };

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 mod e2e;
 mod getting_started;
+mod help;
 mod partitions;
 mod spark;
 mod stamps;

@@ -12,9 +12,10 @@ use super::{Verifier, relative, short};
 use crate::anchor::Anchor;
 use crate::checkpoint::PruneCheckpoint;
 use crate::error::chain;
-use crate::record::{Delivery, SegmentRecord, genesis_head, parse_hash};
+use crate::record::{Delivery, SegmentRecord, genesis_head};
 use crate::seal::Seal;
 use crate::store::{CHECKPOINT_FILE, SEAL_FILE, segment_file_name};
+use worklog_hash::Sha256Digest;
 
 impl Verifier<'_> {
     pub(super) fn walk_chain(
@@ -48,7 +49,7 @@ impl Verifier<'_> {
         if let (Some((_, first)), Some((_, last))) = (walk.accepted.first(), walk.accepted.last()) {
             report.seq_span = Some((first.first_seq, last.last_seq));
             report.time_span = Some((Timestamp(first.first_ts), Timestamp(last.last_ts)));
-            report.head = Some(last.head.clone());
+            report.head = Some(last.head);
         }
         report.newest_event = walk.high_water.map(Timestamp);
         self.match_anchors(
@@ -326,7 +327,7 @@ struct Walk<'d> {
     /// the first seq each claims (its record's, else its name's) and the
     /// index of its anomaly, so that a gap after one is named in full.
     skipped: Vec<(u64, usize)>,
-    heads: HashMap<String, String>,
+    heads: HashMap<Sha256Digest, String>,
 }
 
 impl<'d> Walk<'d> {
@@ -335,7 +336,7 @@ impl<'d> Walk<'d> {
         let (expected_seq, expected_prev, expected_no, high_water) = match checkpoint {
             Some(cp) => (
                 cp.cut_seq.saturating_add(1),
-                parse_hash(&cp.cut_head),
+                Some(cp.cut_head.0),
                 cp.cut_segment_no.checked_add(1),
                 Some(cp.cut_last_ts),
             ),
@@ -421,11 +422,11 @@ impl<'d> Walk<'d> {
         // A signed range may end at u64::MAX (only a key holder can sign
         // one): nothing can follow it.
         self.expected_seq = record.last_seq.saturating_add(1);
-        self.expected_prev = parse_hash(&record.head);
+        self.expected_prev = Some(record.head.0);
         self.expected_no = record.segment_no.checked_add(1);
         self.skipped_before = false;
         self.skipped.clear();
-        self.heads.insert(record.head.clone(), check.rel.clone());
+        self.heads.insert(record.head, check.rel.clone());
         self.accepted.push((check.rel, record));
     }
 
@@ -508,8 +509,7 @@ impl<'d> Walk<'d> {
                 self.push(report, class, rel, Some(gap), first_ts, detail);
             }
             self.explained.push(gap);
-        } else if (self.expected_prev.is_none()
-            || parse_hash(&record.prev_head) != self.expected_prev)
+        } else if (self.expected_prev.is_none() || Some(record.prev_head.0) != self.expected_prev)
             && !self.skipped_before
         {
             let previous = self

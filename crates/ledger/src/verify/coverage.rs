@@ -17,8 +17,8 @@ use super::short;
 use crate::anchor::Anchor;
 use crate::keys::PublicKey;
 use crate::merkle::Hash;
-use crate::record::parse_hash;
 use crate::seal::Seal;
+use worklog_hash::Sha256Digest;
 
 /// A signed statement of what a file's bytes hash to.
 pub(super) struct Commitment {
@@ -44,13 +44,10 @@ pub(super) fn resolve(
     seal: Option<&Seal>,
     anchors: &[&Anchor],
 ) -> Vec<Vec<Commitment>> {
-    let mut successors: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut successors: HashMap<Sha256Digest, Vec<usize>> = HashMap::new();
     for (j, check) in checks.iter().enumerate() {
         if let Some(record) = check.record.as_ref().filter(|_| check.signature_pending) {
-            successors
-                .entry(record.prev_head.clone())
-                .or_default()
-                .push(j);
+            successors.entry(record.prev_head).or_default().push(j);
         }
     }
     let seal = seal.filter(|seal| key.is_some_and(|key| seal.signature_valid(key)));
@@ -64,11 +61,11 @@ pub(super) fn resolve(
             continue;
         };
         let mut commitments = Vec::new();
-        for &j in successors.get(record.head.as_str()).into_iter().flatten() {
+        for &j in successors.get(&record.head).into_iter().flatten() {
             let next = checks[j].record.as_ref().filter(|_| checks[j].authentic);
             if let Some(digest) = next
                 .filter(|next| Some(next.first_seq) == record.last_seq.checked_add(1))
-                .and_then(|next| next.prev_file_digest_bytes())
+                .and_then(|next| next.prev_file_digest.map(|d| d.0))
             {
                 commitments.push(Commitment {
                     by: format!("the record of {}", checks[j].rel),
@@ -78,7 +75,7 @@ pub(super) fn resolve(
         }
         if let Some(digest) = seal
             .filter(|seal| seal.covers(&record))
-            .and_then(Seal::file_digest_bytes)
+            .map(Seal::file_digest_bytes)
         {
             commitments.push(Commitment {
                 by: "the device's seal".into(),
@@ -88,7 +85,7 @@ pub(super) fn resolve(
         for anchor in anchors {
             if anchor.seq == record.last_seq
                 && anchor.head == record.head
-                && let Some(digest) = parse_hash(&anchor.file_digest)
+                && let Some(Sha256Digest(digest)) = anchor.file_digest
             {
                 commitments.push(Commitment {
                     by: format!("anchor #{}", anchor.index),
@@ -149,9 +146,9 @@ pub(super) fn report_altered(
     }
     let detail = format!(
         "the file's bytes (SHA-256 {}) are not those {} commits to ({}), though its record and rows verify: its Parquet encoding or metadata was changed",
-        short(&hex::encode(digest)),
+        short(&Sha256Digest(digest)),
         missed.by,
-        short(&hex::encode(missed.digest))
+        short(&Sha256Digest(missed.digest))
     );
     check.report(AnomalyClass::FileAltered, detail);
 }

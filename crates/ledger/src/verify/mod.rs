@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use worklog_hash::Sha256Digest;
 use worklog_schema::Timestamp;
 
 pub use report::{
@@ -163,7 +164,7 @@ impl<'a> Verifier<'a> {
             report.verified_files.push(VerifiedFile {
                 device_id: check.device.clone(),
                 file: check.rel.clone(),
-                sha256: check.digest.map(hex::encode),
+                sha256: check.digest.map(Sha256Digest),
                 bytes: check.file_bytes,
                 depth: check.depth,
             });
@@ -250,8 +251,11 @@ pub(super) fn contained<T>(job: impl FnOnce() -> Result<T, String>) -> Result<T,
     })
 }
 
-pub(super) fn short(hash: &str) -> &str {
-    hash.get(..16).unwrap_or(hash)
+/// The first 16 hex digits of a digest, for messages.
+pub(super) fn short(digest: &Sha256Digest) -> String {
+    let mut hex = digest.to_hex();
+    hex.truncate(16);
+    hex
 }
 
 fn sort_anomalies(anomalies: &mut [Anomaly]) {

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::Serialize;
+use worklog_hash::Sha256Digest;
 use worklog_schema::Timestamp;
 
 /// The kind of an anomaly.
@@ -183,7 +184,7 @@ pub struct DeviceReport {
     /// First and last event time of the verified chain.
     pub time_span: Option<(Timestamp, Timestamp)>,
     /// The head of the last segment of the chain.
-    pub head: Option<String>,
+    pub head: Option<Sha256Digest>,
     /// Anchors whose head the chain matches.
     pub anchors_matched: u64,
     /// When the newest anchor the chain matched was made (`anchored_at`,
@@ -257,7 +258,7 @@ pub struct VerifiedFile {
     pub file: String,
     /// SHA-256 of the file's bytes as read, hex (`None` when it could not
     /// be read).
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256Digest>,
     /// The file's length in bytes.
     pub bytes: u64,
     /// How it was proven.

@@ -18,7 +18,7 @@ use super::report::{AnomalyClass, Depth};
 use super::scan::{SegmentCheck, hash_file};
 use crate::canonical::{RowEncoder, Scratch};
 use crate::merkle::{self, Hash};
-use crate::record::{SegmentRecord, parse_hash};
+use crate::record::SegmentRecord;
 use crate::segment::{DIGEST_COLUMN, DIGEST_LEN, segment_schema};
 
 /// Checks every row of a file whose record is not forged: the rows must
@@ -56,7 +56,7 @@ pub(super) fn check_rows(check: &mut SegmentCheck) {
     check.rows = rows.seqs.len() as u64;
     check.canonical_bytes = rows.canonical_bytes;
     let root = merkle::root(&rows.leaves);
-    let expected_root = parse_hash(&record.merkle_root);
+    let expected_root = Some(record.merkle_root.0);
     let in_order = rows.seqs.len() as u64 == record.row_count
         && rows
             .seqs

@@ -332,7 +332,7 @@ fn forged_segments_are_located() {
                 let key_id = record.key_id.clone();
                 record.seal(&attacker);
                 record.key_id = key_id;
-                record.head = hex::encode(record.compute_head());
+                record.head = worklog_ledger::Sha256Digest(record.compute_head());
             }
             // A record field changed without re-signing.
             1 => record.last_ts += 1,
@@ -455,7 +455,7 @@ fn stamp_log(path: &Path) {
             format: STAMP_FORMAT.into(),
             covers_bytes: bytes,
             covers_entries: entries,
-            sha256: digest.to_hex(),
+            sha256: digest,
             tsa: "test".into(),
             token: hex::encode(token.der()),
         },

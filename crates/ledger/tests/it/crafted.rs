@@ -136,9 +136,11 @@ fn an_empty_segment_signed_after_the_last_one_is_forged() {
     record.first_seq = previous.last_seq + 1;
     record.row_count = 0;
     record.first_ts = previous.last_ts;
-    record.prev_head = previous.head.clone();
+    record.prev_head = previous.head;
     // RFC 6962: the hash of an empty tree is SHA-256 of nothing.
-    record.merkle_root = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into();
+    record.merkle_root = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        .parse()
+        .unwrap();
     record.seal(&device_key("PC-0004"));
     replace_record(&mut kv, &record);
     let path = last.with_file_name(store::segment_file_name(record.first_seq));

@@ -158,10 +158,11 @@ fn record_json_is_typed_strictly() {
     }
 }
 
-/// §9 Hex: fields are compared as written, lower case; an upper-case head
-/// does not match its fields, an upper-case digest breaks the seal.
+/// §9 Hex: digests and signatures are lower-case hex, as the format
+/// writes them; a record or seal with an upper-case one is not of this
+/// format (it does not read), whatever its signature.
 #[test]
-fn hex_is_compared_as_written_in_lower_case() {
+fn hex_is_read_only_in_lower_case() {
     let (_d, store) = built();
     let path = edit_footer(&store, |j| {
         let v: serde_json::Value = serde_json::from_str(&j).unwrap();
@@ -173,11 +174,11 @@ fn hex_is_compared_as_written_in_lower_case() {
     assert_eq!(
         (a.class, a.file.as_deref()),
         (
-            AnomalyClass::SegmentForged,
+            AnomalyClass::FileUnreadable,
             Some(rel(&store, &path).as_str())
         )
     );
-    assert!(a.detail.contains("head does not match"), "{}", a.detail);
+    assert!(a.detail.contains("lower-case hex"), "{}", a.detail);
 
     let (_d, store) = built();
     let seal = store::device_dir(&store, "PC-0002").join("_seal.json");
@@ -190,10 +191,11 @@ fn hex_is_compared_as_written_in_lower_case() {
     assert_eq!(
         (a.class, a.file.as_deref()),
         (
-            AnomalyClass::SegmentForged,
+            AnomalyClass::FileUnreadable,
             Some("device_id=PC-0002/_seal.json")
         )
     );
+    assert!(a.detail.contains("lower-case hex"), "{}", a.detail);
 }
 
 /// §5: a seal that is there but unreadable, another device's, or not
@@ -428,7 +430,8 @@ fn a_signed_record_whose_range_count_and_rows_disagree() {
                     *digest = leaf[..16].to_vec();
                     leaves.push(leaf);
                 }
-                record.merkle_root = hex::encode(worklog_ledger::merkle::root(&leaves));
+                record.merkle_root =
+                    worklog_ledger::Sha256Digest(worklog_ledger::merkle::root(&leaves));
             }
         }
         record.seal(&device_key("PC-0002"));

@@ -32,12 +32,7 @@ fn proofs_for_random_events_check_and_tampered_ones_do_not() {
         if !proof.path.is_empty() {
             let mut bad_path = proof.clone();
             let i = rng.below(bad_path.path.len() as u64) as usize;
-            let flipped = if bad_path.path[i].starts_with("00") {
-                "01"
-            } else {
-                "00"
-            };
-            bad_path.path[i].replace_range(0..2, flipped);
+            bad_path.path[i].0[0] ^= 1;
             assert!(
                 bad_path
                     .check(&keyring())

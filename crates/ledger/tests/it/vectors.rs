@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use worklog_ledger::merkle::{inclusion_path, root};
 use worklog_ledger::{
-    AnchorLog, Delivery, FORMAT, HeadClaim, Keyring, NO_FILE_DIGEST, Role, RowEncoder, Seal,
-    SecretKey, SegmentRecord, genesis_head, identity_bases,
+    AnchorLog, Delivery, FORMAT, HeadClaim, Keyring, Role, RowEncoder, Seal, SecretKey,
+    SegmentRecord, Sha256Digest, SignatureBytes, genesis_head, identity_bases,
 };
 use worklog_schema::{Date, Event, EventKind, SCHEMA_VERSION, Timestamp, events_to_batch};
 
@@ -83,13 +83,13 @@ fn compute() -> Value {
         min_ts: events[0].ts.0,
         max_ts: events[2].ts.0,
         delivery: Delivery::Live,
-        prev_head: hex::encode(genesis_head("PC-0001")),
-        prev_file_digest: NO_FILE_DIGEST.into(),
-        merkle_root: hex::encode(merkle_root),
+        prev_head: Sha256Digest(genesis_head("PC-0001")),
+        prev_file_digest: None,
+        merkle_root: Sha256Digest(merkle_root),
         committed_at: 1_791_000_000_000_000,
         key_id: String::new(),
-        head: String::new(),
-        signature: String::new(),
+        head: Sha256Digest::ZERO,
+        signature: SignatureBytes([0; 64]),
     };
     record.seal(&key);
     // The next segment commits to the first one's file bytes (here a
@@ -106,9 +106,9 @@ fn compute() -> Value {
         ts_regressions: 1,
         min_ts: events[2].ts.0 + 30_000_000,
         max_ts: events[2].ts.0 + 60_000_000,
-        prev_head: record.head.clone(),
-        prev_file_digest: hex::encode(first_file_digest),
-        merkle_root: hex::encode(Sha256::digest(b"stand-in root")),
+        prev_head: record.head,
+        prev_file_digest: Some(Sha256Digest(first_file_digest)),
+        merkle_root: Sha256Digest(Sha256::digest(b"stand-in root").into()),
         committed_at: 1_791_000_060_000_000,
         ..record.clone()
     };
@@ -126,9 +126,11 @@ fn compute() -> Value {
         min_ts: events[0].ts.0 - 86_400_000_000,
         max_ts: events[0].ts.0 - 86_000_000_000,
         delivery: Delivery::Backfill,
-        prev_head: next.head.clone(),
-        prev_file_digest: hex::encode(Sha256::digest(b"bytes of seg-00000000000000000004.parquet")),
-        merkle_root: hex::encode(Sha256::digest(b"stand-in root of the late rows")),
+        prev_head: next.head,
+        prev_file_digest: Some(Sha256Digest(
+            Sha256::digest(b"bytes of seg-00000000000000000004.parquet").into(),
+        )),
+        merkle_root: Sha256Digest(Sha256::digest(b"stand-in root of the late rows").into()),
         committed_at: 1_791_086_400_000_000,
         ..record.clone()
     };

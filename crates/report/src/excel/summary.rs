@@ -229,15 +229,18 @@ pub(super) fn manifest_sheet(
     let mut rows: Vec<(String, String)> = vec![
         (
             m.get("rule_pack_sha256").into(),
-            a.manifest.rule_pack_sha256.clone(),
+            a.manifest.rule_pack_sha256.to_hex(),
         ),
         (
             m.get("policy_sha256").into(),
-            a.manifest.policy_sha256.clone(),
+            a.manifest
+                .policy_sha256
+                .map(|d| d.to_hex())
+                .unwrap_or_default(),
         ),
         (
             m.get("events_sha256").into(),
-            a.manifest.events_sha256.clone(),
+            a.manifest.events_sha256.to_hex(),
         ),
         (
             m.get("segment_files").into(),

@@ -154,7 +154,7 @@ fn a_lost_seal_costs_a_row_level_check_not_an_anomaly() {
     extra.ts = extra.ts.plus_secs(60);
     writer.append(extra).unwrap();
     let record = writer.close().unwrap().unwrap();
-    assert_eq!(record.prev_file_digest, worklog_ledger::NO_FILE_DIGEST);
+    assert_eq!(record.prev_file_digest, None);
     let report = verify(&case.store);
     assert!(report.is_clean(), "{}", list(&anomalies(&report)));
     // Still checked row by row; the new last file is sealed again.
@@ -179,7 +179,7 @@ fn a_record_vouched_for_by_its_signed_successor_is_authentic_in_both_modes() {
     // Segment k: same rows, its signature broken (different bytes).
     let (rows, mut kv) = read_segment(&segs[k]);
     let mut record = read_record(&segs[k]).unwrap();
-    record.signature = "00".repeat(64);
+    record.signature = worklog_ledger::SignatureBytes([0; 64]);
     replace_record(&mut kv, &record);
     write_segment(&segs[k], &rows, kv);
     let digest = worklog_ledger::file_digest(&segs[k]).unwrap().0;
@@ -187,7 +187,7 @@ fn a_record_vouched_for_by_its_signed_successor_is_authentic_in_both_modes() {
     // seals the rewritten last file.
     let (rows, mut kv) = read_segment(&segs[last]);
     let mut next = read_record(&segs[last]).unwrap();
-    next.prev_file_digest = hex::encode(digest);
+    next.prev_file_digest = Some(worklog_ledger::Sha256Digest(digest));
     next.seal(&key);
     replace_record(&mut kv, &next);
     write_segment(&segs[last], &rows, kv);
@@ -205,7 +205,7 @@ fn a_record_vouched_for_by_its_signed_successor_is_authentic_in_both_modes() {
     assert_eq!(fast.devices, deep.devices);
     // Without the successor's commitment the broken signature is found.
     let mut kv_next = read_segment(&segs[last]).1;
-    next.prev_file_digest = worklog_ledger::NO_FILE_DIGEST.into();
+    next.prev_file_digest = None;
     next.seal(&key);
     replace_record(&mut kv_next, &next);
     write_segment(&segs[last], &read_segment(&segs[last]).0, kv_next);
