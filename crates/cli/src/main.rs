@@ -128,9 +128,7 @@ mod tests {
 
     #[test]
     fn each_outcome_has_its_documented_code() {
-        let caught = |job: fn() -> Result<u8>| {
-            exit_code(std::panic::catch_unwind(job))
-        };
+        let caught = |job: fn() -> Result<u8>| exit_code(std::panic::catch_unwind(job));
         assert_eq!(caught(|| Ok(EXIT_OK)), 0);
         assert_eq!(caught(|| Ok(EXIT_ANOMALIES)), 1);
         assert_eq!(caught(|| Err(anyhow::anyhow!("no such store"))), 2);

@@ -10,6 +10,8 @@ fn subcommands(help: &str) -> Vec<String> {
         .skip_while(|line| line.trim() != "Commands:")
         .skip(1)
         .take_while(|line| line.starts_with("  "))
+        // A wrapped description continues deeper than the names.
+        .filter(|line| !line.starts_with("   "))
         .filter_map(|line| line.split_whitespace().next())
         .filter(|name| *name != "help")
         .map(str::to_owned)
@@ -49,10 +51,24 @@ fn every_subcommand_has_its_help_snapshot() {
 #[test]
 fn usage_errors_exit_2_and_say_what_is_wrong() {
     let cases: [(&[&str], &str); 5] = [
-        (&["verify", "--store", "s", "--keys", "k", "--frobnicate"], "--frobnicate"),
+        (
+            &["verify", "--store", "s", "--keys", "k", "--frobnicate"],
+            "--frobnicate",
+        ),
         (&["verify", "--store", "s"], "--keys"),
         (&["report", "--analysis", "a", "--lang", "fr"], "fr"),
-        (&["verify", "--store", "s", "--keys", "k", "--anchor-interval", "0"], "0"),
+        (
+            &[
+                "verify",
+                "--store",
+                "s",
+                "--keys",
+                "k",
+                "--anchor-interval",
+                "0",
+            ],
+            "0",
+        ),
         (&["no-such-command"], "no-such-command"),
     ];
     for (args, named) in cases {
