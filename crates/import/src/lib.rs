@@ -34,6 +34,18 @@
 //! links neither the ledger nor polars.
 //!
 //! # Example
+//! An osquery result log (the sample of `docs/osquery.md`):
+//! ```
+//! use worklog_import::{ImportOptions, read_osquery};
+//!
+//! let options = ImportOptions::with_time_zone("Asia/Tokyo")?;
+//! let log = std::path::Path::new("../../samples/osquery/osqueryd.results.log");
+//! let file = read_osquery(log, &options);
+//! assert!(file.records > 0 && file.mapped_total() > 0);
+//! assert!(file.mapped_total() + file.not_mapped_total() <= file.records);
+//! # Ok::<(), worklog_import::Error>(())
+//! ```
+//! A Windows event log, the same way:
 //! ```no_run
 //! use worklog_import::{ImportOptions, read_evtx};
 //! let options = ImportOptions::with_time_zone("Asia/Tokyo")?;

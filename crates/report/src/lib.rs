@@ -11,13 +11,19 @@
 //! - `findings.csv`, every finding, formula-safe.
 //!
 //! # Example
-//! ```no_run
-//! # fn run(analysis: &worklog_model::Analysis) -> Result<(), worklog_report::Error> {
+//! The reports of an analysis written by `worklog analyze` (here the
+//! real pipeline's output kept as this crate's test fixture):
+//! ```
+//! use worklog_model::{Analysis, Language};
 //! use worklog_report::{Generation, ReportOptions, write_reports};
-//! let options = ReportOptions { language: worklog_model::Language::En, ..ReportOptions::default() };
-//! let files = write_reports(analysis, std::path::Path::new("report"), &options, Generation::now())?;
-//! println!("{}", files.excel.display());
-//! # Ok(()) }
+//!
+//! let json = std::fs::read_to_string("tests/fixtures/analysis.json")?;
+//! let analysis: Analysis = serde_json::from_str(&json)?;
+//! let out = tempfile::tempdir()?;
+//! let options = ReportOptions { language: Language::En, ..ReportOptions::default() };
+//! let files = write_reports(&analysis, out.path(), &options, Generation::now())?;
+//! assert!(files.excel.metadata()?.len() > 0 && files.html.exists() && files.csv.exists());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod compare;

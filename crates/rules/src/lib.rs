@@ -19,6 +19,17 @@
 //! rollups and log checks are pure logic over what the engine returned.
 //!
 //! # Example
+//! The default pack, as the tools load it:
+//! ```
+//! use std::path::Path;
+//! use worklog_rules::RulePack;
+//!
+//! let pack = RulePack::load(Path::new("../../rules/default"))?;
+//! let item_124: Vec<&str> = pack.rules_for_item("124").map(|r| r.id.as_str()).collect();
+//! assert!(item_124.contains(&"eos_os"), "{item_124:?}");
+//! # Ok::<(), worklog_rules::Error>(())
+//! ```
+//! An analysis with an engine:
 //! ```no_run
 //! use std::path::Path;
 //! use worklog_rules::{Analyzer, Engine, EventSource, Period, RulePack};

@@ -11,6 +11,17 @@
 //! Spark read the store as the other engines do (see `docs/spark.md`).
 //!
 //! # Example
+//! The engine is made without starting Spark; it renders the pack's
+//! string literals in Spark's dialect:
+//! ```
+//! use worklog_rules::{Dialect, Engine};
+//! use worklog_spark::{SparkEngine, SparkOptions};
+//!
+//! let engine = SparkEngine::new(SparkOptions::new().master("local[2]"))?;
+//! assert_eq!(engine.dialect(), Dialect::Spark);
+//! # Ok::<(), worklog_rules::EngineError>(())
+//! ```
+//! Running a query starts Spark (spark-submit on the PATH):
 //! ```no_run
 //! use worklog_rules::{Engine, EventsSpec};
 //! use worklog_spark::{SparkEngine, SparkOptions};
