@@ -427,7 +427,7 @@ fn stamped_verification(
                 format: STAMP_FORMAT.into(),
                 covers_bytes: bytes,
                 covers_entries: entries,
-                sha256: digest.to_hex(),
+                sha256: digest,
                 tsa: "bench".into(),
                 token: hex::encode(token.der()),
             },

@@ -251,6 +251,10 @@ pub struct LogCheck {
     pub detail_en: String,
     /// Details, Japanese.
     pub detail_ja: String,
+    /// What the check found, typed (the texts above are its words;
+    /// absent in analyses written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<crate::CheckFacts>,
 }
 
 /// A file that could not be used; the analysis went on without it.

@@ -15,40 +15,57 @@ type Table = BTreeMap<(String, String), [String; 2]>;
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut out = Table::new();
-        let Ok(root) = LABELS.parse::<toml::Table>() else {
-            return out;
-        };
-        let mut add = |group: String, entries: &toml::Table| {
-            for (key, pair) in entries {
-                if let Some([ja, en]) = pair.as_array().and_then(|a| {
-                    let texts: Vec<String> = a
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect();
-                    <[String; 2]>::try_from(texts).ok()
-                }) {
-                    out.insert((group.clone(), key.clone()), [ja, en]);
+    // The catalog is compiled in: `label_catalog_errors` (a test) fails the build
+    // on any flaw, so at run time a flawed entry is only left out.
+    TABLE.get_or_init(|| parse(LABELS).0)
+}
+
+/// The table, and every flaw of the text: not TOML, a group that is not a
+/// table, an entry that is not `[Japanese, English]`, an empty text.
+fn parse(text: &str) -> (Table, Vec<String>) {
+    let mut out = Table::new();
+    let mut errors = Vec::new();
+    let root = match text.parse::<toml::Table>() {
+        Ok(root) => root,
+        Err(e) => return (out, vec![format!("not TOML: {e}")]),
+    };
+    let mut add = |group: String, entries: &toml::Table, errors: &mut Vec<String>| {
+        for (key, pair) in entries {
+            let texts: Option<Vec<String>> = pair.as_array().and_then(|a| {
+                a.iter()
+                    .map(|v| v.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<String>>>()
+            });
+            match texts.and_then(|t| <[String; 2]>::try_from(t).ok()) {
+                Some(pair) if pair.iter().all(|t| !t.trim().is_empty()) => {
+                    out.insert((group.clone(), key.clone()), pair);
                 }
-            }
-        };
-        for (group, entries) in &root {
-            let Some(entries) = entries.as_table() else {
-                continue;
-            };
-            if group == "value" {
-                for (column, values) in entries {
-                    if let Some(values) = values.as_table() {
-                        add(format!("value.{column}"), values);
-                    }
-                }
-            } else {
-                add(group.clone(), entries);
+                _ => errors.push(format!("[{group}] {key}: not [Japanese, English] texts")),
             }
         }
-        out
-    })
+    };
+    for (group, entries) in &root {
+        let Some(entries) = entries.as_table() else {
+            errors.push(format!("{group}: not a table"));
+            continue;
+        };
+        if group == "value" {
+            for (column, values) in entries {
+                match values.as_table() {
+                    Some(values) => add(format!("value.{column}"), values, &mut errors),
+                    None => errors.push(format!("value.{column}: not a table")),
+                }
+            }
+        } else {
+            add(group.clone(), entries, &mut errors);
+        }
+    }
+    (out, errors)
+}
+
+/// The flaws of the compiled-in catalog (none: a test holds it so).
+pub fn label_catalog_errors() -> Vec<String> {
+    parse(LABELS).1
 }
 
 /// The label of `key` in `group` (`column`, `value.<column>`, `kind`,
@@ -99,6 +116,74 @@ pub fn anomaly_label(class: &str, language: Language) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_has_no_flaw_and_flaws_are_found() {
+        assert_eq!(label_catalog_errors(), Vec::<String>::new());
+        let (_, errors) = parse("[kind]\nweb = [\"ウェブ\"]\nmail = [\"\", \"Mail\"]\nx = 3\n");
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(!parse("[kind\n").1.is_empty());
+    }
+
+    #[test]
+    fn every_verdict_reason_has_its_sentence() {
+        use crate::VerdictReason as R;
+        let coverage = crate::Coverage {
+            in_service_days: 14,
+            active_days: 10,
+            kind: "web".into(),
+            evidence_days: 3,
+            weeks: 2,
+            weeks_with_evidence: 1,
+            required_pct: 75,
+        };
+        let windows = vec![crate::ClockWindow {
+            from: 0,
+            to: 7_200_000_000,
+        }];
+        let reasons = [
+            R::Findings { fail: 2, review: 1 },
+            R::NoEvents,
+            R::MissingKinds {
+                kinds: vec!["web".into()],
+            },
+            R::NotPortable,
+            R::NoUsableRule {
+                failed_rules: vec!["eos_os".into()],
+            },
+            R::IntegrityAnomaly {
+                classes: vec![crate::AnomalyKind::RowDeleted],
+            },
+            R::InsufficientCoverage {
+                coverage: coverage.clone(),
+            },
+            R::FindingsInClockWindow {
+                fail: 1,
+                windows: windows.clone(),
+            },
+            R::CoverageInClockWindow { coverage, windows },
+            R::NothingFound,
+            R::FromSubItems {
+                items: vec!["125-1".into()],
+            },
+        ];
+        for reason in &reasons {
+            for language in [Language::Ja, Language::En] {
+                let text = reason.text(language);
+                assert!(
+                    label("verdict_reason", reason.key(), language).is_some()
+                        && !text.contains('{')
+                        && text != reason.key(),
+                    "{reason:?}: {text}"
+                );
+            }
+        }
+        assert_eq!(reasons[0].text(Language::Ja), "指摘 2 件(要確認 1 件)");
+        assert_eq!(
+            reasons[7].text(Language::En),
+            "all 1 finding(s) lie where the device's clock went back (1 stretch(es), 2 hour(s) in all): their order in time is uncertain"
+        );
+    }
 
     #[test]
     fn the_table_parses_and_falls_back_to_identifiers() {

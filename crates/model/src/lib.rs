@@ -22,6 +22,7 @@
 
 mod analysis;
 mod anomaly;
+mod check_words;
 mod detail;
 mod labels;
 mod language;
@@ -37,10 +38,12 @@ pub use analysis::{
     ProvenBy, Rollup, RuleRun, WaivedBy,
 };
 pub use anomaly::AnomalyKind;
+pub use check_words::CheckFacts;
 pub use chrono::NaiveDate;
 pub use detail::{DetailText, fill_placeholders};
 pub use labels::{
-    anomaly_label, column_label, kind_label, label, source_label, source_legend, value_label,
+    anomaly_label, column_label, kind_label, label, label_catalog_errors, source_label,
+    source_legend, value_label,
 };
 pub use language::Language;
 pub use local_time::{LocalTime, LocalTimeError, or_empty as local_time_or_empty};

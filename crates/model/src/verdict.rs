@@ -146,77 +146,70 @@ pub enum VerdictReason {
 }
 
 impl VerdictReason {
-    /// A sentence in `language`.
-    pub fn text(&self, language: Language) -> String {
-        use Language::{En, Ja};
-        match (self, language) {
-            (VerdictReason::Findings { fail, review }, Ja) => {
-                format!("指摘 {fail} 件(要確認 {review} 件)")
-            }
-            (VerdictReason::Findings { fail, review }, En) => {
-                format!("{fail} finding(s), {review} to review")
-            }
-            (VerdictReason::NoEvents, Ja) => "期間中のログが1件もない".into(),
-            (VerdictReason::NoEvents, En) => "no events in the period".into(),
-            (VerdictReason::MissingKinds { kinds }, Ja) => {
-                format!("判定に必要なログ({})がない", kinds_text(kinds, Ja))
-            }
-            (VerdictReason::MissingKinds { kinds }, En) => {
-                format!("no {} events, which the rules need", kinds_text(kinds, En))
-            }
-            (VerdictReason::NotPortable, Ja) => "持ち出し可能な端末ではない".into(),
-            (VerdictReason::NotPortable, En) => "not a portable device".into(),
-            (VerdictReason::NoUsableRule { failed_rules }, Ja) => {
-                format!("判定ルールを実行できなかった({})", failed_rules.join(", "))
-            }
-            (VerdictReason::NoUsableRule { failed_rules }, En) => {
-                format!("no usable rule (failed: {})", failed_rules.join(", "))
-            }
-            (VerdictReason::IntegrityAnomaly { classes }, Ja) => format!(
-                "ログの完全性に異常があり({})、残るログでは適合を示せない",
-                classes_text(classes, Ja)
-            ),
-            (VerdictReason::IntegrityAnomaly { classes }, En) => format!(
-                "the log's integrity is broken ({}): what is left cannot show compliance",
-                classes_text(classes, En)
-            ),
-            (VerdictReason::InsufficientCoverage { coverage }, Ja) => {
-                format!("期間の一部にしか証跡がない: {}", coverage.text(Ja))
-            }
-            (VerdictReason::InsufficientCoverage { coverage }, En) => {
-                format!(
-                    "evidence covers too little of the period: {}",
-                    coverage.text(En)
-                )
-            }
-            (VerdictReason::FindingsInClockWindow { fail, windows }, Ja) => format!(
-                "指摘 {fail} 件はすべて端末の時計が戻った区間({})にあり、前後関係を確認できない",
-                windows_text(windows, Ja)
-            ),
-            (VerdictReason::FindingsInClockWindow { fail, windows }, En) => format!(
-                "all {fail} finding(s) lie where the device's clock went back ({}): their order in time is uncertain",
-                windows_text(windows, En)
-            ),
-            (VerdictReason::CoverageInClockWindow { coverage, windows }, Ja) => format!(
-                "端末の時計が戻った区間({})のある日を除くと証跡が期間を満たさない: {}",
-                windows_text(windows, Ja),
-                coverage.text(Ja)
-            ),
-            (VerdictReason::CoverageInClockWindow { coverage, windows }, En) => format!(
-                "without the days where the device's clock went back ({}), the evidence covers too little of the period: {}",
-                windows_text(windows, En),
-                coverage.text(En)
-            ),
-            (VerdictReason::NothingFound, Ja) => "証跡あり、指摘なし".into(),
-            (VerdictReason::NothingFound, En) => "evidence present, nothing found".into(),
-            (VerdictReason::FromSubItems { items }, Ja) => {
-                format!("細目({})の判定による", items.join("、"))
-            }
-            (VerdictReason::FromSubItems { items }, En) => {
-                format!("from sub-items {}", items.join(", "))
-            }
+    /// Its catalog key (`templates/labels.toml`, group `verdict_reason`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            VerdictReason::Findings { .. } => "findings",
+            VerdictReason::NoEvents => "no_events",
+            VerdictReason::MissingKinds { .. } => "missing_kinds",
+            VerdictReason::NotPortable => "not_portable",
+            VerdictReason::NoUsableRule { .. } => "no_usable_rule",
+            VerdictReason::IntegrityAnomaly { .. } => "integrity_anomaly",
+            VerdictReason::InsufficientCoverage { .. } => "insufficient_coverage",
+            VerdictReason::FindingsInClockWindow { .. } => "findings_in_clock_window",
+            VerdictReason::CoverageInClockWindow { .. } => "coverage_in_clock_window",
+            VerdictReason::NothingFound => "nothing_found",
+            VerdictReason::FromSubItems { .. } => "from_sub_items",
         }
     }
+
+    /// A sentence in `language`: the catalog's text with the reason's
+    /// parts filled in.
+    pub fn text(&self, language: Language) -> String {
+        let parts: Vec<(&str, String)> = match self {
+            VerdictReason::Findings { fail, review } => {
+                vec![("fail", fail.to_string()), ("review", review.to_string())]
+            }
+            VerdictReason::MissingKinds { kinds } => vec![("kinds", kinds_text(kinds, language))],
+            VerdictReason::NoUsableRule { failed_rules } => {
+                vec![("rules", failed_rules.join(", "))]
+            }
+            VerdictReason::IntegrityAnomaly { classes } => {
+                vec![("classes", classes_text(classes, language))]
+            }
+            VerdictReason::InsufficientCoverage { coverage } => {
+                vec![("coverage", coverage.text(language))]
+            }
+            VerdictReason::FindingsInClockWindow { fail, windows } => vec![
+                ("fail", fail.to_string()),
+                ("windows", windows_text(windows, language)),
+            ],
+            VerdictReason::CoverageInClockWindow { coverage, windows } => vec![
+                ("windows", windows_text(windows, language)),
+                ("coverage", coverage.text(language)),
+            ],
+            VerdictReason::FromSubItems { items } => {
+                vec![("items", items.join(list_separator(language)))]
+            }
+            VerdictReason::NoEvents | VerdictReason::NotPortable | VerdictReason::NothingFound => {
+                Vec::new()
+            }
+        };
+        sentence(self.key(), &parts, language)
+    }
+}
+
+/// The catalog's sentence `key` of the `verdict_reason` group with
+/// `parts` filled in (the key itself when missing: a test checks that
+/// none is).
+fn sentence(key: &str, parts: &[(&str, String)], language: Language) -> String {
+    let text = crate::label("verdict_reason", key, language).unwrap_or(key);
+    crate::fill_placeholders(text, |name| {
+        parts
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    })
 }
 
 /// How much of a device's in-service period the evidence of one item
@@ -250,28 +243,16 @@ impl Coverage {
 
     /// A sentence in `language`.
     pub fn text(&self, language: Language) -> String {
-        match language {
-            Language::Ja => format!(
-                "{kind}のログがある週 {w}/{n}(基準 {pct}% 以上)、{kind}のある日 {e} 日・ログのある日 {a} 日/在籍 {s} 日",
-                kind = crate::kind_label(&self.kind, language),
-                w = self.weeks_with_evidence,
-                n = self.weeks,
-                pct = self.required_pct,
-                e = self.evidence_days,
-                a = self.active_days,
-                s = self.in_service_days,
-            ),
-            Language::En => format!(
-                "{w} of {n} weeks with {kind} events (at least {pct}% required); {e} day(s) with {kind} events, {a} day(s) with any events, of {s} in service",
-                kind = crate::kind_label(&self.kind, language),
-                w = self.weeks_with_evidence,
-                n = self.weeks,
-                pct = self.required_pct,
-                e = self.evidence_days,
-                a = self.active_days,
-                s = self.in_service_days,
-            ),
-        }
+        let parts = [
+            ("kind", crate::kind_label(&self.kind, language).to_owned()),
+            ("w", self.weeks_with_evidence.to_string()),
+            ("n", self.weeks.to_string()),
+            ("pct", self.required_pct.to_string()),
+            ("e", self.evidence_days.to_string()),
+            ("a", self.active_days.to_string()),
+            ("s", self.in_service_days.to_string()),
+        ];
+        sentence("coverage", &parts, language)
     }
 }
 
@@ -298,17 +279,18 @@ fn windows_text(windows: &[ClockWindow], language: Language) -> String {
         .iter()
         .map(|w| w.to.saturating_sub(w.from) / 1_000_000)
         .fold(0i64, i64::saturating_add);
-    let (amount, unit_ja, unit_en) = if seconds >= 3600 {
-        (seconds / 3600, "時間", "hour(s)")
+    let (amount, key) = if seconds >= 3600 {
+        (seconds / 3600, "clock_windows_hours")
     } else if seconds >= 60 {
-        (seconds / 60, "分", "minute(s)")
+        (seconds / 60, "clock_windows_minutes")
     } else {
-        (seconds, "秒", "second(s)")
+        (seconds, "clock_windows_seconds")
     };
-    match language {
-        Language::Ja => format!("{} か所、計 {amount} {unit_ja}", windows.len()),
-        Language::En => format!("{} stretch(es), {amount} {unit_en} in all", windows.len()),
-    }
+    let parts = [
+        ("n", windows.len().to_string()),
+        ("amount", amount.to_string()),
+    ];
+    sentence(key, &parts, language)
 }
 
 /// Event kinds in words, joined as the language joins a list.

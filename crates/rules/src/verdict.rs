@@ -438,10 +438,34 @@ pub(crate) fn log_checks(
     verification: Option<&VerifyReport>,
     anchoring: &Anchoring,
 ) -> Vec<LogCheck> {
-    let mut checks = Vec::with_capacity(4);
+    let mut checks = vec![
+        recorded_check(pack, devices),
+        scope_check(devices, findings),
+    ];
+    // ログの保管期間 and ログの改ざん防止 come from the verifier.
+    match verification {
+        Some(report) => {
+            checks.push(retention_check(report));
+            checks.push(tamper_check(report, anchoring));
+        }
+        None => {
+            for id in [LogCheckId::Retention, LogCheckId::Tamper] {
+                checks.push(LogCheck::new(
+                    id,
+                    CheckStatus::NotChecked,
+                    Vec::new(),
+                    CheckFacts::NotChecked,
+                ));
+            }
+        }
+    }
+    checks
+}
 
-    // ログの記録: every device recorded the kinds the items that apply to
-    // it need (the portable-only items' kinds only on portable devices).
+/// ログの記録: every device with events recorded the kinds the items that
+/// apply to it need (the portable-only items' kinds only on portable
+/// devices).
+fn recorded_check(pack: &RulePack, devices: &[DeviceSummary]) -> LogCheck {
     let needed_by = |portable: bool| -> BTreeSet<&str> {
         pack.rules
             .iter()
@@ -457,184 +481,105 @@ pub(crate) fn log_checks(
             .collect()
     };
     let (needed_desktop, needed_portable) = (needed_by(false), needed_by(true));
-    let mut lacking = Vec::new();
-    let mut lacking_text = Vec::new();
-    for d in devices.iter().filter(|d| d.events > 0) {
-        let needed = if d.portable {
-            &needed_portable
-        } else {
-            &needed_desktop
-        };
-        let missing: Vec<&str> = needed
-            .iter()
-            .copied()
-            .filter(|k| !d.kinds.contains_key(*k))
-            .collect();
-        if !missing.is_empty() {
-            lacking_text.push((d.device_id.clone(), missing));
-            lacking.push(d.device_id.clone());
-        }
-    }
-    // Kinds in words of the language: a Japanese report shows no
-    // identifiers where a word exists.
-    let words = |kinds: &mut dyn Iterator<Item = &str>, language: Language| {
-        kinds
-            .map(|k| kind_label(k, language))
-            .collect::<Vec<_>>()
-            .join(list_separator(language))
-    };
-    let join = |set: &BTreeSet<&str>, language| words(&mut set.iter().copied(), language);
-    let shown = |language: Language| {
-        lacking_text
-            .iter()
-            .map(|(device, missing)| {
-                let kinds = words(&mut missing.iter().copied(), language);
-                match language {
-                    Language::En => format!("{device} ({kinds})"),
-                    _ => format!("{device}({kinds})"),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(match language {
-                Language::En => "; ",
-                _ => "、",
-            })
-    };
-    checks.push(LogCheck {
-        id: LogCheckId::Recorded,
-        name_ja: "ログの記録".into(),
-        name_en: "What is recorded".into(),
-        status: status(lacking.is_empty()),
-        detail_en: if lacking.is_empty() {
-            format!(
-                "every device with events recorded the kinds its items need ({}; portable PCs also {})",
-                join(&needed_desktop, Language::En),
-                join(
-                    &needed_portable.difference(&needed_desktop).copied().collect(),
-                    Language::En
-                )
-            )
-        } else {
-            format!(
-                "{} of {} devices lack kinds their items need: {}",
-                lacking.len(),
-                devices.len(),
-                shown(Language::En)
-            )
+    let lacking: Vec<(String, Vec<String>)> = devices
+        .iter()
+        .filter(|d| d.events > 0)
+        .filter_map(|d| {
+            let needed = if d.portable {
+                &needed_portable
+            } else {
+                &needed_desktop
+            };
+            let missing: Vec<String> = needed
+                .iter()
+                .filter(|k| !d.kinds.contains_key(**k))
+                .map(|k| (*k).to_owned())
+                .collect();
+            (!missing.is_empty()).then(|| (d.device_id.clone(), missing))
+        })
+        .collect();
+    let owned = |set: &mut dyn Iterator<Item = &&str>| set.map(|k| (*k).to_owned()).collect();
+    LogCheck::new(
+        LogCheckId::Recorded,
+        status(lacking.is_empty()),
+        lacking.iter().map(|(device, _)| device.clone()).collect(),
+        CheckFacts::Recorded {
+            needed: owned(&mut needed_desktop.iter()),
+            portable_also: owned(&mut needed_portable.difference(&needed_desktop)),
+            lacking,
+            total: devices.len() as u64,
         },
-        detail_ja: if lacking.is_empty() {
-            format!(
-                "ログのある全端末で判定に必要な種類({}。持ち出し端末はさらに{})を記録",
-                join(&needed_desktop, Language::Ja),
-                join(
-                    &needed_portable.difference(&needed_desktop).copied().collect(),
-                    Language::Ja
-                )
-            )
-        } else {
-            format!(
-                "{} 台中 {} 台で判定に必要な種類のログが欠けている: {}",
-                devices.len(),
-                lacking.len(),
-                shown(Language::Ja)
-            )
-        },
-        devices: lacking,
-    });
+    )
+}
 
-    // ログ取得の対象範囲: every inventory device logged, with no gaps, and
-    // no unknown device.
-    let mut scope: BTreeSet<String> = BTreeSet::new();
-    let silent = devices.iter().filter(|d| d.events == 0).count();
-    let unlisted = devices.iter().filter(|d| !d.in_inventory).count();
-    for d in devices.iter().filter(|d| d.events == 0 || !d.in_inventory) {
-        scope.insert(d.device_id.clone());
-    }
-    let gap_findings: Vec<&Finding> = findings
+/// ログ取得の対象範囲: every inventory device logged, with no gaps, and no
+/// unknown device.
+fn scope_check(devices: &[DeviceSummary], findings: &[Finding]) -> LogCheck {
+    let mut scope: BTreeSet<String> = devices
+        .iter()
+        .filter(|d| d.events == 0 || !d.in_inventory)
+        .map(|d| d.device_id.clone())
+        .collect();
+    let gaps: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.category == Category::Log && f.rule_id != "silent_device")
         .collect();
-    for f in &gap_findings {
-        scope.insert(f.device_id.clone());
-    }
-    checks.push(LogCheck {
-        id: LogCheckId::Scope,
-        name_ja: "ログ取得の対象範囲".into(),
-        name_en: "Every monitored device covered".into(),
-        status: status(scope.is_empty()),
-        detail_en: format!(
-            "{silent} silent device(s), {} gap(s) while in use, {unlisted} device(s) not in the inventory",
-            gap_findings.len()
-        ),
-        detail_ja: format!(
-            "ログのない端末 {silent} 台、使用中のログ欠落 {} 件、台帳にない端末 {unlisted} 台",
-            gap_findings.len()
-        ),
-        devices: scope.into_iter().collect(),
-    });
+    scope.extend(gaps.iter().map(|f| f.device_id.clone()));
+    LogCheck::new(
+        LogCheckId::Scope,
+        status(scope.is_empty()),
+        scope.into_iter().collect(),
+        CheckFacts::Scope {
+            silent: devices.iter().filter(|d| d.events == 0).count() as u64,
+            gaps: gaps.len() as u64,
+            unlisted: devices.iter().filter(|d| !d.in_inventory).count() as u64,
+        },
+    )
+}
 
-    // ログの保管期間 and ログの改ざん防止 come from the verifier.
-    let Some(report) = verification else {
-        for (id, ja, en) in [
-            (LogCheckId::Retention, "ログの保管期間", "Retention"),
-            (
-                LogCheckId::Tamper,
-                "ログの改ざん防止",
-                "Protection from alteration",
-            ),
-        ] {
-            checks.push(LogCheck {
-                id,
-                name_ja: ja.into(),
-                name_en: en.into(),
-                status: CheckStatus::NotChecked,
-                devices: Vec::new(),
-                detail_en: "not checked: no verification result was given".into(),
-                detail_ja: "未確認(改ざん検証の結果が与えられていない)".into(),
-            });
-        }
-        return checks;
-    };
-    // Records missing: a chain cut at either end or in the middle, or a
-    // file that could not be read.
-    let retention_classes = [
+/// The devices of `report` with an anomaly of a class `pred` accepts (one
+/// entry per device: the report lists each once).
+fn devices_with(report: &VerifyReport, pred: &dyn Fn(AnomalyClass) -> bool) -> Vec<String> {
+    report
+        .devices
+        .iter()
+        .filter(|d| d.anomalies.iter().any(|a| pred(a.class)))
+        .map(|d| d.device_id.clone())
+        .collect()
+}
+
+/// ログの保管期間: no records missing (a chain cut at either end or in the
+/// middle, or a file that could not be read) but under a signed prune
+/// checkpoint.
+fn retention_check(report: &VerifyReport) -> LogCheck {
+    const MISSING: [AnomalyClass; 5] = [
         AnomalyClass::PruneWithoutCheckpoint,
         AnomalyClass::SegmentMissing,
         AnomalyClass::TailTruncated,
         AnomalyClass::RowDeleted,
         AnomalyClass::FileUnreadable,
     ];
-    let devices_with = |pred: &dyn Fn(AnomalyClass) -> bool| -> Vec<String> {
-        // One entry per device already: the report lists each once.
-        report
-            .devices
-            .iter()
-            .filter(|d| d.anomalies.iter().any(|a| pred(a.class)))
-            .map(|d| d.device_id.clone())
-            .collect()
-    };
-    let retention = devices_with(&|c| retention_classes.contains(&c));
+    let retention = devices_with(report, &|c| MISSING.contains(&c));
     let pruned = report
         .devices
         .iter()
         .filter(|d| d.pruned_through.is_some())
         .count();
-    checks.push(LogCheck {
-        id: LogCheckId::Retention,
-        name_ja: "ログの保管期間".into(),
-        name_en: "Retention".into(),
-        status: status(retention.is_empty()),
-        detail_en: format!(
-            "{} device(s) with records missing (segments, rows or the end of the chain) without a prune checkpoint; {pruned} pruned under a signed checkpoint",
-            retention.len()
-        ),
-        detail_ja: format!(
-            "正規の削除記録なしにログ(セグメント・行・チェーン末尾)が欠落している端末 {} 台、署名付きチェックポイントで削除済み {pruned} 台",
-            retention.len()
-        ),
-        devices: retention,
-    });
-    let tampered = devices_with(&|c| c.loses_evidence());
+    LogCheck::new(
+        LogCheckId::Retention,
+        status(retention.is_empty()),
+        retention.clone(),
+        CheckFacts::Retention {
+            missing: retention.len() as u64,
+            pruned: pruned as u64,
+        },
+    )
+}
+
+/// ログの改ざん防止: no anomaly that loses evidence; a person must look
+/// where no anchor, or none recent enough, covers a chain's end.
+fn tamper_check(report: &VerifyReport, anchoring: &Anchoring) -> LogCheck {
+    let tampered = devices_with(report, &|c| c.loses_evidence());
     let store_level = report.store_anomalies.len();
     // Without an anchor, a chain cut at its end, or rewritten whole by the
     // holder of the device key, still verifies: that part is not checked.
@@ -652,7 +597,7 @@ pub(crate) fn log_checks(
         .filter(|d| anchoring.is_stale(d))
         .map(|d| d.device_id.clone())
         .collect();
-    let (tamper_status, devices_concerned) = if !tampered.is_empty() || store_level > 0 {
+    let (tamper_status, concerned) = if !tampered.is_empty() || store_level > 0 {
         (CheckStatus::Problem, tampered.clone())
     } else if !unanchored.is_empty() || !stale.is_empty() {
         let mut concerned: Vec<String> = unanchored.iter().chain(&stale).cloned().collect();
@@ -661,48 +606,20 @@ pub(crate) fn log_checks(
     } else {
         (CheckStatus::Ok, Vec::new())
     };
-    let anchored = report.devices.len() - unanchored.len();
-    let mut detail_en = format!(
-        "hash chain and signatures verified for {} device(s), anchors matched for {anchored}; {} with anomalies; {store_level} store-level anomaly(ies)",
-        report.devices.len(),
-        tampered.len()
-    );
-    let mut detail_ja = format!(
-        "{} 台のハッシュチェーン・署名を検証、アンカー照合済み {anchored} 台、異常のある端末 {} 台、ストア全体の異常 {store_level} 件",
-        report.devices.len(),
-        tampered.len()
-    );
-    if !unanchored.is_empty() {
-        detail_en += &format!(
-            "; truncation and rewrite by the key holder not checked for {} device(s) with no anchor",
-            unanchored.len()
-        );
-        detail_ja += &format!(
-            "。アンカーのない端末 {} 台は、末尾の切り詰めと鍵保有者による書き換えを検証できていない(要確認)",
-            unanchored.len()
-        );
-    }
-    if !stale.is_empty() {
-        let hours = anchoring.interval_hours;
-        detail_en += &format!(
-            "; for {} device(s) the newest anchor was made more than {hours} hours (the policy's anchoring interval) before the device's last event or the end of the period: truncation and rewrite after it not checked",
-            stale.len()
-        );
-        detail_ja += &format!(
-            "。最新のアンカーが最終イベントまたは期間末より {hours} 時間(ポリシーのアンカー間隔)以上前の端末 {} 台は、それ以降の切り詰め・書き換えを検証できていない(要確認)",
-            stale.len()
-        );
-    }
-    checks.push(LogCheck {
-        id: LogCheckId::Tamper,
-        name_ja: "ログの改ざん防止".into(),
-        name_en: "Protection from alteration".into(),
-        status: tamper_status,
-        detail_en,
-        detail_ja,
-        devices: devices_concerned,
-    });
-    checks
+    LogCheck::new(
+        LogCheckId::Tamper,
+        tamper_status,
+        concerned,
+        CheckFacts::Tamper {
+            verified: report.devices.len() as u64,
+            anchored: (report.devices.len() - unanchored.len()) as u64,
+            anomalous: tampered.len() as u64,
+            store_level: store_level as u64,
+            unanchored: unanchored.len() as u64,
+            stale: stale.len() as u64,
+            interval_hours: anchoring.interval_hours,
+        },
+    )
 }
 
 fn status(ok: bool) -> CheckStatus {

@@ -128,7 +128,7 @@ fn untouched_store_verifies_clean_with_every_row_counted() {
     let digests = |r: &VerifyReport| -> Vec<_> {
         r.verified_files
             .iter()
-            .map(|f| (f.file.clone(), f.sha256.clone(), f.bytes))
+            .map(|f| (f.file.clone(), f.sha256, f.bytes))
             .collect()
     };
     assert_eq!(digests(&fast), digests(&deep));

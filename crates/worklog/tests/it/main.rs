@@ -5,6 +5,7 @@
 
 mod at_least_once;
 mod delivery;
+mod docs_quotes;
 mod evtx_audit;
 mod evtx_holes;
 mod fleet;
