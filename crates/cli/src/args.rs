@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use worklog::DemoConfig;
+use worklog::model::NaiveDate;
 
 /// The command line.
 #[derive(Parser)]
@@ -100,8 +101,8 @@ pub(crate) struct DemoArgs {
     pub seed: u64,
     /// First simulated day (YYYY-MM-DD, Asia/Tokyo; default: the --days
     /// ending yesterday). A period reaching today or later is refused.
-    #[arg(long, value_name = "DAY")]
-    pub from: Option<worklog::model::NaiveDate>,
+    #[arg(long, value_name = "DAY", value_parser = parse_day)]
+    pub from: Option<NaiveDate>,
 }
 
 // `worklog ingest`: Import events from JSON Lines or CSV into a store through the ledger writer.
@@ -249,11 +250,11 @@ pub(crate) struct AnalyzeArgs {
     #[arg(long)]
     pub rules: Option<PathBuf>,
     /// First day (YYYY-MM-DD, local).
-    #[arg(long)]
-    pub from: String,
+    #[arg(long, value_name = "DAY", value_parser = parse_day)]
+    pub from: NaiveDate,
     /// Last day (YYYY-MM-DD, local, included).
-    #[arg(long)]
-    pub to: String,
+    #[arg(long, value_name = "DAY", value_parser = parse_day)]
+    pub to: NaiveDate,
     /// Output folder.
     #[arg(long, default_value = "analysis")]
     pub out: PathBuf,
@@ -416,8 +417,8 @@ pub(crate) struct PruneArgs {
     #[arg(long)]
     pub device: String,
     /// Remove segments whose every event is before this date (UTC, YYYY-MM-DD).
-    #[arg(long)]
-    pub before: String,
+    #[arg(long, value_name = "DAY", value_parser = parse_day)]
+    pub before: NaiveDate,
     /// The authority's secret key file.
     #[arg(long)]
     pub authority_key: PathBuf,
@@ -516,6 +517,12 @@ pub(crate) struct TsaArgs {
 }
 
 /// An object identifier in dotted form.
+/// A day, `YYYY-MM-DD`.
+pub(crate) fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a day: give one such as 2026-10-01 (YYYY-MM-DD)"))
+}
+
 pub(crate) fn parse_oid(text: &str) -> Result<worklog::stamp::ObjectIdentifier, String> {
     worklog::stamp::ObjectIdentifier::new(text.trim()).map_err(|e| {
         format!(
@@ -550,11 +557,11 @@ pub(crate) struct AuditArgs {
     pub rules: Option<PathBuf>,
     /// First day (YYYY-MM-DD, local); with --demo, the demo's first
     /// simulated day (default: the 14 days ending yesterday).
-    #[arg(long, env = "WORKLOG_FROM")]
-    pub from: Option<String>,
+    #[arg(long, env = "WORKLOG_FROM", value_name = "DAY", value_parser = parse_day)]
+    pub from: Option<NaiveDate>,
     /// Last day (YYYY-MM-DD, local, included).
-    #[arg(long, env = "WORKLOG_TO")]
-    pub to: Option<String>,
+    #[arg(long, env = "WORKLOG_TO", value_name = "DAY", value_parser = parse_day)]
+    pub to: Option<NaiveDate>,
     /// Output folder (default: worklog-out).
     #[arg(long, env = "WORKLOG_OUT")]
     pub out: Option<PathBuf>,

@@ -13,6 +13,7 @@ use worklog_model::{
 use crate::analyzer::Analyzer;
 use crate::error::Result;
 use crate::manifest::manifest;
+use crate::rule::LogRole;
 use crate::statistics::Statistics;
 use crate::verdict;
 use crate::waiver::apply_waivers;
@@ -72,7 +73,10 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
     apply_waivers(&analyzer.waivers, &mut findings, analyzer.period.last_day);
     verdict::sort_findings(&mut findings, &pack.catalog);
     let mut gaps: BTreeMap<&str, u64> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.rule_id == "log_gap") {
+    for f in findings
+        .iter()
+        .filter(|f| verdict::log_role(pack, f) == Some(LogRole::UseGap))
+    {
         *gaps.entry(f.device_id.as_str()).or_default() += 1;
     }
     let mut devices: Vec<DeviceSummary> = statistics.devices.into_values().collect();

@@ -89,7 +89,7 @@ pub use params::{Dialect, ParamValue, Params};
 pub use partition::{
     BYTES_PER_EVENT, DEFAULT_MEMORY_BYTES, PARTITIONS_IN_FLIGHT, TARGET_PARTITION_EVENTS,
 };
-pub use rule::Rule;
+pub use rule::{LogRole, Rule};
 pub use sources::EventSource;
 pub use tables::{ColumnType, REFERENCE_TABLES, TableSpec, reference_tables};
 pub use waiver::{WAIVER_FILE, Waiver, load_waivers, parse_waivers};

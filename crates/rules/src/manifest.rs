@@ -59,7 +59,7 @@ pub(crate) fn manifest(
         .collect::<Result<_>>()?;
     event_files.sort_by(|a, b| a.path.cmp(&b.path));
     let events_sha256 = combined(&event_files);
-    let rule_pack_sha256 = combined(&folder_files(&pack.dir)?);
+    let rule_pack_sha256 = combined(&pack.files);
     let policy_sha256 = match policy_dir {
         Some(dir) => Some(combined(&folder_files(dir)?)),
         None => None,

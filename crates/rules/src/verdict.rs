@@ -7,6 +7,7 @@ use worklog_ledger::{AnomalyClass, VerifyReport};
 use crate::RulePack;
 use crate::catalog::{Applicability, Catalog};
 use crate::coverage::{self, DeviceDays};
+use crate::rule::LogRole;
 use worklog_model::*;
 
 /// Sorts findings deterministically: catalog item order (leak and log
@@ -440,7 +441,7 @@ pub(crate) fn log_checks(
 ) -> Vec<LogCheck> {
     let mut checks = vec![
         recorded_check(pack, devices),
-        scope_check(devices, findings),
+        scope_check(pack, devices, findings),
     ];
     // ログの保管期間 and ログの改ざん防止 come from the verifier.
     match verification {
@@ -514,7 +515,7 @@ fn recorded_check(pack: &RulePack, devices: &[DeviceSummary]) -> LogCheck {
 
 /// ログ取得の対象範囲: every inventory device logged, with no gaps, and no
 /// unknown device.
-fn scope_check(devices: &[DeviceSummary], findings: &[Finding]) -> LogCheck {
+fn scope_check(pack: &RulePack, devices: &[DeviceSummary], findings: &[Finding]) -> LogCheck {
     let mut scope: BTreeSet<String> = devices
         .iter()
         .filter(|d| d.events == 0 || !d.in_inventory)
@@ -522,7 +523,7 @@ fn scope_check(devices: &[DeviceSummary], findings: &[Finding]) -> LogCheck {
         .collect();
     let gaps: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.category == Category::Log && f.rule_id != "silent_device")
+        .filter(|f| log_role(pack, f).is_some_and(LogRole::is_gap))
         .collect();
     scope.extend(gaps.iter().map(|f| f.device_id.clone()));
     LogCheck::new(
@@ -535,6 +536,11 @@ fn scope_check(devices: &[DeviceSummary], findings: &[Finding]) -> LogCheck {
             unlisted: devices.iter().filter(|d| !d.in_inventory).count() as u64,
         },
     )
+}
+
+/// What a finding of a log rule counts as (`None` for the other rules).
+pub(crate) fn log_role(pack: &RulePack, finding: &Finding) -> Option<LogRole> {
+    pack.rule(&finding.rule_id).and_then(|r| r.log_role)
 }
 
 /// The devices of `report` with an anomaly of a class `pred` accepts (one

@@ -151,40 +151,15 @@ pub fn load_policy(dir: &Path) -> Result<Policy> {
     })
 }
 
-/// The default rule pack built into this library, written to a private
-/// temporary folder (removed when this is dropped), for commands that read
-/// a pack but write nothing of their own (`worklog rules list`).
-#[derive(Debug)]
-pub struct EmbeddedPack {
-    dir: PathBuf,
-}
-
-impl EmbeddedPack {
-    /// Writes the embedded pack to a new temporary folder.
-    pub fn write() -> Result<EmbeddedPack> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "worklog-default-pack-{}-{nanos}",
-            std::process::id()
-        ));
-        let pack = EmbeddedPack { dir };
-        write_default_pack(&pack.dir)?;
-        Ok(pack)
-    }
-
-    /// The folder it was written to.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-}
-
-impl Drop for EmbeddedPack {
-    fn drop(&mut self) {
-        // Best effort: a temporary copy left behind harms nothing.
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// The default rule pack built into this library, loaded from memory
+/// (for commands that read a pack but write nothing of their own, such as
+/// `worklog rules list`).
+pub fn default_pack() -> Result<RulePack> {
+    let files: Vec<(&str, &[u8])> = crate::DEFAULT_PACK
+        .iter()
+        .map(|(path, text)| (*path, text.as_bytes()))
+        .collect();
+    Ok(RulePack::from_files("(built-in default pack)", &files)?)
 }
 
 /// Writes the embedded default rule pack into `dir`.

@@ -59,7 +59,7 @@ mod ingest;
 pub mod report_stamp;
 pub mod tsa;
 pub use analyze::{
-    AnalyzeConfig, EmbeddedPack, EngineChoice, Execution, analyze, analyze_with_progress,
+    AnalyzeConfig, EngineChoice, Execution, analyze, analyze_with_progress, default_pack,
     load_analysis, load_policy, write_default_pack,
 };
 pub use audit::{AuditConfig, AuditOutput, Step, audit};

@@ -68,9 +68,6 @@ pub(crate) fn analyze(args: AnalyzeArgs) -> Result<u8> {
         quiet,
     } = args;
     let engine = engine_choice(&engine, &store)?;
-    let day = |text: &str, what: &str| {
-        worklog::rules::Period::parse_day(text, what).context("bad period")
-    };
     let rules = match rules {
         Some(dir) => dir,
         None => {
@@ -84,8 +81,8 @@ pub(crate) fn analyze(args: AnalyzeArgs) -> Result<u8> {
         store,
         policy,
         rules,
-        first_day: day(&from, "--from")?,
-        last_day: day(&to, "--to")?,
+        first_day: from,
+        last_day: to,
         verification: None,
         execution: worklog::Execution {
             memory_bytes: memory.unwrap_or(worklog::rules::DEFAULT_MEMORY_BYTES),
@@ -261,7 +258,7 @@ pub(crate) fn report_extras(
 
 /// `worklog rules list`.
 pub(crate) fn rules_list(rules: Option<PathBuf>) -> Result<u8> {
-    let (pack, _embedded) = load_pack(rules.as_deref())?;
+    let pack = load_pack(rules.as_deref())?;
     let mut text = format!("{} ({} rules)\n", pack.catalog.edition, pack.rules.len());
     for r in &pack.rules {
         text += &format!(
@@ -286,7 +283,7 @@ pub(crate) fn rules_list(rules: Option<PathBuf>) -> Result<u8> {
 
 /// `worklog rules check`.
 pub(crate) fn rules_check(rules: Option<PathBuf>, policy: &Path) -> Result<u8> {
-    let (pack, _embedded) = load_pack(rules.as_deref())?;
+    let pack = load_pack(rules.as_deref())?;
     let policy = worklog::load_policy(policy)?;
     let problems = rules_checker(&pack, &policy, &PolarsEngine::new())?.check()?;
     for p in pack.problems.iter().chain(&problems) {
@@ -302,7 +299,7 @@ pub(crate) fn rules_check(rules: Option<PathBuf>, policy: &Path) -> Result<u8> {
 
 /// `worklog rules show`.
 pub(crate) fn rules_show(id: &str, rules: Option<PathBuf>, policy: &Path) -> Result<u8> {
-    let (pack, _embedded) = load_pack(rules.as_deref())?;
+    let pack = load_pack(rules.as_deref())?;
     let policy = worklog::load_policy(policy)?;
     let Some(rule) = pack.rule(id) else {
         bail!(
@@ -350,22 +347,11 @@ fn rules_checker<'a>(
         .build()?)
 }
 
-/// The pack at `dir`, or the one built into the program (written to a
-/// temporary folder that lives as long as the returned guard).
-fn load_pack(
-    dir: Option<&Path>,
-) -> Result<(worklog::rules::RulePack, Option<worklog::EmbeddedPack>)> {
+/// The pack at `dir`, or the one built into the program.
+fn load_pack(dir: Option<&Path>) -> Result<worklog::rules::RulePack> {
     match dir {
-        Some(dir) => Ok((
-            worklog::rules::RulePack::load(dir)
-                .with_context(|| format!("loading the rule pack {}", dir.display()))?,
-            None,
-        )),
-        None => {
-            let embedded = worklog::EmbeddedPack::write()?;
-            let pack = worklog::rules::RulePack::load(embedded.dir())
-                .context("loading the default rule pack")?;
-            Ok((pack, Some(embedded)))
-        }
+        Some(dir) => worklog::rules::RulePack::load(dir)
+            .with_context(|| format!("loading the rule pack {}", dir.display())),
+        None => worklog::default_pack().context("loading the default rule pack"),
     }
 }

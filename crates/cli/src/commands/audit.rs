@@ -21,8 +21,8 @@ struct ConfigFile {
     anchors: Option<PathBuf>,
     policy: Option<PathBuf>,
     rules: Option<PathBuf>,
-    from: Option<String>,
-    to: Option<String>,
+    from: Option<worklog::model::NaiveDate>,
+    to: Option<worklog::model::NaiveDate>,
     out: Option<PathBuf>,
     language: Option<String>,
     /// Memory for the period's events, as `--memory` takes it (`2GiB`).
@@ -56,13 +56,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
         bar.set_message(
             "simulating the demo fleet, signing, anchoring, verifying, analysing, reporting",
         );
-        let start = match &args.from {
-            Some(day) => Some(
-                day.parse::<worklog::model::NaiveDate>()
-                    .with_context(|| format!("--from {day:?} is not a day (YYYY-MM-DD)"))?,
-            ),
-            None => None,
-        };
+        let start = args.from;
         let config = DemoConfig {
             language: args
                 .lang
@@ -134,9 +128,8 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
             .with_context(|| format!("language {code:?} in the configuration: use ja or en"))?,
         (None, None) => worklog::rules::Language::Ja,
     };
-    let day = |value: Option<String>, flag: &str| -> Result<worklog::rules::NaiveDate> {
-        let text = value.with_context(|| format!("{flag} is required (YYYY-MM-DD)"))?;
-        Ok(worklog::rules::Period::parse_day(&text, flag)?)
+    let day = |value: Option<worklog::model::NaiveDate>, flag: &str| {
+        value.with_context(|| format!("{flag} is required (YYYY-MM-DD)"))
     };
     let first_day = day(args.from.or(config.from), "--from")?;
     let last_day = day(args.to.or(config.to), "--to")?;

@@ -8,7 +8,7 @@ use worklog::ledger::{
     AnchorLog, HeadClaim, InclusionProof, Keyring, Role, SecretKey, Verifier, VerifyReport,
     export_heads,
 };
-use worklog::schema::{Date, Timestamp};
+use worklog::schema::Timestamp;
 use worklog::stamp::TrustAnchors;
 
 use crate::args::{
@@ -326,11 +326,9 @@ pub(crate) fn prune(args: PruneArgs) -> Result<u8> {
         before,
         authority_key,
     } = args;
-    let Some(date) = Date::parse(&before) else {
-        bail!("--before {before:?} is not a date such as 2016-04-01");
-    };
     let authority = SecretKey::read(&authority_key)?;
-    let horizon = Timestamp::from_secs(i64::from(date.0) * 86_400);
+    let midnight = before.and_time(chrono::NaiveTime::MIN).and_utc();
+    let horizon = Timestamp::from_secs(midnight.timestamp());
     match worklog::ledger::prune(&store, &device, horizon, &authority)? {
         Some(cp) => print(&format!(
             "pruned {device} through seq {} (checkpoint signed by {})\n",

@@ -8,10 +8,8 @@ use std::collections::BTreeSet;
 use worklog::import_formats::sources::SOURCES;
 use worklog::rules::RulePack;
 
-fn pack() -> (worklog::EmbeddedPack, RulePack) {
-    let embedded = worklog::EmbeddedPack::write().unwrap();
-    let pack = RulePack::load(embedded.dir()).unwrap();
-    (embedded, pack)
+fn pack() -> RulePack {
+    worklog::default_pack().unwrap()
 }
 
 /// Source × item: the kinds a source gives that the item's rules read; ✓
@@ -110,7 +108,7 @@ fn replace_between(doc: &str, name: &str, body: &str) -> (String, String) {
 
 #[test]
 fn the_sources_page_is_the_code_s() {
-    let (_embedded, pack) = pack();
+    let pack = pack();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/sources.md");
     let doc = std::fs::read_to_string(path).unwrap();
     let (items_now, doc2) = replace_between(&doc, "items", &item_table(&pack));
