@@ -266,7 +266,7 @@ pub(crate) struct AnalyzeArgs {
     pub fail_on: Option<FailOn>,
     /// Memory for the period's events (e.g. 2GiB, 512MiB): devices are
     /// analysed in groups that fit it.
-    #[arg(long, env = "WORKLOG_MEMORY", value_parser = parse_size)]
+    #[arg(long, env = "WORKLOG_MEMORY", value_parser = worklog::settings::parse_size)]
     pub memory: Option<u64>,
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -576,7 +576,7 @@ pub(crate) struct AuditArgs {
     pub fail_on: Option<FailOn>,
     /// Memory for the period's events (e.g. 2GiB, 512MiB; default 2GiB):
     /// devices are analysed in groups that fit it.
-    #[arg(long, env = "WORKLOG_MEMORY", value_parser = parse_size)]
+    #[arg(long, env = "WORKLOG_MEMORY", value_parser = worklog::settings::parse_size)]
     pub memory: Option<u64>,
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -590,38 +590,6 @@ pub(crate) struct AuditArgs {
     /// checks the folder later.
     #[command(flatten)]
     pub tsa: TsaArgs,
-}
-
-/// A size in bytes: a number with an optional unit (`B`, `KiB`, `MiB`,
-/// `GiB`, `TiB`; `K`, `M`, `G`, `T` and `KB`… mean the same powers of
-/// 1024).
-pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let not_a_size = || format!("{text:?} is not a size: give one such as 2GiB or 512MiB");
-    let value: f64 = number.parse().map_err(|_| not_a_size())?;
-    let shift = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" | "kb" | "kib" => 10,
-        "m" | "mb" | "mib" => 20,
-        "g" | "gb" | "gib" => 30,
-        "t" | "tb" | "tib" => 40,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?}: give a size such as 2GiB or 512MiB"
-            ));
-        }
-    };
-    let bytes = value * f64::from(1u32 << (shift / 2)) * f64::from(1u32 << (shift - shift / 2));
-    if !bytes.is_finite() || !(1.0..=1e18).contains(&bytes) {
-        return Err(format!(
-            "{text:?} is out of range: give a size such as 2GiB"
-        ));
-    }
-    Ok(bytes as u64)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -651,21 +619,4 @@ pub(crate) enum FailOn {
 pub(crate) enum KeyRole {
     Device,
     Authority,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes_read_with_binary_units() {
-        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
-        assert_eq!(parse_size("512 MiB"), Ok(512 << 20));
-        assert_eq!(parse_size("1.5g"), Ok(3 << 29));
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert_eq!(parse_size("1KB"), Ok(1024));
-        for bad in ["", "lots", "2 parsecs", "0", "-1G", "1e30", "99999999T"] {
-            assert!(parse_size(bad).is_err(), "{bad:?}");
-        }
-    }
 }

@@ -49,6 +49,7 @@ pub mod identity;
 mod identity_index;
 mod journal;
 mod keys;
+mod keys_dir;
 pub mod merkle;
 mod proof;
 mod record;
@@ -68,6 +69,7 @@ pub use identity::{EventIdentity, IdentityBase, IdentityRule, Occurrences, ident
 pub use identity_index::{IDENTITY_FILE, IdentityIndex, IndexState};
 pub use journal::Quarantined;
 pub use keys::{Keyring, PublicKey, Role, SecretKey};
+pub use keys_dir::KeysDir;
 pub use proof::{InclusionProof, ProofRejected, event_leaf_hash, prove};
 pub use record::{
     Delivery, FORMAT, GENESIS_DOMAIN, HEAD_DOMAIN, NO_FILE_DIGEST, SEGMENT_KEY, SIGNATURE_DOMAIN,

@@ -29,6 +29,7 @@
 mod compare;
 mod error;
 mod excel;
+mod headline;
 mod html;
 mod messages;
 mod model;
@@ -42,6 +43,7 @@ use std::path::{Path, PathBuf};
 pub use compare::{Change, Comparison, DeviceChange, ItemChange, compare};
 pub use error::{Error, Result};
 pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
+pub use headline::{Attention, AttentionKind, Headline, Overall, headline};
 pub use html::{HtmlOptions, render_html, write_html};
 pub use messages::Messages;
 /// The compiled-in message catalog, `{language: {key: text}}`.
@@ -49,8 +51,7 @@ pub use messages::catalog as messages_catalog;
 pub use model::{AnalysisStamp, Generation, ItemRow, ReportModel, WeeklyCounts, log_check_texts};
 pub use pseudonym::{MIN_KEY_BYTES, PseudonymKey, pseudonymise};
 pub use summary::{
-    Attention, AttentionKind, DepartmentCell, DepartmentRow, FindingGroup, Headline, ItemGroups,
-    Overall, departments, headline, item_groups,
+    DepartmentCell, DepartmentRow, FindingGroup, ItemGroups, departments, item_groups,
 };
 pub use text::{EXCEL_CELL_LIMIT, clean_cell, csv_field};
 pub use words::{anomaly_text, evidence_text, evidence_value, finding_detail};

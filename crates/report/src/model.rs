@@ -9,8 +9,9 @@ use worklog_model::{
     Analysis, Category, CheckStatus, Finding, Language, LocalTime, LogCheck, RuleRun, Verdict,
 };
 
+use crate::headline::{Headline, Overall};
 use crate::messages::Messages;
-use crate::summary::{self, DepartmentRow, Headline, ItemGroups, Overall};
+use crate::summary::{self, DepartmentRow, ItemGroups};
 use crate::words;
 
 /// Generation details, the only part of a report that changes between two
@@ -174,7 +175,7 @@ impl<'a> ReportModel<'a> {
             .iter()
             .map(|r: &ItemRow| (r.number.clone(), r.verdict))
             .collect();
-        let headline = summary::headline(analysis, &verdicts, &Messages::new(language));
+        let headline = crate::headline::headline(analysis, &verdicts, &Messages::new(language));
         ReportModel {
             language,
             generation,

@@ -25,11 +25,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use worklog_ledger::{
-    Durability, IdentityIndex, Occurrences, Role, SecretKey, SegmentWriter, identity_bases,
+    Durability, IdentityIndex, KeysDir, Occurrences, Role, SecretKey, SegmentWriter, identity_bases,
 };
 use worklog_schema::{Event, Timestamp};
 
-use crate::{Result, io};
+use crate::Result;
 
 /// Events of one file out of time order by at most this many seconds are
 /// put in time order; a bigger step back is the device's clock going back.
@@ -400,31 +400,27 @@ type Opened = std::result::Result<(SecretKey, SegmentWriter), String>;
 /// The device's key and writer, or why its events are rejected. Only a
 /// failure to create a key file is an error of the whole job.
 fn open_writer(run: &Run<'_>, device: &str) -> Result<Opened> {
-    let secret_dir = run.keys.join("secret");
-    let path = secret_dir.join(format!("{device}.key"));
-    let key = if path.exists() {
-        match SecretKey::read(&path) {
-            Ok(key) => key,
-            Err(e) => {
-                return Ok(Err(format!(
-                    "device key unusable: {}",
-                    worklog_ledger::chain(&e)
-                )));
-            }
+    let keys = KeysDir::new(run.keys);
+    let key = match keys.secret(device) {
+        Ok(Some(key)) => key,
+        Err(e) => {
+            return Ok(Err(format!(
+                "device key unusable: {}",
+                worklog_ledger::chain(&e)
+            )));
         }
-    } else if run.create_keys {
-        std::fs::create_dir_all(&secret_dir).map_err(io(&secret_dir))?;
-        let key = SecretKey::generate(Role::Device, device)?;
-        key.write(&path)?;
-        key.public()
-            .write(&run.keys.join(format!("{device}.pub")))?;
-        key
-    } else {
-        return Ok(Err(format!(
-            "no secret key for device {device:?} in {}; create it with `worklog keygen --role device --id {device} --out {}` or ingest with --create-keys",
-            secret_dir.display(),
-            run.keys.display()
-        )));
+        Ok(None) if run.create_keys => {
+            let key = SecretKey::generate(Role::Device, device)?;
+            keys.add(&key)?;
+            key
+        }
+        Ok(None) => {
+            return Ok(Err(format!(
+                "no secret key for device {device:?} in {}; create it with `worklog keygen --role device --id {device} --out {}` or ingest with --create-keys",
+                keys.secret_dir().display(),
+                run.keys.display()
+            )));
+        }
     };
     let writer = SegmentWriter::builder(run.store, key.clone())
         .max_bytes(4 << 20)

@@ -57,6 +57,7 @@ mod import;
 pub(crate) mod import_rejects;
 mod ingest;
 pub mod report_stamp;
+pub mod settings;
 pub mod tsa;
 pub use analyze::{
     AnalyzeConfig, EngineChoice, Execution, analyze, analyze_with_progress, default_pack,
@@ -82,7 +83,7 @@ pub use worklog_stamp as stamp;
 use rayon::prelude::*;
 pub use worklog_ledger as ledger;
 use worklog_ledger::{
-    AnchorLog, Durability, Keyring, Role, SecretKey, SegmentWriter, Verifier, VerifyReport,
+    AnchorLog, Durability, KeysDir, Role, SecretKey, SegmentWriter, Verifier, VerifyReport,
     export_heads,
 };
 pub use worklog_schema as schema;
@@ -164,6 +165,9 @@ pub enum Error {
         /// Today (Asia/Tokyo).
         today: chrono::NaiveDate,
     },
+    /// An audit setting is missing or invalid (the text names it).
+    #[error("{0}")]
+    Settings(String),
     /// The output folder holds an earlier run.
     #[error("{} already holds a store; choose an empty folder or remove it", path.display())]
     NotEmpty {
@@ -315,9 +319,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
             path: out.to_owned(),
         });
     }
-    let keys = out.join("keys");
-    let secret = keys.join("secret");
-    std::fs::create_dir_all(&secret).map_err(io(&secret))?;
+    let keys = KeysDir::new(out.join("keys"));
     std::fs::create_dir_all(&store).map_err(io(&store))?;
 
     let fleet = Fleet::new(FleetConfig {
@@ -329,8 +331,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
         ..FleetConfig::default()
     })?;
     let authority = SecretKey::generate(Role::Authority, "head-office")?;
-    authority.write(&secret.join("authority.key"))?;
-    authority.public().write(&keys.join("authority.pub"))?;
+    keys.add(&authority)?;
 
     // Each device writes its own chain; devices in parallel, each written
     // a simulated day at a time (memory holds a day per device, whatever
@@ -341,8 +342,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
         .enumerate()
         .map(|(i, device_id)| {
             let key = SecretKey::generate(Role::Device, device_id.clone())?;
-            key.public().write(&keys.join(format!("{device_id}.pub")))?;
-            key.write(&secret.join(format!("{device_id}.key")))?;
+            keys.add(&key)?;
             let mut writer: Option<SegmentWriter> = None;
             let (mut n, mut labels) = (0, Vec::new());
             fleet.stream(i, &mut |events, day_labels| -> Result<()> {
@@ -377,7 +377,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
         labels.extend(device_labels);
     }
 
-    let keyring = Keyring::load_dir(&keys)?;
+    let keyring = keys.keyring()?;
     let anchors = out.join("anchors.jsonl");
     let (mut log, _) = AnchorLog::open(&anchors)?;
     let now = std::time::SystemTime::now()
@@ -427,7 +427,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
         analysis,
         analysis_dir,
         store,
-        keys,
+        keys: keys.root().to_owned(),
         anchors,
         policy,
         ground_truth,

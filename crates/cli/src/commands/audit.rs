@@ -1,33 +1,17 @@
 //! `worklog audit`: verify, analyse and report in one job, with settings
 //! from flags, the environment and `worklog.toml`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use worklog::ledger::VerifyReport;
+use worklog::settings::{AuditSettings, ConfigFile};
 use worklog::{DemoConfig, run_demo};
 
-use crate::args::{AuditArgs, Lang, parse_size};
+use crate::args::{AuditArgs, Lang};
 use crate::progress::{show_analysis, spinner};
 use crate::text::{report_paths, summary, verdict_summary};
 use crate::{EXIT_ANOMALIES, EXIT_OK, print};
-
-/// `worklog.toml`: every audit setting; paths relative to the file.
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    store: Option<PathBuf>,
-    keys: Option<PathBuf>,
-    anchors: Option<PathBuf>,
-    policy: Option<PathBuf>,
-    rules: Option<PathBuf>,
-    from: Option<worklog::model::NaiveDate>,
-    to: Option<worklog::model::NaiveDate>,
-    out: Option<PathBuf>,
-    language: Option<String>,
-    /// Memory for the period's events, as `--memory` takes it (`2GiB`).
-    memory: Option<String>,
-}
 
 /// `worklog audit`.
 pub(crate) fn run(args: AuditArgs) -> Result<u8> {
@@ -86,75 +70,37 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
             fail_on_findings,
         ));
     }
-    let (file, base) = match &args.config {
-        Some(path) => (
-            Some(path.clone()),
-            path.parent().map(Path::to_path_buf).unwrap_or_default(),
-        ),
-        None if Path::new("worklog.toml").is_file() => {
-            (Some(PathBuf::from("worklog.toml")), PathBuf::new())
-        }
-        None => (None, PathBuf::new()),
+    let given = AuditSettings {
+        store: args.store,
+        keys: args.keys,
+        anchors: args.anchors,
+        policy: args.policy,
+        rules: args.rules,
+        from: args.from,
+        to: args.to,
+        out: args.out,
+        language: args.lang.map(Lang::language),
+        memory_bytes: args.memory,
     };
-    let config: ConfigFile = match &file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the configuration {}", path.display()))?;
-            toml::from_str(&text).with_context(|| {
-                format!("configuration {} is not valid (fields: store, keys, anchors, policy, rules, from, to, out, language, memory)", path.display())
-            })?
-        }
-        None => ConfigFile::default(),
-    };
-    let from_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
-    let need = |value: Option<PathBuf>, flag: &str| {
-        value.with_context(|| {
-            format!("{flag} is required (or set it in worklog.toml, or use --demo)")
-        })
-    };
-    let store = need(args.store.or(from_file(config.store)), "--store")?;
-    let engine = super::analysis::engine_choice(&args.engine, &store)?;
-    let keys = need(args.keys.or(from_file(config.keys)), "--keys")?;
-    let policy = need(args.policy.or(from_file(config.policy)), "--policy")?;
-    let anchors = args.anchors.or(from_file(config.anchors));
-    let rules = args.rules.or(from_file(config.rules));
-    let out = args
-        .out
-        .or(from_file(config.out))
-        .unwrap_or_else(|| PathBuf::from("worklog-out"));
-    let language = match (args.lang, config.language.as_deref()) {
-        (Some(lang), _) => lang.language(),
-        (None, Some(code)) => worklog::rules::Language::from_code(code)
-            .with_context(|| format!("language {code:?} in the configuration: use ja or en"))?,
-        (None, None) => worklog::rules::Language::Ja,
-    };
-    let day = |value: Option<worklog::model::NaiveDate>, flag: &str| {
-        value.with_context(|| format!("{flag} is required (YYYY-MM-DD)"))
-    };
-    let first_day = day(args.from.or(config.from), "--from")?;
-    let last_day = day(args.to.or(config.to), "--to")?;
+    let settings = given.over(ConfigFile::find(args.config.as_deref())?)?;
+    let out = settings.out.clone();
+    let engine = super::analysis::engine_choice(&args.engine, &settings.store)?;
     let (compare, pseudonymise) = super::analysis::report_extras(&args.extras)?;
     let audit_config = worklog::AuditConfig {
         compare,
         pseudonymise,
         tsa: super::tsa_of(&args.tsa)?,
-        store,
-        keys,
-        anchors,
-        policy,
-        rules,
-        first_day,
-        last_day,
+        store: settings.store,
+        keys: settings.keys,
+        anchors: settings.anchors,
+        policy: settings.policy,
+        rules: settings.rules,
+        first_day: settings.first_day,
+        last_day: settings.last_day,
         out: out.clone(),
-        language,
+        language: settings.language,
         execution: worklog::Execution {
-            memory_bytes: match (args.memory, config.memory.as_deref()) {
-                (Some(bytes), _) => bytes,
-                (None, Some(text)) => parse_size(text)
-                    .map_err(anyhow::Error::msg)
-                    .context("memory in the configuration")?,
-                (None, None) => worklog::rules::DEFAULT_MEMORY_BYTES,
-            },
+            memory_bytes: settings.memory_bytes,
             engine,
             ..worklog::Execution::default()
         },

@@ -213,17 +213,10 @@ pub(crate) fn keygen(args: KeygenArgs) -> Result<u8> {
         KeyRole::Device => Role::Device,
         KeyRole::Authority => Role::Authority,
     };
-    let secret_dir = out.join("secret");
-    std::fs::create_dir_all(&secret_dir)
-        .with_context(|| format!("creating {}", secret_dir.display()))?;
     let key = SecretKey::generate(role, &id)?;
-    let (secret, public) = (
-        secret_dir.join(format!("{id}.key")),
-        out.join(format!("{id}.pub")),
-    );
-    key.write(&secret)
-        .context("writing the secret key (it must not exist yet)")?;
-    key.public().write(&public)?;
+    let (secret, public) = worklog::ledger::KeysDir::new(&out)
+        .add(&key)
+        .context("writing the key pair (the secret key must not exist yet)")?;
     print(&format!(
         "{role} key {} (id {})\nsecret: {}\npublic: {}\n",
         id,

@@ -18,7 +18,7 @@ use rust_xlsxwriter::{
 };
 use worklog_model::{LocalTime, Verdict};
 
-use crate::summary::Overall;
+use crate::headline::Overall;
 
 use crate::error::{Error, Result};
 use crate::messages::Messages;

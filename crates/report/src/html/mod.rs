@@ -87,11 +87,86 @@ struct ItemCard {
 
 /// Renders the HTML text.
 pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<String> {
-    let m = Messages::new(model.language);
-    let a = model.analysis;
-    let cap = options.max_findings_per_item;
-    let sep = list_separator(model.language);
-    let row = |f: &Finding| {
+    let view = View {
+        model,
+        m: Messages::new(model.language),
+        cap: options.max_findings_per_item,
+        sep: list_separator(model.language),
+    };
+    let (m, a, cap) = (&view.m, model.analysis, view.cap);
+    let leak: Vec<&Finding> = model.leak_findings().collect();
+    let leak_rows: Vec<Row> = leak.iter().take(cap).map(|f| view.row(f)).collect();
+    let period = format!(
+        "{} – {}",
+        m.date(a.period.first_day),
+        m.date(a.period.last_day)
+    );
+    let context = json!({
+        "lang": model.language.code(),
+        "t": m.all(),
+        "generation": model.generation,
+        "generated_at": model.generated_text(m),
+        "stamp": model.stamp_text(m),
+        "organisation": a.organisation,
+        "organisation_css": css_string(&visible(&a.organisation)),
+        "period_css": css_string(&period),
+        "period": period,
+        "time_zone": a.period.time_zone,
+        "edition": a.manifest.edition,
+        "events": m.number(a.events),
+        "devices_count": m.number(a.devices.len() as u64),
+        "overall_key": model.overall().message_key(),
+        "overall": m.get(model.overall().message_key()),
+        "attention": view.attention(),
+        "items": view.items(),
+        "item_numbers": a.items.iter().map(|i| i.number.clone()).collect::<Vec<_>>(),
+        "departments": view.departments(),
+        "comparison": view.comparison(),
+        "devices": view.devices(),
+        "sources_legend": model.sources_legend().into_iter().map(|(name, what)| json!({ "name": name, "what": what })).collect::<Vec<_>>(),
+        "chart": chart::chart(model, m),
+        "integrity": view.integrity(),
+        "log_checks": view.log_checks(),
+        "log_rows": model.log_findings().take(cap).map(|f| view.row(f)).collect::<Vec<_>>(),
+        "leak_note": view.shown(leak_rows.len(), leak.len()),
+        "leak_rows": leak_rows,
+        "waived_rows": a.waived.iter().take(cap).map(|f| view.row(f)).collect::<Vec<_>>(),
+        "waived_note": view.shown(a.waived.len().min(cap), a.waived.len()),
+        "problems": view.problems(),
+        "manifest": a.manifest,
+        "segment_files": m.number(a.manifest.event_files.len() as u64),
+        "segment_verification": m.verification_depths(&a.manifest),
+        "parameters": a.manifest.parameters.iter().collect::<Vec<_>>(),
+    });
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    // Log data may carry NUL, ESC or BEL bytes: shown as visible symbols.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) => minijinja::escape_formatter(out, state, &Value::from(visible(text).as_ref())),
+        None => minijinja::escape_formatter(out, state, value),
+    });
+    env.add_template("report.html", TEMPLATE)
+        .map_err(|e| Error::Template(e.to_string()))?;
+    env.get_template("report.html")
+        .map_err(|e| Error::Template(e.to_string()))?
+        .render(minijinja::value::Serde(context))
+        .map_err(|e| Error::Template(format!("{e:#}")))
+}
+
+/// What the template's sections are made from: the model and its words.
+struct View<'a, 'm> {
+    model: &'m ReportModel<'a>,
+    m: Messages,
+    /// Rows shown per table.
+    cap: usize,
+    /// The language's list separator.
+    sep: &'static str,
+}
+
+impl View<'_, '_> {
+    /// A finding as a table row.
+    fn row(&self, f: &Finding) -> Row {
+        let (m, model) = (&self.m, self.model);
         let waiver = f.waived_by.as_ref();
         Row {
             device: f.device_id.clone(),
@@ -107,164 +182,217 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
             expires: waiver.map(|w| w.expires.clone()).unwrap_or_default(),
             blanket: waiver.is_some_and(|w| w.all_devices),
         }
-    };
-    let shown = |shown: usize, total: usize| {
-        m.get("shown_of")
-            .replace("{shown}", &m.number(shown as u64))
-            .replace("{total}", &m.number(total as u64))
-    };
-    let counted = |pairs: &[(String, u64)]| {
+    }
+
+    /// 「{shown} of {total} shown」.
+    fn shown(&self, shown: usize, total: usize) -> String {
+        self.m
+            .get("shown_of")
+            .replace("{shown}", &self.m.number(shown as u64))
+            .replace("{total}", &self.m.number(total as u64))
+    }
+
+    /// `name n、name n`.
+    fn counted(&self, pairs: &[(String, u64)]) -> String {
         pairs
             .iter()
-            .map(|(name, n)| format!("{name} {}", m.number(*n)))
+            .map(|(name, n)| format!("{name} {}", self.m.number(*n)))
             .collect::<Vec<_>>()
-            .join(sep)
-    };
-    let items: Vec<ItemCard> = model
-        .item_rows
-        .iter()
-        .map(|item| {
-            let grouped = model.item_groups(&item.number);
-            let all = grouped.map_or(&[][..], |g| g.groups.as_slice());
-            let groups: Vec<GroupRow> = all
-                .iter()
-                .take(cap)
-                .map(|g| {
-                    let first = a.findings.get(g.first);
-                    GroupRow {
-                        severity: m
-                            .get(&format!("severity_{}", g.severity.as_str()))
-                            .to_owned(),
-                        severity_class: g.severity.as_str(),
-                        device: g.device_id.clone(),
-                        department: g.department.clone(),
-                        rule: model.rule_texts(&g.rule_id).0,
-                        count: g.count,
-                        count_text: m.number(g.count),
-                        first: m.date_time_or_empty(g.first_time),
-                        last: m.date_time_or_empty(g.last_time),
-                        users: g.users.join(sep),
-                        detail: first.map(|f| model.detail(f)).unwrap_or_default(),
-                        evidence: first.map(|f| model.evidence(f)).unwrap_or_default(),
-                    }
-                })
-                .collect();
-            ItemCard {
-                number: item.number.clone(),
-                level: item.level.clone(),
-                question: item.question.clone(),
-                verdict_label: item.verdict_label.clone(),
-                verdict_class: item.verdict_class,
-                counts: counted(&item.counts),
-                findings: m.number(item.findings),
-                waived: m.number(item.waived),
-                shown_note: shown(groups.len(), all.len()),
-                groups,
-                top_devices: grouped.map(|g| counted(&g.top_devices)).unwrap_or_default(),
-                top_users: grouped.map(|g| counted(&g.top_users)).unwrap_or_default(),
-            }
-        })
-        .collect();
-    let leak: Vec<&Finding> = model.leak_findings().collect();
-    let leak_rows: Vec<Row> = leak.iter().take(cap).map(|f| row(f)).collect();
-    let local = a.period.local_times();
-    let integrity: Vec<_> = a
-        .devices
-        .iter()
-        .map(|d| {
-            let i = d.integrity.as_ref();
-            // A device the verifier never saw (it logged nothing) has no
-            // counts: empty cells, never a null printed as text.
-            let count = |n: fn(&worklog_model::Integrity) -> u64| {
-                i.map(|i| m.number(n(i))).unwrap_or_default()
-            };
-            let late = crate::words::late_deliveries_text(d, &m, &local);
-            json!({
-                "device": d.device_id,
-                "segments": count(|i| i.segments_verified),
-                "rows": count(|i| i.rows_verified),
-                "anchors": count(|i| i.anchors_matched),
-                "anomalies": i.map(|i| i.entries.iter().map(|e| anomaly_text(e, model.language, &local)).collect::<Vec<_>>()).unwrap_or_default(),
-                "late": late.lines().map(str::to_owned).collect::<Vec<_>>(),
-                "status": m.get(if i.is_some() { "no_anomalies" } else { "not_verified" }),
+            .join(self.sep)
+    }
+
+    fn attention(&self) -> Vec<serde_json::Value> {
+        self.model
+            .headline
+            .attention
+            .iter()
+            .map(|p| json!({ "kind": p.kind.as_str(), "text": p.text, "anchor": p.anchor }))
+            .collect()
+    }
+
+    /// One card per item: its verdict, counts and finding groups.
+    fn items(&self) -> Vec<ItemCard> {
+        let (m, model) = (&self.m, self.model);
+        model
+            .item_rows
+            .iter()
+            .map(|item| {
+                let grouped = model.item_groups(&item.number);
+                let all = grouped.map_or(&[][..], |g| g.groups.as_slice());
+                let groups: Vec<GroupRow> = all
+                    .iter()
+                    .take(self.cap)
+                    .map(|g| self.group_row(g))
+                    .collect();
+                ItemCard {
+                    number: item.number.clone(),
+                    level: item.level.clone(),
+                    question: item.question.clone(),
+                    verdict_label: item.verdict_label.clone(),
+                    verdict_class: item.verdict_class,
+                    counts: self.counted(&item.counts),
+                    findings: m.number(item.findings),
+                    waived: m.number(item.waived),
+                    shown_note: self.shown(groups.len(), all.len()),
+                    groups,
+                    top_devices: grouped
+                        .map(|g| self.counted(&g.top_devices))
+                        .unwrap_or_default(),
+                    top_users: grouped
+                        .map(|g| self.counted(&g.top_users))
+                        .unwrap_or_default(),
+                }
             })
-        })
-        .collect();
-    let log_checks: Vec<_> = a
-        .log_checks
-        .iter()
-        .map(|c| {
-            let (name, status, detail) = log_check_texts(c, model.language);
-            json!({ "name": name, "status": m.get(status), "status_class": c.status, "detail": detail, "devices": c.devices.join(sep) })
-        })
-        .collect();
-    let problems: Vec<_> = a
-        .problems
-        .iter()
-        .map(|p| json!({ "source": p.source.as_str(), "file": p.file, "line": p.line, "reason": p.reason }))
-        .collect();
-    let verdicts = model.verdict_index();
-    let verdict_of = |device: &str, item: &str| verdicts.get(&(device, item)).copied();
-    let devices: Vec<_> = a
-        .devices
-        .iter()
-        .map(|d| {
-            let cells: Vec<_> = a
-                .items
-                .iter()
-                .map(|item| match verdict_of(&d.device_id, &item.number) {
-                    Some(v) => json!({
-                        "item": item.number,
-                        "label": v.verdict.name(model.language),
-                        "class": v.verdict.as_str(),
-                        "reason": if v.sources.is_empty() {
-                            v.reason.text(model.language)
-                        } else {
-                            format!("{} — {}: {}", v.reason.text(model.language), m.get("sources"), model.sources_text(&v.sources))
-                        },
-                    }),
-                    None => json!({ "item": item.number, "label": "", "class": "", "reason": "" }),
+            .collect()
+    }
+
+    fn group_row(&self, g: &crate::summary::FindingGroup) -> GroupRow {
+        let (m, model) = (&self.m, self.model);
+        let first = model.analysis.findings.get(g.first);
+        GroupRow {
+            severity: m
+                .get(&format!("severity_{}", g.severity.as_str()))
+                .to_owned(),
+            severity_class: g.severity.as_str(),
+            device: g.device_id.clone(),
+            department: g.department.clone(),
+            rule: model.rule_texts(&g.rule_id).0,
+            count: g.count,
+            count_text: m.number(g.count),
+            first: m.date_time_or_empty(g.first_time),
+            last: m.date_time_or_empty(g.last_time),
+            users: g.users.join(self.sep),
+            detail: first.map(|f| model.detail(f)).unwrap_or_default(),
+            evidence: first.map(|f| model.evidence(f)).unwrap_or_default(),
+        }
+    }
+
+    /// Each device's verification: counts, anomalies, late deliveries.
+    fn integrity(&self) -> Vec<serde_json::Value> {
+        let (m, model) = (&self.m, self.model);
+        let local = model.analysis.period.local_times();
+        model
+            .analysis
+            .devices
+            .iter()
+            .map(|d| {
+                let i = d.integrity.as_ref();
+                // A device the verifier never saw (it logged nothing) has no
+                // counts: empty cells, never a null printed as text.
+                let count = |n: fn(&worklog_model::Integrity) -> u64| {
+                    i.map(|i| m.number(n(i))).unwrap_or_default()
+                };
+                let late = crate::words::late_deliveries_text(d, m, &local);
+                json!({
+                    "device": d.device_id,
+                    "segments": count(|i| i.segments_verified),
+                    "rows": count(|i| i.rows_verified),
+                    "anchors": count(|i| i.anchors_matched),
+                    "anomalies": i.map(|i| i.entries.iter().map(|e| anomaly_text(e, model.language, &local)).collect::<Vec<_>>()).unwrap_or_default(),
+                    "late": late.lines().map(str::to_owned).collect::<Vec<_>>(),
+                    "status": m.get(if i.is_some() { "no_anomalies" } else { "not_verified" }),
                 })
-                .collect();
-            json!({
-                "device": d.device_id,
-                "device_url": percent_encoded(&d.device_id),
-                "department": d.department,
-                "cells": cells,
-                "sources": model.sources_text(&model.device_sources(&d.device_id)),
             })
-        })
-        .collect();
-    let departments: Vec<_> = model
-        .departments
-        .iter()
-        .map(|d| {
-            let cells: Vec<_> = d
-                .cells
-                .iter()
-                .map(|c| {
-                    let counts: Vec<String> = c
-                        .counts
-                        .iter()
-                        .map(|(v, n)| format!("{} {}", v.name(model.language), m.number(*n)))
-                        .collect();
-                    json!({
-                        "item": c.item,
-                        "label": c.verdict.name(model.language),
-                        "class": c.verdict.as_str(),
-                        "counts": counts.join(sep),
-                        "failing": c.counts.iter().find(|(v, _)| *v == Verdict::Fail).map_or(0, |(_, n)| *n),
+            .collect()
+    }
+
+    fn log_checks(&self) -> Vec<serde_json::Value> {
+        self.model
+            .analysis
+            .log_checks
+            .iter()
+            .map(|c| {
+                let (name, status, detail) = log_check_texts(c, self.model.language);
+                json!({ "name": name, "status": self.m.get(status), "status_class": c.status, "detail": detail, "devices": c.devices.join(self.sep) })
+            })
+            .collect()
+    }
+
+    fn problems(&self) -> Vec<serde_json::Value> {
+        self.model
+            .analysis
+            .problems
+            .iter()
+            .map(|p| json!({ "source": p.source.as_str(), "file": p.file, "line": p.line, "reason": p.reason }))
+            .collect()
+    }
+
+    /// 端末別: each device's verdict per item, with the reason.
+    fn devices(&self) -> Vec<serde_json::Value> {
+        let (m, model) = (&self.m, self.model);
+        let verdicts = model.verdict_index();
+        model
+            .analysis
+            .devices
+            .iter()
+            .map(|d| {
+                let cells: Vec<_> = model
+                    .analysis
+                    .items
+                    .iter()
+                    .map(|item| match verdicts.get(&(d.device_id.as_str(), item.number.as_str())) {
+                        Some(v) => json!({
+                            "item": item.number,
+                            "label": v.verdict.name(model.language),
+                            "class": v.verdict.as_str(),
+                            "reason": if v.sources.is_empty() {
+                                v.reason.text(model.language)
+                            } else {
+                                format!("{} — {}: {}", v.reason.text(model.language), m.get("sources"), model.sources_text(&v.sources))
+                            },
+                        }),
+                        None => json!({ "item": item.number, "label": "", "class": "", "reason": "" }),
                     })
+                    .collect();
+                json!({
+                    "device": d.device_id,
+                    "device_url": percent_encoded(&d.device_id),
+                    "department": d.department,
+                    "cells": cells,
+                    "sources": model.sources_text(&model.device_sources(&d.device_id)),
                 })
-                .collect();
-            json!({
-                "department": if d.department.is_empty() { m.get("department_unlisted").to_owned() } else { d.department.clone() },
-                "devices": m.number(d.devices),
-                "cells": cells,
             })
-        })
-        .collect();
-    let comparison = model.comparison.as_ref().map(|c| {
+            .collect()
+    }
+
+    /// 部署別: each department's verdict per item, with the counts.
+    fn departments(&self) -> Vec<serde_json::Value> {
+        let (m, model) = (&self.m, self.model);
+        model
+            .departments
+            .iter()
+            .map(|d| {
+                let cells: Vec<_> = d
+                    .cells
+                    .iter()
+                    .map(|c| {
+                        let counts: Vec<String> = c
+                            .counts
+                            .iter()
+                            .map(|(v, n)| format!("{} {}", v.name(model.language), m.number(*n)))
+                            .collect();
+                        json!({
+                            "item": c.item,
+                            "label": c.verdict.name(model.language),
+                            "class": c.verdict.as_str(),
+                            "counts": counts.join(self.sep),
+                            "failing": c.counts.iter().find(|(v, _)| *v == Verdict::Fail).map_or(0, |(_, n)| *n),
+                        })
+                    })
+                    .collect();
+                json!({
+                    "department": if d.department.is_empty() { m.get("department_unlisted").to_owned() } else { d.department.clone() },
+                    "devices": m.number(d.devices),
+                    "cells": cells,
+                })
+            })
+            .collect()
+    }
+
+    /// 前回比較, when the report compares with a previous audit.
+    fn comparison(&self) -> Option<serde_json::Value> {
+        let (m, model, cap) = (&self.m, self.model, self.cap);
+        let c = model.comparison.as_ref()?;
         let verdict = |v: Option<Verdict>| match v {
             Some(v) => json!({ "label": v.name(model.language), "class": v.as_str() }),
             None => json!({ "label": m.get("not_in_audit"), "class": "" }),
@@ -274,9 +402,9 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
                 .iter()
                 .map(|r| model.rule_texts(r).0)
                 .collect::<Vec<_>>()
-                .join(sep)
+                .join(self.sep)
         };
-        json!({
+        Some(json!({
             "previous_period": format!("{} – {}", m.date(c.previous_first_day), m.date(c.previous_last_day)),
             "items": c.items.iter().map(|i| json!({
                 "item": i.item,
@@ -300,66 +428,9 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
                 "new_rules": titles(&d.new_rules),
                 "fixed_rules": titles(&d.fixed_rules),
             })).collect::<Vec<_>>(),
-            "note": shown(c.devices.len().min(cap), c.devices.len()),
-        })
-    });
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| AutoEscape::Html);
-    // Log data may carry NUL, ESC or BEL bytes: shown as visible symbols.
-    env.set_formatter(|out, state, value| match value.as_str() {
-        Some(text) => minijinja::escape_formatter(out, state, &Value::from(visible(text).as_ref())),
-        None => minijinja::escape_formatter(out, state, value),
-    });
-    env.add_template("report.html", TEMPLATE)
-        .map_err(|e| Error::Template(e.to_string()))?;
-    let template = env
-        .get_template("report.html")
-        .map_err(|e| Error::Template(e.to_string()))?;
-    let attention: Vec<_> = model
-        .headline
-        .attention
-        .iter()
-        .map(|p| json!({ "kind": p.kind.as_str(), "text": p.text, "anchor": p.anchor }))
-        .collect();
-    template
-        .render(minijinja::value::Serde(json!({
-            "lang": model.language.code(),
-            "t": m.all(),
-            "generation": model.generation,
-            "generated_at": model.generated_text(&m),
-            "stamp": model.stamp_text(&m),
-            "organisation": a.organisation,
-            "organisation_css": css_string(&visible(&a.organisation)),
-            "period_css": css_string(&format!("{} – {}", m.date(a.period.first_day), m.date(a.period.last_day))),
-            "period": format!("{} – {}", m.date(a.period.first_day), m.date(a.period.last_day)),
-            "time_zone": a.period.time_zone,
-            "edition": a.manifest.edition,
-            "events": m.number(a.events),
-            "devices_count": m.number(a.devices.len() as u64),
-            "overall_key": model.overall().message_key(),
-            "overall": m.get(model.overall().message_key()),
-            "attention": attention,
-            "items": items,
-            "item_numbers": a.items.iter().map(|i| i.number.clone()).collect::<Vec<_>>(),
-            "departments": departments,
-            "comparison": comparison,
-            "devices": devices,
-            "sources_legend": model.sources_legend().into_iter().map(|(name, what)| json!({ "name": name, "what": what })).collect::<Vec<_>>(),
-            "chart": chart::chart(model, &m),
-            "integrity": integrity,
-            "log_checks": log_checks,
-            "log_rows": model.log_findings().take(cap).map(row).collect::<Vec<_>>(),
-            "leak_note": shown(leak_rows.len(), leak.len()),
-            "leak_rows": leak_rows,
-            "waived_rows": a.waived.iter().take(cap).map(row).collect::<Vec<_>>(),
-            "waived_note": shown(a.waived.len().min(cap), a.waived.len()),
-            "problems": problems,
-            "manifest": a.manifest,
-            "segment_files": m.number(a.manifest.event_files.len() as u64),
-            "segment_verification": m.verification_depths(&a.manifest),
-            "parameters": a.manifest.parameters.iter().collect::<Vec<_>>(),
-        })))
-        .map_err(|e| Error::Template(format!("{e:#}")))
+            "note": self.shown(c.devices.len().min(cap), c.devices.len()),
+        }))
+    }
 }
 
 /// Text for a CSS string (the printed page header): every character but
