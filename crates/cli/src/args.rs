@@ -99,6 +99,9 @@ pub(crate) struct DemoArgs {
     /// Simulator seed (same seed, same events).
     #[arg(long, default_value_t = DemoConfig::default().seed)]
     pub seed: u64,
+    /// Language of the reports and of what is printed.
+    #[arg(long, value_enum, default_value = "ja")]
+    pub lang: Lang,
     /// First simulated day (YYYY-MM-DD, Asia/Tokyo; default: the --days
     /// ending yesterday). A period reaching today or later is refused.
     #[arg(long, value_name = "DAY", value_parser = parse_day)]
@@ -261,6 +264,9 @@ pub(crate) struct AnalyzeArgs {
     /// Print the verdict summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Language of the summary printed.
+    #[arg(long, value_enum, default_value = "ja")]
+    pub lang: Lang,
     /// Exit 1 when any finding (not waived) remains: for pipelines that gate on it.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,

@@ -16,61 +16,6 @@ pub(crate) fn report_paths(files: &worklog::report::ReportFiles) -> String {
     )
 }
 
-/// The organisation's verdict per item, and what else needs attention.
-pub(crate) fn verdict_summary(analysis: &worklog::rules::Analysis) -> String {
-    let mut text = format!(
-        "\n{} — {} to {} ({}), {} events, {} devices\n",
-        analysis.organisation,
-        analysis.period.first_day,
-        analysis.period.last_day,
-        analysis.period.time_zone,
-        analysis.events,
-        analysis.devices.len()
-    );
-    for item in &analysis.items {
-        if let Some(r) = analysis.organisation_verdict(&item.number) {
-            let counts: Vec<String> = r
-                .counts
-                .iter()
-                .map(|(v, n)| format!("{} {n}", v.name_ja()))
-                .collect();
-            text += &format!(
-                "  {:<6} {:<8} findings {:>4}   ({})\n",
-                item.number,
-                r.verdict.name_ja(),
-                r.findings,
-                counts.join(", ")
-            );
-        }
-    }
-    let leak = analysis
-        .findings
-        .iter()
-        .filter(|f| f.category == worklog::rules::Category::Leak)
-        .count();
-    text += &format!(
-        "  leak signals {leak}, waived findings {}, files not analysed {}\n",
-        analysis.waived.len(),
-        analysis.problems.len()
-    );
-    for check in &analysis.log_checks {
-        text += &format!(
-            "  {}: {:?} — {}\n",
-            check.name_ja, check.status, check.detail_en
-        );
-    }
-    for p in &analysis.problems {
-        text += &format!(
-            "  problem ({}) {}{}: {}\n",
-            p.source,
-            p.file,
-            p.line.map(|l| format!(" line {l}")).unwrap_or_default(),
-            p.reason
-        );
-    }
-    text
-}
-
 /// The verifier's result in a few lines.
 pub(crate) fn summary(report: &VerifyReport) -> String {
     let devices = report.devices.len();

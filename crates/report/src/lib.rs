@@ -27,6 +27,7 @@
 //! ```
 
 mod compare;
+mod console;
 mod error;
 mod excel;
 mod headline;
@@ -41,6 +42,7 @@ mod words;
 use std::path::{Path, PathBuf};
 
 pub use compare::{Change, Comparison, DeviceChange, ItemChange, compare};
+pub use console::console_summary;
 pub use error::{Error, Result};
 pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
 pub use headline::{Attention, AttentionKind, Headline, Overall, headline};

@@ -330,7 +330,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
         start: first_day,
         ..FleetConfig::default()
     })?;
-    let authority = SecretKey::generate(Role::Authority, "head-office")?;
+    let authority = SecretKey::generate(Role::Authority, "authority")?;
     keys.add(&authority)?;
 
     // Each device writes its own chain; devices in parallel, each written

@@ -28,9 +28,11 @@ pub struct ConfigFile {
     pub policy: Option<PathBuf>,
     /// The rule pack folder.
     pub rules: Option<PathBuf>,
-    /// First day (local).
+    /// First day (local): a TOML date or `"YYYY-MM-DD"`.
+    #[serde(default, deserialize_with = "day")]
     pub from: Option<NaiveDate>,
     /// Last day (local, included).
+    #[serde(default, deserialize_with = "day")]
     pub to: Option<NaiveDate>,
     /// Output folder.
     pub out: Option<PathBuf>,
@@ -38,6 +40,32 @@ pub struct ConfigFile {
     pub language: Option<String>,
     /// Memory for the period's events, as `--memory` takes it (`2GiB`).
     pub memory: Option<String>,
+}
+
+/// A day as TOML writes one (`2026-10-01`) or as text (`"2026-10-01"`).
+fn day<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Day {
+        Date(toml::value::Datetime),
+        Text(String),
+    }
+    let text = match Day::deserialize(deserializer)? {
+        Day::Date(date) if date.time.is_none() && date.offset.is_none() => date.to_string(),
+        Day::Date(date) => {
+            return Err(serde::de::Error::custom(format!(
+                "{date} is not a day: give one such as 2026-10-01"
+            )));
+        }
+        Day::Text(text) => text,
+    };
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            serde::de::Error::custom(format!(
+                "{text:?} is not a day: give one such as 2026-10-01"
+            ))
+        })
 }
 
 impl ConfigFile {
@@ -49,10 +77,7 @@ impl ConfigFile {
         })?;
         let file: ConfigFile = toml::from_str(&text).map_err(|e| Error::Input {
             path: path.to_owned(),
-            reason: format!(
-                "not a valid configuration ({}; fields: store, keys, anchors, policy, rules, from, to, out, language, memory)",
-                e.message().trim()
-            ),
+            reason: format!("not a valid configuration: {}", e.message().trim()),
         })?;
         let base = path.parent().unwrap_or(Path::new(""));
         let at = |p: Option<PathBuf>| p.map(|p| base.join(p));
@@ -221,7 +246,7 @@ mod tests {
         let path = dir.path().join("worklog.toml");
         std::fs::write(
             &path,
-            "store = \"s\"\nkeys = \"k\"\npolicy = \"p\"\nfrom = 2026-10-01\nto = 2026-10-31\nlanguage = \"en\"\nmemory = \"1GiB\"\n",
+            "store = \"s\"\nkeys = \"k\"\npolicy = \"p\"\nfrom = 2026-10-01\nto = \"2026-10-31\"\nlanguage = \"en\"\nmemory = \"1GiB\"\n",
         )
         .unwrap();
         let file = ConfigFile::read(&path).unwrap();

@@ -9,8 +9,9 @@ use worklog::{AnalyzeConfig, DemoConfig, run_demo};
 use crate::args::{AnalyzeArgs, DemoArgs, EngineArgs, EngineKind, ReportArgs, ReportCommand};
 use crate::commands::ledger::exit_for;
 use crate::progress::{show_analysis, spinner};
-use crate::text::{report_paths, summary, verdict_summary};
+use crate::text::{report_paths, summary};
 use crate::{EXIT_ANOMALIES, EXIT_ERROR, EXIT_OK, print};
+use worklog::report::console_summary;
 
 /// `worklog demo`.
 pub(crate) fn demo(args: DemoArgs) -> Result<u8> {
@@ -20,6 +21,7 @@ pub(crate) fn demo(args: DemoArgs) -> Result<u8> {
         days,
         events_per_day,
         seed,
+        lang,
         from,
     } = args;
     let config = DemoConfig {
@@ -28,7 +30,7 @@ pub(crate) fn demo(args: DemoArgs) -> Result<u8> {
         days,
         events_per_device_day: events_per_day,
         start: from,
-        language: worklog::rules::Language::Ja,
+        language: lang.language(),
     };
     let demo = run_demo(&out, &config).with_context(|| format!("demo job in {}", out.display()))?;
     let mut text = format!(
@@ -36,7 +38,7 @@ pub(crate) fn demo(args: DemoArgs) -> Result<u8> {
         devices, days, demo.events, demo.labels
     );
     text += &summary(&demo.verification);
-    text += &verdict_summary(&demo.analysis);
+    text += &console_summary(&demo.analysis, config.language);
     text += &report_paths(&demo.reports);
     text += &format!(
         "\nanalysis:      {}\nstore:         {}\nkeys:          {}\nanchors:       {}\npolicy:        {}\nground truth:  {}\nverification:  {}\n",
@@ -62,6 +64,7 @@ pub(crate) fn analyze(args: AnalyzeArgs) -> Result<u8> {
         to,
         out,
         json,
+        lang,
         fail_on,
         memory,
         engine,
@@ -104,7 +107,10 @@ pub(crate) fn analyze(args: AnalyzeArgs) -> Result<u8> {
             .collect();
         print(&(serde_json::to_string_pretty(&rollups)? + "\n"))?;
     } else {
-        print(&(verdict_summary(&analysis) + &format!("\nanalysis:      {}\n", out.display())))?;
+        print(
+            &(console_summary(&analysis, lang.language())
+                + &format!("\nanalysis:      {}\n", out.display())),
+        )?;
     }
     let gate = fail_on.is_some() && !analysis.findings.is_empty();
     Ok(if gate { EXIT_ANOMALIES } else { EXIT_OK })

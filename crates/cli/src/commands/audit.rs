@@ -10,8 +10,9 @@ use worklog::{DemoConfig, run_demo};
 
 use crate::args::{AuditArgs, Lang};
 use crate::progress::{show_analysis, spinner};
-use crate::text::{report_paths, summary, verdict_summary};
+use crate::text::{report_paths, summary};
 use crate::{EXIT_ANOMALIES, EXIT_OK, print};
+use worklog::report::console_summary;
 
 /// `worklog audit`.
 pub(crate) fn run(args: AuditArgs) -> Result<u8> {
@@ -60,7 +61,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
             demo.ground_truth.display()
         );
         text += &summary(&demo.verification);
-        text += &verdict_summary(&demo.analysis);
+        text += &console_summary(&demo.analysis, config.language);
         text += &format!("\nanalysis:      {}\n", demo.analysis_dir.display());
         text += &report_paths(&demo.reports);
         print(&text)?;
@@ -83,7 +84,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
         memory_bytes: args.memory,
     };
     let settings = given.over(ConfigFile::find(args.config.as_deref())?)?;
-    let out = settings.out.clone();
+    let (out, language) = (settings.out.clone(), settings.language);
     let engine = super::analysis::engine_choice(&args.engine, &settings.store)?;
     let (compare, pseudonymise) = super::analysis::report_extras(&args.extras)?;
     let audit_config = worklog::AuditConfig {
@@ -139,7 +140,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
         print(&(serde_json::to_string_pretty(&value)? + "\n"))?;
     } else {
         let mut text = summary(&result.verification);
-        text += &verdict_summary(&result.analysis);
+        text += &console_summary(&result.analysis, language);
         text += &format!("\nanalysis:      {}\n", out.join("analysis").display());
         text += &report_paths(&result.reports);
         for stamped in &result.stamps {

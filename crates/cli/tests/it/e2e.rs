@@ -249,7 +249,7 @@ fn audit_reads_worklog_toml_and_flags_override_it() {
     let run = worklog(&["audit", "--config", tmp.join("bad.toml").to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
-        text(&run.stderr).contains("bad.toml is not valid"),
+        text(&run.stderr).contains("bad.toml: not a valid configuration"),
         "{}",
         text(&run.stderr)
     );
