@@ -68,8 +68,16 @@ pub fn console_summary(analysis: &Analysis, language: Language) -> String {
         ],
     );
     text += &format!("  {totals}\n");
+    text += &checks_and_problems(analysis, &m);
+    text
+}
+
+/// The log-management checks and the inputs not processed, a line each.
+fn checks_and_problems(analysis: &Analysis, m: &Messages) -> String {
+    let fill = |key: &str, pairs: &[(&str, String)]| m.fill(key, pairs);
+    let mut text = String::new();
     for check in &analysis.log_checks {
-        let (name, status, detail) = log_check_texts(check, language);
+        let (name, status, detail) = log_check_texts(check, m.language());
         let line = fill(
             "console_check",
             &[

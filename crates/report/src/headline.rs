@@ -159,11 +159,7 @@ struct Points<'a> {
 impl Points<'_> {
     /// The catalog's text `key` with `{name}` filled in.
     fn fill(&self, key: &str, pairs: &[(&str, String)]) -> String {
-        pairs
-            .iter()
-            .fold(self.m.get(key).to_owned(), |text, (name, value)| {
-                text.replace(&format!("{{{name}}}"), value)
-            })
+        self.m.fill(key, pairs)
     }
 
     fn point(

@@ -44,6 +44,15 @@ impl Messages {
         &self.texts
     }
 
+    /// The text for `key` with each `{name}` of `pairs` filled in.
+    pub fn fill(&self, key: &str, pairs: &[(&str, String)]) -> String {
+        pairs
+            .iter()
+            .fold(self.get(key).to_owned(), |text, (name, value)| {
+                text.replace(&format!("{{{name}}}"), value)
+            })
+    }
+
     /// A local time as the language writes it, with its UTC offset.
     pub fn date_time(&self, local: LocalTime) -> String {
         let t = local.get();

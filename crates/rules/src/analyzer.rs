@@ -188,6 +188,14 @@ struct CheckedRule<'r> {
     sql: String,
 }
 
+/// What each partition's analysis needs.
+struct PartitionRun<'q, 'r, 'i> {
+    queries: &'q [&'q str],
+    rules: &'q [CheckedRule<'r>],
+    inventory: &'i BTreeMap<&'i str, &'i Device>,
+    done: &'q mpsc::Sender<()>,
+}
+
 /// One partition, read (or not), with the files left out on the way.
 struct Loaded {
     index: usize,
@@ -485,107 +493,38 @@ impl<'a> Analyzer<'a> {
             .map(|d| (d.device_id.as_str(), d))
             .collect();
         let columns = used_columns(&rules.iter().map(|r| r.rule).collect::<Vec<_>>());
-        let single = partitions.len() <= 1;
         let mut outcome = Outcome::new(Statistics::new(&self.policy.devices, &self.period));
         let mut by_rule: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
-        // Events the budget lets be in memory at once, over the partitions
-        // in flight.
-        let in_flight =
-            partition::rows_for(self.memory_bytes).saturating_mul(partition::PARTITIONS_IN_FLIGHT);
         std::thread::scope(|scope| -> Result<()> {
             // Rendezvous: the loader holds at most one read partition
             // while this thread analyses another.
             let (sender, receiver) = mpsc::sync_channel::<Loaded>(0);
             // This thread says when it is done with a partition.
             let (done_sender, done_receiver) = mpsc::channel::<()>();
-            let columns = &columns;
-            let partitions = &partitions;
-            let loader = scope.spawn(move || {
-                let mut left_out = BTreeSet::new();
-                let mut done = 0;
-                for (index, part) in partitions.iter().enumerate() {
-                    // Read ahead only when this partition and the one being
-                    // analysed fit the budget together; otherwise wait.
-                    let wait = index
-                        .checked_sub(1)
-                        .and_then(|previous| partitions.get(previous))
-                        .is_some_and(|previous| {
-                            previous.rows.saturating_add(part.rows) > in_flight
-                        });
-                    while wait && done < index {
-                        if done_receiver.recv().is_err() {
-                            return;
-                        }
-                        done += 1;
-                    }
-                    let loaded =
-                        self.load_partition(index, part, inputs, columns, single, &mut left_out);
-                    let failed = loaded.session.is_err();
-                    if sender.send(loaded).is_err() || failed {
-                        break;
-                    }
-                }
-            });
+            let (columns, partitions) = (&columns, &partitions);
+            let loader =
+                scope.spawn(move || self.feed(partitions, inputs, columns, sender, done_receiver));
             let mut result = Ok(());
             for loaded in receiver.iter() {
-                outcome.problems.extend(loaded.problems);
-                outcome.left_out.extend(loaded.left_out);
-                let session = match loaded.session {
-                    Ok(session) => session,
+                let index = loaded.index;
+                let devices = loaded.devices;
+                let partition = PartitionRun {
+                    queries: &queries,
+                    rules,
+                    inventory: &inventory,
+                    done: &done_sender,
+                };
+                match self.analyse_loaded(loaded, &partition, &mut outcome, &mut by_rule) {
+                    Ok(events) => progress(Progress::PartitionDone {
+                        index,
+                        devices,
+                        events,
+                    }),
                     Err(e) => {
                         result = Err(e);
                         break;
                     }
-                };
-                let mut results = session.run(&queries);
-                let events = session.events();
-                drop(session);
-                // The loader may be waiting for room (it stops on its own
-                // when nobody listens).
-                let _ = done_sender.send(());
-                match results.pop() {
-                    Some(Ok(stats)) => outcome.statistics.add(&stats, &inventory),
-                    Some(Err(e)) => {
-                        result = Err(Error::Engine(e));
-                        break;
-                    }
-                    None => {
-                        result = Err(Error::Engine(crate::EngineError::new(
-                            "the engine returned no result for the statistics",
-                        )));
-                        break;
-                    }
                 }
-                for (checked, result) in rules.iter().zip(results) {
-                    let id = checked.rule.id.as_str();
-                    if outcome.failed.contains(id) {
-                        continue;
-                    }
-                    // A rule that does not plan, returns malformed rows or
-                    // fails on any partition did not run: none of its
-                    // findings count.
-                    let rows = result
-                        .map_err(|e| locate_error(checked.rule, &e.chain()))
-                        .and_then(|rows| result_columns(checked.rule, &rows.schema).map(|_| rows));
-                    match rows {
-                        Ok(rows) => by_rule.entry(id).or_default().extend(findings_of(
-                            checked.rule,
-                            &rows,
-                            &self.period,
-                            &inventory,
-                        )),
-                        Err(problem) => {
-                            outcome.failed.insert(id.to_owned());
-                            by_rule.remove(id);
-                            outcome.problems.push(rule_problem(problem));
-                        }
-                    }
-                }
-                progress(Progress::PartitionDone {
-                    index: loaded.index,
-                    devices: loaded.devices,
-                    events,
-                });
             }
             drop(done_sender);
             drop(receiver);
@@ -601,6 +540,97 @@ impl<'a> Analyzer<'a> {
             outcome.findings.extend(found);
         }
         Ok(outcome)
+    }
+
+    /// The loader thread: reads each partition in turn and hands it over,
+    /// reading ahead only while the one being analysed and the next fit the
+    /// memory budget together.
+    fn feed(
+        &self,
+        partitions: &[Partition],
+        inputs: &Inputs,
+        columns: &Columns,
+        sender: mpsc::SyncSender<Loaded>,
+        done_receiver: mpsc::Receiver<()>,
+    ) {
+        // Events the budget lets be in memory at once, over the partitions
+        // in flight.
+        let in_flight =
+            partition::rows_for(self.memory_bytes).saturating_mul(partition::PARTITIONS_IN_FLIGHT);
+        let single = partitions.len() <= 1;
+        let mut left_out = BTreeSet::new();
+        let mut done = 0;
+        for (index, part) in partitions.iter().enumerate() {
+            let wait = index
+                .checked_sub(1)
+                .and_then(|previous| partitions.get(previous))
+                .is_some_and(|previous| previous.rows.saturating_add(part.rows) > in_flight);
+            while wait && done < index {
+                if done_receiver.recv().is_err() {
+                    return;
+                }
+                done += 1;
+            }
+            let loaded = self.load_partition(index, part, inputs, columns, single, &mut left_out);
+            let failed = loaded.session.is_err();
+            if sender.send(loaded).is_err() || failed {
+                break;
+            }
+        }
+    }
+
+    /// Runs the queries over one read partition and keeps what they found;
+    /// returns the partition's events.
+    fn analyse_loaded<'r>(
+        &self,
+        loaded: Loaded,
+        run: &PartitionRun<'_, 'r, '_>,
+        outcome: &mut Outcome,
+        by_rule: &mut BTreeMap<&'r str, Vec<Finding>>,
+    ) -> Result<u64> {
+        outcome.problems.extend(loaded.problems);
+        outcome.left_out.extend(loaded.left_out);
+        let session = loaded.session?;
+        let mut results = session.run(run.queries);
+        let events = session.events();
+        drop(session);
+        // The loader may be waiting for room (it stops on its own when
+        // nobody listens).
+        let _ = run.done.send(());
+        match results.pop() {
+            Some(Ok(stats)) => outcome.statistics.add(&stats, run.inventory),
+            Some(Err(e)) => return Err(Error::Engine(e)),
+            None => {
+                return Err(Error::Engine(crate::EngineError::new(
+                    "the engine returned no result for the statistics",
+                )));
+            }
+        }
+        for (checked, result) in run.rules.iter().zip(results) {
+            let id = checked.rule.id.as_str();
+            if outcome.failed.contains(id) {
+                continue;
+            }
+            // A rule that does not plan, returns malformed rows or fails on
+            // any partition did not run: none of its findings count.
+            let rows = result
+                .map_err(|e| locate_error(checked.rule, &e.chain()))
+                .and_then(|rows| result_columns(checked.rule, &rows.schema).map(|_| rows));
+            match rows {
+                Ok(rows) => by_rule.entry(id).or_default().extend(findings_of(
+                    checked.rule,
+                    &rows,
+                    &self.period,
+                    run.inventory,
+                )),
+                Err(problem) => {
+                    outcome.failed.insert(id.to_owned());
+                    by_rule.remove(id);
+                    outcome.problems.push(rule_problem(problem));
+                }
+            }
+        }
+        Ok(events)
     }
 
     /// Reads one partition; when that fails, finds the files that cannot be

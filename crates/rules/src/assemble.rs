@@ -72,20 +72,7 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
     statistics.finish();
     apply_waivers(&analyzer.waivers, &mut findings, analyzer.period.last_day);
     verdict::sort_findings(&mut findings, &pack.catalog);
-    let mut gaps: BTreeMap<&str, u64> = BTreeMap::new();
-    for f in findings
-        .iter()
-        .filter(|f| verdict::log_role(pack, f) == Some(LogRole::UseGap))
-    {
-        *gaps.entry(f.device_id.as_str()).or_default() += 1;
-    }
-    let mut devices: Vec<DeviceSummary> = statistics.devices.into_values().collect();
-    for device in &mut devices {
-        device.gaps = gaps.get(device.device_id.as_str()).copied().unwrap_or(0);
-        if let Some(report) = analyzer.verification {
-            device.integrity = integrity_of(report, &device.device_id);
-        }
-    }
+    let devices = device_summaries(analyzer, statistics.devices.into_values(), &findings);
     let evidence = verdict::Evidence {
         days: &statistics.days,
         period_days: analyzer.period.days(),
@@ -94,22 +81,13 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
     };
     let verdicts = verdict::device_verdicts(pack, &devices, &findings, &failed, &evidence);
     let rollups = verdict::rollups(&pack.catalog, &verdicts);
-    let anchoring = verdict::Anchoring {
-        interval_hours: analyzer.settings.anchor_interval_hours,
-        period_end_us: analyzer.period.end_utc_us,
-        service_ends: analyzer
-            .policy
-            .devices
-            .iter()
-            .filter_map(|d| {
-                let (first, last) = crate::tables::service_days_of(d, &analyzer.period)?;
-                let (_, end) = analyzer.period.utc_bounds_of_days(first, last)?;
-                Some((d.device_id.clone(), end))
-            })
-            .collect(),
-    };
-    let log_checks =
-        verdict::log_checks(pack, &devices, &findings, analyzer.verification, &anchoring);
+    let log_checks = verdict::log_checks(
+        pack,
+        &devices,
+        &findings,
+        analyzer.verification,
+        &anchoring(analyzer),
+    );
     let (waived, findings): (Vec<Finding>, Vec<Finding>) =
         findings.into_iter().partition(|f| f.waived_by.is_some());
     problems.sort_by(|a, b| {
@@ -128,36 +106,8 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
     Ok(Analysis {
         organisation: analyzer.settings.organisation.clone(),
         period: analyzer.period.clone(),
-        items: pack
-            .catalog
-            .items
-            .iter()
-            .map(|i| ItemInfo {
-                number: i.number.clone(),
-                level: i.level,
-                parent: i.parent.clone(),
-                portable_only: i.applies_to == crate::Applicability::Portable,
-                question_ja: i.question_ja.clone(),
-                question_en: i.question_en.clone(),
-            })
-            .collect(),
-        rules: pack
-            .rules
-            .iter()
-            .map(|r| RuleRun {
-                id: r.id.clone(),
-                category: r.category,
-                items: r.items.clone(),
-                severity: r.severity,
-                title_ja: r.title_ja.clone(),
-                title_en: r.title_en.clone(),
-                remediation_ja: r.remediation_ja.clone(),
-                remediation_en: r.remediation_en.clone(),
-                findings: counts.get(&r.id).copied().unwrap_or(0),
-                ran: !failed.contains(&r.id),
-                details: r.details_with(&analyzer.params),
-            })
-            .collect(),
+        items: items(pack),
+        rules: rule_runs(analyzer, &counts, &failed),
         findings,
         waived,
         verdicts,
@@ -168,6 +118,91 @@ pub(crate) fn assemble(analyzer: &Analyzer<'_>, outcome: Outcome) -> Result<Anal
         manifest,
         events,
     })
+}
+
+/// Each device's summary with its gaps in use (the findings of `use_gap`
+/// rules) and, when the store was verified, its integrity.
+fn device_summaries(
+    analyzer: &Analyzer<'_>,
+    devices: impl Iterator<Item = DeviceSummary>,
+    findings: &[Finding],
+) -> Vec<DeviceSummary> {
+    let mut gaps: BTreeMap<&str, u64> = BTreeMap::new();
+    for f in findings
+        .iter()
+        .filter(|f| verdict::log_role(analyzer.pack, f) == Some(LogRole::UseGap))
+    {
+        *gaps.entry(f.device_id.as_str()).or_default() += 1;
+    }
+    devices
+        .map(|mut device| {
+            device.gaps = gaps.get(device.device_id.as_str()).copied().unwrap_or(0);
+            if let Some(report) = analyzer.verification {
+                device.integrity = integrity_of(report, &device.device_id);
+            }
+            device
+        })
+        .collect()
+}
+
+/// The anchoring policy and when each device's service ends in the period.
+fn anchoring(analyzer: &Analyzer<'_>) -> verdict::Anchoring {
+    verdict::Anchoring {
+        interval_hours: analyzer.settings.anchor_interval_hours,
+        period_end_us: analyzer.period.end_utc_us,
+        service_ends: analyzer
+            .policy
+            .devices
+            .iter()
+            .filter_map(|d| {
+                let (first, last) = crate::tables::service_days_of(d, &analyzer.period)?;
+                let (_, end) = analyzer.period.utc_bounds_of_days(first, last)?;
+                Some((d.device_id.clone(), end))
+            })
+            .collect(),
+    }
+}
+
+/// The catalog's items as the model reports them.
+fn items(pack: &crate::RulePack) -> Vec<ItemInfo> {
+    pack.catalog
+        .items
+        .iter()
+        .map(|i| ItemInfo {
+            number: i.number.clone(),
+            level: i.level,
+            parent: i.parent.clone(),
+            portable_only: i.applies_to == crate::Applicability::Portable,
+            question_ja: i.question_ja.clone(),
+            question_en: i.question_en.clone(),
+        })
+        .collect()
+}
+
+/// Every rule as it ran: its texts, finding count and whether it ran.
+fn rule_runs(
+    analyzer: &Analyzer<'_>,
+    counts: &BTreeMap<String, u64>,
+    failed: &BTreeSet<String>,
+) -> Vec<RuleRun> {
+    analyzer
+        .pack
+        .rules
+        .iter()
+        .map(|r| RuleRun {
+            id: r.id.clone(),
+            category: r.category,
+            items: r.items.clone(),
+            severity: r.severity,
+            title_ja: r.title_ja.clone(),
+            title_en: r.title_en.clone(),
+            remediation_ja: r.remediation_ja.clone(),
+            remediation_en: r.remediation_en.clone(),
+            findings: counts.get(&r.id).copied().unwrap_or(0),
+            ran: !failed.contains(&r.id),
+            details: r.details_with(&analyzer.params),
+        })
+        .collect()
 }
 
 /// The ledger's anomaly class as the model carries it.

@@ -17,60 +17,11 @@ use worklog::report::console_summary;
 /// `worklog audit`.
 pub(crate) fn run(args: AuditArgs) -> Result<u8> {
     let bar = spinner(args.quiet);
-    let fail_on_findings = args.fail_on.is_some();
-    if args.demo && args.tsa.tsa.is_some() {
-        anyhow::bail!(
-            "--tsa applies to an audit of a store, not to the demo: the demo's data is made up"
-        );
-    }
-    if args.demo && (args.extras.compare.is_some() || args.extras.pseudonymise_key.is_some()) {
-        anyhow::bail!(
-            "--compare and --pseudonymise-key apply to an audit of a store: run `worklog report --analysis <out>/analysis` with them on the demo's output instead"
-        );
-    }
-    if args.demo && args.engine.engine != crate::args::EngineKind::Polars {
-        anyhow::bail!(
-            "--engine applies to an audit of a store: run `worklog analyze --engine spark` on the demo's store (<out>/store, <out>/policy) instead"
-        );
-    }
     if args.demo {
-        let out = args
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("worklog-out"));
-        bar.set_message(
-            "simulating the demo fleet, signing, anchoring, verifying, analysing, reporting",
-        );
-        let start = args.from;
-        let config = DemoConfig {
-            language: args
-                .lang
-                .map_or(worklog::rules::Language::Ja, Lang::language),
-            start,
-            ..DemoConfig::default()
-        };
-        let demo =
-            run_demo(&out, &config).with_context(|| format!("demo audit in {}", out.display()))?;
-        bar.finish_and_clear();
-        let mut text = format!(
-            "Simulated {} devices × {} days: {} events, signed, anchored; {} ground-truth labels in {}.\n",
-            config.devices,
-            config.days,
-            demo.events,
-            demo.labels,
-            demo.ground_truth.display()
-        );
-        text += &summary(&demo.verification);
-        text += &console_summary(&demo.analysis, config.language);
-        text += &format!("\nanalysis:      {}\n", demo.analysis_dir.display());
-        text += &report_paths(&demo.reports);
-        print(&text)?;
-        return Ok(audit_exit(
-            &demo.verification,
-            &demo.analysis,
-            fail_on_findings,
-        ));
+        return demo(&args, &bar);
     }
+    let fail_on_findings = args.fail_on.is_some();
+    let json = args.json;
     let given = AuditSettings {
         store: args.store,
         keys: args.keys,
@@ -99,7 +50,7 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
         first_day: settings.first_day,
         last_day: settings.last_day,
         out: out.clone(),
-        language: settings.language,
+        language,
         execution: worklog::Execution {
             memory_bytes: settings.memory_bytes,
             engine,
@@ -113,57 +64,125 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
     })
     .with_context(|| format!("audit into {}", out.display()))?;
     bar.finish_and_clear();
-    if args.json {
-        let rollups: Vec<_> = result
-            .analysis
-            .rollups
-            .iter()
-            .filter(|r| r.department.is_none())
-            .collect();
-        let anomalies: Vec<String> = result
-            .verification
-            .anomalies()
-            .map(ToString::to_string)
-            .collect();
-        let value = serde_json::json!({
-            "anomalies": anomalies,
-            "verdicts": rollups,
-            "findings": result.analysis.findings.len(),
-            "problems": result.analysis.problems,
-            "reports": {
-                "excel": result.reports.excel,
-                "html": result.reports.html,
-                "json": result.reports.json,
-                "csv": result.reports.csv,
-            },
-        });
-        print(&(serde_json::to_string_pretty(&value)? + "\n"))?;
+    print(&if json {
+        json_summary(&result)?
     } else {
-        let mut text = summary(&result.verification);
-        text += &console_summary(&result.analysis, language);
-        text += &format!("\nanalysis:      {}\n", out.join("analysis").display());
-        text += &report_paths(&result.reports);
-        for stamped in &result.stamps {
-            text += &format!(
-                "time-stamp:    {} by {} at {}\n",
-                stamped.manifest.display(),
-                stamped.stamp.tsa,
-                stamped.stamp.time.format("%Y-%m-%dT%H:%M:%SZ")
-            );
-        }
-        if !result.stamps.is_empty() {
-            text += &format!(
-                "check later:   worklog report verify {} --tsa-ca <roots.pem>\n",
-                out.display()
-            );
-        }
-        print(&text)?;
-    }
+        text_summary(&result, &out, language)
+    })?;
     Ok(audit_exit(
         &result.verification,
         &result.analysis,
         fail_on_findings,
     ))
+}
+
+/// `worklog audit --demo`: the demo fleet simulated, then audited.
+fn demo(args: &AuditArgs, bar: &indicatif::ProgressBar) -> Result<u8> {
+    if args.tsa.tsa.is_some() {
+        anyhow::bail!(
+            "--tsa applies to an audit of a store, not to the demo: the demo's data is made up"
+        );
+    }
+    if args.extras.compare.is_some() || args.extras.pseudonymise_key.is_some() {
+        anyhow::bail!(
+            "--compare and --pseudonymise-key apply to an audit of a store: run `worklog report --analysis <out>/analysis` with them on the demo's output instead"
+        );
+    }
+    if args.engine.engine != crate::args::EngineKind::Polars {
+        anyhow::bail!(
+            "--engine applies to an audit of a store: run `worklog analyze --engine spark` on the demo's store (<out>/store, <out>/policy) instead"
+        );
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("worklog-out"));
+    bar.set_message(
+        "simulating the demo fleet, signing, anchoring, verifying, analysing, reporting",
+    );
+    let config = DemoConfig {
+        language: args
+            .lang
+            .map_or(worklog::rules::Language::Ja, Lang::language),
+        start: args.from,
+        ..DemoConfig::default()
+    };
+    let demo =
+        run_demo(&out, &config).with_context(|| format!("demo audit in {}", out.display()))?;
+    bar.finish_and_clear();
+    let mut text = format!(
+        "Simulated {} devices × {} days: {} events, signed, anchored; {} ground-truth labels in {}.\n",
+        config.devices,
+        config.days,
+        demo.events,
+        demo.labels,
+        demo.ground_truth.display()
+    );
+    text += &summary(&demo.verification);
+    text += &console_summary(&demo.analysis, config.language);
+    text += &format!("\nanalysis:      {}\n", demo.analysis_dir.display());
+    text += &report_paths(&demo.reports);
+    print(&text)?;
+    Ok(audit_exit(
+        &demo.verification,
+        &demo.analysis,
+        args.fail_on.is_some(),
+    ))
+}
+
+/// `--json`: anomalies, the organisation's verdicts, counts, the reports.
+fn json_summary(result: &worklog::AuditOutput) -> Result<String> {
+    let rollups: Vec<_> = result
+        .analysis
+        .rollups
+        .iter()
+        .filter(|r| r.department.is_none())
+        .collect();
+    let anomalies: Vec<String> = result
+        .verification
+        .anomalies()
+        .map(ToString::to_string)
+        .collect();
+    let value = serde_json::json!({
+        "anomalies": anomalies,
+        "verdicts": rollups,
+        "findings": result.analysis.findings.len(),
+        "problems": result.analysis.problems,
+        "reports": {
+            "excel": result.reports.excel,
+            "html": result.reports.html,
+            "json": result.reports.json,
+            "csv": result.reports.csv,
+        },
+    });
+    Ok(serde_json::to_string_pretty(&value)? + "\n")
+}
+
+/// The verification, the verdicts and where everything was written.
+fn text_summary(
+    result: &worklog::AuditOutput,
+    out: &std::path::Path,
+    language: worklog::rules::Language,
+) -> String {
+    let mut text = summary(&result.verification);
+    text += &console_summary(&result.analysis, language);
+    text += &format!("\nanalysis:      {}\n", out.join("analysis").display());
+    text += &report_paths(&result.reports);
+    for stamped in &result.stamps {
+        text += &format!(
+            "time-stamp:    {} by {} at {}\n",
+            stamped.manifest.display(),
+            stamped.stamp.tsa,
+            stamped.stamp.time.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
+    if !result.stamps.is_empty() {
+        text += &format!(
+            "check later:   worklog report verify {} --tsa-ca <roots.pem>\n",
+            out.display()
+        );
+    }
+    text
 }
 
 fn audit_exit(

@@ -2,7 +2,7 @@
 //! block), 週次推移 (devices with findings per week) and the
 //! reproducibility manifest.
 
-use rust_xlsxwriter::{Chart, ChartType, Workbook, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, Workbook, Worksheet, XlsxError};
 use worklog_model::Verdict;
 
 use super::{Context, item_sheet_name};
@@ -12,8 +12,7 @@ pub(super) fn summary_sheet(
     cx: &Context<'_, '_>,
     workbook: &mut Workbook,
 ) -> Result<(), XlsxError> {
-    let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
-    let a = model.analysis;
+    let m = &cx.m;
     let sheet = workbook.add_worksheet();
     sheet.set_name(m.get("sheet_summary"))?;
     cx.page_setup(sheet, None)?;
@@ -27,8 +26,22 @@ pub(super) fn summary_sheet(
     {
         sheet.set_column_width(col as u16, width)?;
     }
-    sheet.write_string_with_format(0, 0, m.get("title"), &styles.title)?;
+    sheet.write_string_with_format(0, 0, m.get("title"), &cx.styles.title)?;
     sheet.write_string(1, 0, m.get("subtitle"))?;
+    let row = summary_facts(cx, sheet, 3)?;
+    let row = summary_headline(cx, sheet, row + 1)?;
+    let row = summary_items(cx, sheet, row + 1)?;
+    sign_off(cx, sheet, row + 2)
+}
+
+/// The organisation, period, generation and counts; the next free row.
+fn summary_facts(
+    cx: &Context<'_, '_>,
+    sheet: &mut Worksheet,
+    mut row: u32,
+) -> Result<u32, XlsxError> {
+    let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
+    let a = model.analysis;
     let period = format!(
         "{} – {}({})",
         m.date(a.period.first_day),
@@ -45,7 +58,6 @@ pub(super) fn summary_sheet(
     if let Some(stamp) = model.stamp_text(m) {
         facts.push(("stamp", clean_cell(&stamp)));
     }
-    let mut row = 3;
     for (key, value) in &facts {
         sheet.write_string_with_format(row, 0, m.get(key), &styles.label)?;
         sheet.write_string(row, 2, value)?;
@@ -56,7 +68,16 @@ pub(super) fn summary_sheet(
         sheet.write_number_with_format(row, 2, n as f64, &styles.count)?;
         row += 1;
     }
-    row += 1;
+    Ok(row)
+}
+
+/// The overall state and what needs attention; the next free row.
+fn summary_headline(
+    cx: &Context<'_, '_>,
+    sheet: &mut Worksheet,
+    mut row: u32,
+) -> Result<u32, XlsxError> {
+    let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
     let state = model.overall();
     sheet.write_string_with_format(row, 0, m.get("overall_status"), &styles.label)?;
     sheet.merge_range(
@@ -78,7 +99,17 @@ pub(super) fn summary_sheet(
         sheet.write_string(row, 2, format!("・{}", clean_cell(&point.text)))?;
         row += 1;
     }
-    row += 1;
+    Ok(row)
+}
+
+/// The items table, each row linked to its sheet; the last row written.
+fn summary_items(
+    cx: &Context<'_, '_>,
+    sheet: &mut Worksheet,
+    mut row: u32,
+) -> Result<u32, XlsxError> {
+    let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
+    let a = model.analysis;
     let verdicts = Verdict::ALL;
     let mut heads: Vec<String> = ["item", "level", "question", "verdict"]
         .iter()
@@ -131,8 +162,12 @@ pub(super) fn summary_sheet(
         }
     }
     sheet.autofilter(header_row, 0, row, 11)?;
-    // The sign-off block: who prepared, checked and approved the report.
-    row += 2;
+    Ok(row)
+}
+
+/// The sign-off block: who prepared, checked and approved the report.
+fn sign_off(cx: &Context<'_, '_>, sheet: &mut Worksheet, mut row: u32) -> Result<(), XlsxError> {
+    let (m, styles) = (&cx.m, &cx.styles);
     sheet.write_string_with_format(row, 0, m.get("sign_off"), &styles.label)?;
     row += 1;
     for (i, key) in ["prepared_by", "checked_by", "approved_by"]
