@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use worklog::DemoConfig;
 use worklog::model::NaiveDate;
 
 /// The command line.
@@ -23,11 +22,6 @@ pub(crate) struct Cli {
 /// The subcommands.
 #[derive(Subcommand)]
 pub(crate) enum Command {
-    /// Simulate a fleet, write it to a signed store, anchor it and verify it.
-    #[command(
-        after_help = "Example:\n  worklog demo --out worklog-out\n  worklog demo --out big --devices 100 --days 30 --events-per-day 2000"
-    )]
-    Demo(DemoArgs),
     /// Import events from JSON Lines or CSV into a store through the ledger writer.
     #[command(
         after_help = "Rejected lines go to the reject file (JSON Lines: line, reason, raw) and the rest is ingested; \
@@ -79,33 +73,6 @@ worklog audit --config worklog.toml --fail-on findings"
     Prove(ProveArgs),
     /// Remove segments older than a date under a signed prune checkpoint.
     Prune(PruneArgs),
-}
-
-// `worklog demo`: Simulate a fleet, write it to a signed store, anchor it and verify it.
-#[derive(clap::Args)]
-pub(crate) struct DemoArgs {
-    /// Output folder (must not hold a store yet).
-    #[arg(long, default_value = "worklog-out")]
-    pub out: PathBuf,
-    /// Simulated devices.
-    #[arg(long, default_value_t = DemoConfig::default().devices)]
-    pub devices: usize,
-    /// Simulated days.
-    #[arg(long, default_value_t = DemoConfig::default().days)]
-    pub days: u32,
-    /// Events per device per working day.
-    #[arg(long, default_value_t = DemoConfig::default().events_per_device_day)]
-    pub events_per_day: u32,
-    /// Simulator seed (same seed, same events).
-    #[arg(long, default_value_t = DemoConfig::default().seed)]
-    pub seed: u64,
-    /// Language of the reports and of what is printed.
-    #[arg(long, value_enum, default_value = "ja")]
-    pub lang: Lang,
-    /// First simulated day (YYYY-MM-DD, Asia/Tokyo; default: the --days
-    /// ending yesterday). A period reaching today or later is refused.
-    #[arg(long, value_name = "DAY", value_parser = parse_day)]
-    pub from: Option<NaiveDate>,
 }
 
 // `worklog ingest`: Import events from JSON Lines or CSV into a store through the ledger writer.
@@ -411,6 +378,10 @@ pub(crate) struct ProveArgs {
     /// Check the proof against these public keys as well.
     #[arg(long)]
     pub keys: Option<PathBuf>,
+    /// Print the proof itself (JSON: the event, its leaf, the audit path
+    /// and the signed segment record), the document to keep or hand over.
+    #[arg(long)]
+    pub json: bool,
 }
 
 // `worklog prune`: Remove segments older than a date under a signed prune checkpoint.
@@ -467,9 +438,10 @@ pub(crate) enum AnchorCommand {
         /// The store folder.
         #[arg(long)]
         store: PathBuf,
-        /// Output file.
-        #[arg(long)]
-        out: PathBuf,
+        /// The head-claims file to write (JSON Lines), what `anchor import
+        /// --claims` reads.
+        #[arg(long, alias = "out", value_name = "FILE")]
+        claims: PathBuf,
     },
     /// Check head claims and countersign them into the anchor log.
     Import {
@@ -529,6 +501,23 @@ pub(crate) fn parse_day(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("{text:?} is not a day: give one such as 2026-10-01 (YYYY-MM-DD)"))
 }
 
+/// The demo fleet's size (`audit --demo` only).
+#[derive(clap::Args)]
+pub(crate) struct DemoFleetArgs {
+    /// With --demo: simulated devices [default: 30].
+    #[arg(long, requires = "demo", value_name = "N")]
+    pub devices: Option<usize>,
+    /// With --demo: simulated days [default: 14].
+    #[arg(long, requires = "demo", value_name = "N")]
+    pub days: Option<u32>,
+    /// With --demo: events per device per working day [default: 500].
+    #[arg(long, requires = "demo", value_name = "N")]
+    pub events_per_day: Option<u32>,
+    /// With --demo: the simulator's seed (same seed, same events).
+    #[arg(long, requires = "demo", value_name = "N")]
+    pub seed: Option<u64>,
+}
+
 pub(crate) fn parse_oid(text: &str) -> Result<worklog::stamp::ObjectIdentifier, String> {
     worklog::stamp::ObjectIdentifier::new(text.trim()).map_err(|e| {
         format!(
@@ -542,6 +531,8 @@ pub(crate) struct AuditArgs {
     /// Simulate the demo fleet into --out and audit it: no other input needed.
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub fleet: DemoFleetArgs,
     /// Configuration file (default: ./worklog.toml when present).
     #[arg(long, env = "WORKLOG_CONFIG")]
     pub config: Option<PathBuf>,

@@ -75,7 +75,6 @@ fn one_line_panics() {
 fn run(cli: Cli) -> Result<u8> {
     use commands::{analysis, audit, ledger};
     match cli.command {
-        Command::Demo(args) => analysis::demo(args),
         Command::Analyze(args) => analysis::analyze(args),
         Command::Audit(args) => audit::run(*args),
         Command::Report(args) => analysis::report(args),
@@ -89,8 +88,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Ingest(args) => ledger::ingest(args),
         Command::Verify(args) => ledger::verify(args),
         Command::Keygen(args) => ledger::keygen(args),
-        Command::Anchor(AnchorCommand::Export { store, out }) => {
-            ledger::anchor_export(&store, &out)
+        Command::Anchor(AnchorCommand::Export { store, claims }) => {
+            ledger::anchor_export(&store, &claims)
         }
         Command::Anchor(AnchorCommand::Import {
             claims,

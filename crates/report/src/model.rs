@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use worklog_hash::Sha256Digest;
 use worklog_model::{
     Analysis, Category, CheckStatus, Finding, Language, LocalTime, LogCheck, RuleRun, Verdict,
 };
@@ -35,27 +36,7 @@ pub struct AnalysisStamp {
     /// When the TSA stamped the manifest.
     pub time: chrono::DateTime<chrono::Utc>,
     /// SHA-256 of the manifest file (`stamp/analysis-manifest.json`).
-    #[serde(serialize_with = "hex_digest")]
-    pub manifest_sha256: [u8; 32],
-}
-
-impl AnalysisStamp {
-    /// The digest in hex (for the page).
-    pub fn digest_hex(&self) -> String {
-        self.manifest_sha256
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-}
-
-fn hex_digest<S: serde::Serializer>(digest: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(
-        &digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>(),
-    )
+    pub manifest_sha256: Sha256Digest,
 }
 
 impl Generation {
@@ -254,7 +235,7 @@ impl<'a> ReportModel<'a> {
                 .get("stamp_text")
                 .replace("{time}", &when)
                 .replace("{tsa}", &crate::text::visible(&stamp.tsa))
-                .replace("{digest}", &stamp.digest_hex()),
+                .replace("{digest}", &stamp.manifest_sha256.to_hex()),
         )
     }
 

@@ -139,7 +139,7 @@ pub fn audit(config: &AuditConfig, progress: &(dyn Fn(Step) + Sync)) -> Result<A
         generation.stamp = Some(worklog_report::AnalysisStamp {
             tsa: stamped.stamp.tsa.clone(),
             time: stamped.stamp.time,
-            manifest_sha256: stamped.digest.0,
+            manifest_sha256: stamped.digest,
         });
         stamps.push(stamped);
     }

@@ -83,8 +83,7 @@ pub use worklog_stamp as stamp;
 use rayon::prelude::*;
 pub use worklog_ledger as ledger;
 use worklog_ledger::{
-    AnchorLog, Durability, KeysDir, Role, SecretKey, SegmentWriter, Verifier, VerifyReport,
-    export_heads,
+    AnchorLog, Durability, KeysDir, Role, SecretKey, SegmentWriter, VerifyReport, export_heads,
 };
 pub use worklog_schema as schema;
 pub use worklog_synth as synth;
@@ -307,11 +306,83 @@ pub struct DemoOutput {
     pub reports: worklog_report::ReportFiles,
 }
 
-/// Simulates a fleet and writes everything an audit needs under `out`:
-/// device keys, a signed store written through the ledger writer, anchors
-/// countersigned by an authority key, the policy, the ground truth, and
-/// the store's verification report.
+/// The demo: a fleet simulated into `out` ([`simulate_demo`]), then
+/// audited there like any store ([`audit`]): verification, analysis and
+/// reports.
 pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
+    run_demo_with_progress(out, config, &|_| {})
+}
+
+/// [`run_demo`], telling `progress` how the audit goes.
+pub fn run_demo_with_progress(
+    out: &Path,
+    config: &DemoConfig,
+    progress: &(dyn Fn(Step) + Sync),
+) -> Result<DemoOutput> {
+    let fleet = simulate_demo(out, config)?;
+    let audited = audit(
+        &AuditConfig {
+            store: fleet.store.clone(),
+            keys: fleet.keys.clone(),
+            anchors: Some(fleet.anchors.clone()),
+            policy: fleet.policy.clone(),
+            rules: None,
+            first_day: fleet.first_day,
+            last_day: fleet.last_day,
+            out: out.to_owned(),
+            language: config.language,
+            execution: Execution::default(),
+            compare: None,
+            pseudonymise: None,
+            tsa: None,
+        },
+        progress,
+    )?;
+    Ok(DemoOutput {
+        store: fleet.store,
+        keys: fleet.keys,
+        anchors: fleet.anchors,
+        policy: fleet.policy,
+        ground_truth: fleet.ground_truth,
+        verification_json: out.join("verification.json"),
+        events: fleet.events,
+        labels: fleet.labels,
+        verification: audited.verification,
+        rules: out.join("rules"),
+        analysis: audited.analysis,
+        analysis_dir: out.join("analysis"),
+        reports: audited.reports,
+    })
+}
+
+/// What [`simulate_demo`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DemoFleet {
+    /// The signed event store.
+    pub store: PathBuf,
+    /// Device and authority keys (`keys/`, secrets in `keys/secret/`).
+    pub keys: PathBuf,
+    /// The anchor log.
+    pub anchors: PathBuf,
+    /// The policy folder matching the fleet.
+    pub policy: PathBuf,
+    /// The ground-truth labels of injected violations.
+    pub ground_truth: PathBuf,
+    /// First day simulated.
+    pub first_day: chrono::NaiveDate,
+    /// Last day simulated.
+    pub last_day: chrono::NaiveDate,
+    /// Events written.
+    pub events: u64,
+    /// Ground-truth labels written.
+    pub labels: usize,
+}
+
+/// Simulates a fleet and writes what an audit reads under `out`: device
+/// keys, a signed store written through the ledger writer, anchors
+/// countersigned by an authority key, the policy and the ground truth.
+pub fn simulate_demo(out: &Path, config: &DemoConfig) -> Result<DemoFleet> {
     let (first_day, last_day) = config.period(demo_today())?;
     let store = out.join("store");
     if store.exists() {
@@ -333,9 +404,34 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
     let authority = SecretKey::generate(Role::Authority, "authority")?;
     keys.add(&authority)?;
 
-    // Each device writes its own chain; devices in parallel, each written
-    // a simulated day at a time (memory holds a day per device, whatever
-    // the period).
+    let (events, labels) = write_fleet(&fleet, &store, &keys)?;
+    let anchors = out.join("anchors.jsonl");
+    anchor_heads(&store, &keys, &authority, &anchors)?;
+    let policy = out.join("policy");
+    fleet.write_policy(&policy)?;
+    let ground_truth = out.join("ground-truth.csv");
+    write_labels(&ground_truth, &labels)?;
+    Ok(DemoFleet {
+        store,
+        keys: keys.root().to_owned(),
+        anchors,
+        policy,
+        ground_truth,
+        first_day,
+        last_day,
+        events,
+        labels: labels.len(),
+    })
+}
+
+/// Each device's chain written with its own new key; devices in parallel,
+/// each a simulated day at a time (memory holds a day per device, whatever
+/// the period). The events written and the ground truth.
+fn write_fleet(
+    fleet: &Fleet,
+    store: &Path,
+    keys: &KeysDir,
+) -> Result<(u64, Vec<worklog_synth::Label>)> {
     let ids: Vec<String> = fleet.device_ids().map(str::to_owned).collect();
     let results: Vec<Result<(u64, Vec<worklog_synth::Label>)>> = ids
         .par_iter()
@@ -354,7 +450,7 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
                 let writer = match &mut writer {
                     Some(writer) => writer,
                     None => writer.insert(
-                        SegmentWriter::builder(&store, key.clone())
+                        SegmentWriter::builder(store, key.clone())
                             .max_rows(50_000)
                             .durability(Durability::Process)
                             .build()?,
@@ -376,64 +472,19 @@ pub fn run_demo(out: &Path, config: &DemoConfig) -> Result<DemoOutput> {
         events += n;
         labels.extend(device_labels);
     }
+    Ok((events, labels))
+}
 
+/// Every device's latest head countersigned by `authority` into the anchor
+/// log at `anchors`.
+fn anchor_heads(store: &Path, keys: &KeysDir, authority: &SecretKey, anchors: &Path) -> Result<()> {
     let keyring = keys.keyring()?;
-    let anchors = out.join("anchors.jsonl");
-    let (mut log, _) = AnchorLog::open(&anchors)?;
+    let (mut log, _) = AnchorLog::open(anchors)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64);
-    for claim in export_heads(&store)? {
-        log.anchor(&claim, &keyring, &authority, now)?;
+    for claim in export_heads(store)? {
+        log.anchor(&claim, &keyring, authority, now)?;
     }
-
-    let policy = out.join("policy");
-    fleet.write_policy(&policy)?;
-    let ground_truth = out.join("ground-truth.csv");
-    write_labels(&ground_truth, &labels)?;
-
-    let verification = Verifier::new(&keyring)
-        .anchors(&log, "anchors.jsonl")
-        .verify(&store)?;
-    let verification_json = out.join("verification.json");
-    write_json(&verification_json, &verification)?;
-
-    let rules = out.join("rules");
-    write_default_pack(&rules)?;
-    let analysis = analyze(&AnalyzeConfig {
-        store: store.clone(),
-        policy: policy.clone(),
-        rules: rules.clone(),
-        first_day,
-        last_day,
-        verification: Some(verification.clone()),
-        execution: Execution::default(),
-    })?;
-    let analysis_dir = out.join("analysis");
-    worklog_rules::write_analysis(&analysis, &analysis_dir)?;
-    let reports = worklog_report::write_reports(
-        &analysis,
-        &out.join("report"),
-        &worklog_report::ReportOptions {
-            language: config.language,
-            ..Default::default()
-        },
-        worklog_report::Generation::now(),
-    )?;
-
-    Ok(DemoOutput {
-        reports,
-        rules,
-        analysis,
-        analysis_dir,
-        store,
-        keys: keys.root().to_owned(),
-        anchors,
-        policy,
-        ground_truth,
-        verification_json,
-        events,
-        labels: labels.len(),
-        verification,
-    })
+    Ok(())
 }

@@ -3,56 +3,14 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use worklog::AnalyzeConfig;
 use worklog::polars_engine::PolarsEngine;
-use worklog::{AnalyzeConfig, DemoConfig, run_demo};
 
-use crate::args::{AnalyzeArgs, DemoArgs, EngineArgs, EngineKind, ReportArgs, ReportCommand};
-use crate::commands::ledger::exit_for;
+use crate::args::{AnalyzeArgs, EngineArgs, EngineKind, ReportArgs, ReportCommand};
 use crate::progress::{show_analysis, spinner};
-use crate::text::{report_paths, summary};
+use crate::text::report_paths;
 use crate::{EXIT_ANOMALIES, EXIT_ERROR, EXIT_OK, print};
 use worklog::report::console_summary;
-
-/// `worklog demo`.
-pub(crate) fn demo(args: DemoArgs) -> Result<u8> {
-    let DemoArgs {
-        out,
-        devices,
-        days,
-        events_per_day,
-        seed,
-        lang,
-        from,
-    } = args;
-    let config = DemoConfig {
-        seed,
-        devices,
-        days,
-        events_per_device_day: events_per_day,
-        start: from,
-        language: lang.language(),
-    };
-    let demo = run_demo(&out, &config).with_context(|| format!("demo job in {}", out.display()))?;
-    let mut text = format!(
-        "Simulated {} devices × {} days: {} events written to a signed store, {} ground-truth labels.\n",
-        devices, days, demo.events, demo.labels
-    );
-    text += &summary(&demo.verification);
-    text += &console_summary(&demo.analysis, config.language);
-    text += &report_paths(&demo.reports);
-    text += &format!(
-        "\nanalysis:      {}\nstore:         {}\nkeys:          {}\nanchors:       {}\npolicy:        {}\nground truth:  {}\nverification:  {}\n",
-        demo.analysis_dir.display(),
-        demo.store.display(),
-        demo.keys.display(),
-        demo.anchors.display(),
-        demo.policy.display(),
-        demo.ground_truth.display(),
-        demo.verification_json.display()
-    );
-    print(&text)?;
-    Ok(exit_for(&demo.verification))
-}
 
 /// `worklog analyze`.
 pub(crate) fn analyze(args: AnalyzeArgs) -> Result<u8> {

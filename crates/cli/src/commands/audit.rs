@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use worklog::ledger::VerifyReport;
 use worklog::settings::{AuditSettings, ConfigFile};
-use worklog::{DemoConfig, run_demo};
+use worklog::{DemoConfig, run_demo_with_progress};
 
 use crate::args::{AuditArgs, Lang};
 use crate::progress::{show_analysis, spinner};
@@ -97,30 +97,44 @@ fn demo(args: &AuditArgs, bar: &indicatif::ProgressBar) -> Result<u8> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("worklog-out"));
-    bar.set_message(
-        "simulating the demo fleet, signing, anchoring, verifying, analysing, reporting",
-    );
+    bar.set_message("simulating the demo fleet, signing, anchoring");
+    let defaults = DemoConfig::default();
+    let fleet = &args.fleet;
     let config = DemoConfig {
         language: args
             .lang
             .map_or(worklog::rules::Language::Ja, Lang::language),
         start: args.from,
-        ..DemoConfig::default()
+        devices: fleet.devices.unwrap_or(defaults.devices),
+        days: fleet.days.unwrap_or(defaults.days),
+        events_per_device_day: fleet
+            .events_per_day
+            .unwrap_or(defaults.events_per_device_day),
+        seed: fleet.seed.unwrap_or(defaults.seed),
     };
-    let demo =
-        run_demo(&out, &config).with_context(|| format!("demo audit in {}", out.display()))?;
+    let demo = run_demo_with_progress(&out, &config, &|step| match step {
+        worklog::Step::Stage(stage) => bar.set_message(stage),
+        worklog::Step::Analysis(p) => show_analysis(bar, p),
+        _ => {}
+    })
+    .with_context(|| format!("demo audit in {}", out.display()))?;
     bar.finish_and_clear();
     let mut text = format!(
-        "Simulated {} devices × {} days: {} events, signed, anchored; {} ground-truth labels in {}.\n",
-        config.devices,
-        config.days,
-        demo.events,
-        demo.labels,
-        demo.ground_truth.display()
+        "Simulated {} devices × {} days: {} events, signed, anchored; {} ground-truth labels.\n",
+        config.devices, config.days, demo.events, demo.labels,
     );
     text += &summary(&demo.verification);
     text += &console_summary(&demo.analysis, config.language);
-    text += &format!("\nanalysis:      {}\n", demo.analysis_dir.display());
+    text += &format!(
+        "\nanalysis:      {}\nstore:         {}\nkeys:          {}\nanchors:       {}\npolicy:        {}\nground truth:  {}\nverification:  {}\n",
+        demo.analysis_dir.display(),
+        demo.store.display(),
+        demo.keys.display(),
+        demo.anchors.display(),
+        demo.policy.display(),
+        demo.ground_truth.display(),
+        demo.verification_json.display()
+    );
     text += &report_paths(&demo.reports);
     print(&text)?;
     Ok(audit_exit(

@@ -17,6 +17,29 @@ use crate::args::{
 use crate::text::{stale_anchors, summary};
 use crate::{EXIT_ANOMALIES, EXIT_ERROR, EXIT_OK, print};
 
+/// Whether inputs given without `--format` are Windows event logs: a
+/// `.evtx` file among them, or a folder holding `.evtx` files (read as a
+/// channel folder: its other files are left alone). A folder without any
+/// needs `--format`: its files' names do not say which export they are.
+fn evtx_inputs(inputs: &[PathBuf], is_evtx: &dyn Fn(&PathBuf) -> bool) -> Result<bool> {
+    let mut evtx = inputs.iter().any(is_evtx);
+    for dir in inputs.iter().filter(|p| p.is_dir()) {
+        let files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading the folder {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        if !files.iter().any(is_evtx) {
+            anyhow::bail!(
+                "{} is a folder without .evtx files: say what its files are with --format (osquery, message-trace, intune, defender, squid; jsonl or csv for a collector's files)",
+                dir.display()
+            );
+        }
+        evtx = true;
+    }
+    Ok(evtx)
+}
+
 /// `worklog ingest`.
 pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
     let mut inputs: Vec<PathBuf> = args.paths.clone();
@@ -25,10 +48,9 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
         file.extension()
             .is_some_and(|x| x.eq_ignore_ascii_case("evtx"))
     };
-    let all_files = !inputs.is_empty() && inputs.iter().all(|p| !p.is_dir());
     match args.format.and_then(IngestFormat::export) {
         Some(format) => return super::logs::ingest_logs(args, format),
-        None if args.format.is_none() && (!all_files || inputs.iter().any(is_evtx)) => {
+        None if args.format.is_none() && evtx_inputs(&inputs, &is_evtx)? => {
             return super::logs::ingest_logs(args, worklog::ExportFormat::Evtx);
         }
         None => {}
@@ -298,16 +320,25 @@ pub(crate) fn prove(args: ProveArgs) -> Result<u8> {
         device,
         seq,
         keys,
+        json,
     } = args;
     let proof: InclusionProof = worklog::ledger::prove(&store, &device, seq)?;
-    if let Some(keys) = keys {
-        proof.check(&load_keys(&keys)?)?;
-        eprintln!(
-            "proof checked: event {seq} of {device} is in {} under a valid signature",
-            proof.segment_file
-        );
+    let checked = match keys {
+        Some(keys) => {
+            proof.check(&load_keys(&keys)?)?;
+            "checked against the keys: the event is in the file under a valid signature"
+        }
+        None => "not checked (give --keys to check it against the devices' keys)",
+    };
+    if json {
+        eprintln!("proof {checked}");
+        print(&(serde_json::to_string_pretty(&proof)? + "\n"))?;
+    } else {
+        print(&format!(
+            "event {seq} of {device}: leaf {} of {} in {}, Merkle root {}\nproof {checked}\n(--json prints the proof itself)\n",
+            proof.leaf_index, proof.tree_size, proof.segment_file, proof.record.merkle_root
+        ))?;
     }
-    print(&(serde_json::to_string_pretty(&proof)? + "\n"))?;
     Ok(EXIT_OK)
 }
 

@@ -37,9 +37,12 @@ fn ingest(input: &Path, store: &Path, keys: &Path) -> Output {
     ])
 }
 
+/// `worklog audit --demo` with a small fleet.
 fn demo(out: &Path) -> Output {
     worklog(&[
-        "demo",
+        "audit",
+        "--demo",
+        "--quiet",
         "--out",
         out.to_str().unwrap(),
         "--devices",
@@ -108,7 +111,9 @@ fn demo_refuses_a_period_reaching_today_before_it_starts() {
     let from = today.pred_opt().unwrap().to_string();
     let started = std::time::Instant::now();
     let run = worklog(&[
-        "demo",
+        "audit",
+        "--demo",
+        "--quiet",
         "--out",
         out.to_str().unwrap(),
         "--days",
@@ -127,7 +132,9 @@ fn demo_refuses_a_period_reaching_today_before_it_starts() {
     // The default: the days ending yesterday.
     let out = dir.path().join("default");
     let run = worklog(&[
-        "demo",
+        "audit",
+        "--demo",
+        "--quiet",
         "--out",
         out.to_str().unwrap(),
         "--devices",
@@ -389,11 +396,29 @@ fn keygen_prove_and_check_round_trip() {
         "17",
         "--keys",
         out.join("keys").to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     let proof: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(proof["event"]["seq"], 17);
     assert!(text(&run.stderr).contains("proof checked"));
+    // Without --json: the proof in words, and how to get the document.
+    let words = worklog(&[
+        "prove",
+        "--store",
+        out.join("store").to_str().unwrap(),
+        "--device",
+        "PC-0003",
+        "--seq",
+        "17",
+    ]);
+    assert_eq!(words.status.code(), Some(0), "{}", text(&words.stderr));
+    let said = text(&words.stdout);
+    assert!(said.starts_with("event 17 of PC-0003: leaf "), "{said}");
+    assert!(
+        said.contains("not checked") && said.contains("--json"),
+        "{said}"
+    );
     let keys = dir.path().join("k");
     let run = worklog(&[
         "keygen",
@@ -1406,4 +1431,30 @@ fn an_emptied_store_or_device_does_not_verify_clean() {
         out.contains("tail_truncated device PC-0001 seq 1 in device_id=PC-0001/_seal.json"),
         "{out}"
     );
+}
+
+/// A folder given to `ingest` without `--format` is read as Windows event
+/// logs only when it holds `.evtx` files: a folder of other exports is
+/// refused, naming the formats, rather than read as event logs.
+#[test]
+fn a_folder_without_format_must_hold_event_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    std::fs::write(exports.join("trace.csv"), "Received,SenderAddress\n").unwrap();
+    let run = worklog(&[
+        "ingest",
+        exports.to_str().unwrap(),
+        "--store",
+        dir.path().join("store").to_str().unwrap(),
+        "--keys",
+        dir.path().join("keys").to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    let said = text(&run.stderr);
+    assert!(
+        said.contains("without .evtx files") && said.contains("--format"),
+        "{said}"
+    );
+    assert!(!dir.path().join("store").exists(), "nothing is written");
 }

@@ -42,7 +42,7 @@ fn anchors_are_time_stamped_and_a_rewrite_after_the_stamp_is_detected() {
             "export",
             "--store",
             s(&store),
-            "--out",
+            "--claims",
             s(&claims)
         ])
         .status
