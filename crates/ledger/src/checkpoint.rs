@@ -149,15 +149,9 @@ pub fn prune(
     );
 
     let path = dir.join(CHECKPOINT_FILE);
-    let tmp = dir.join(format!("{CHECKPOINT_FILE}.tmp"));
     let text = serde_json::to_string_pretty(&checkpoint)
         .map_err(|e| Error::format(&path, e.to_string()))?;
-    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
-    sync_dir(&dir)?;
+    crate::store::write_atomic(&path, text.as_bytes()).map_err(|e| Error::io(&path, e))?;
     for segment in doomed {
         std::fs::remove_file(&segment).map_err(|e| Error::io(&segment, e))?;
     }

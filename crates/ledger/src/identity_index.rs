@@ -19,7 +19,7 @@
 //! ```
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -232,11 +232,7 @@ impl IdentityIndex {
         let digest: [u8; 32] = Sha256::digest(&bytes).into();
         bytes.extend_from_slice(&key.sign(&[SIGNATURE_DOMAIN, &digest].concat()));
         let path = self.dir.join(IDENTITY_FILE);
-        let tmp = self.dir.join(format!("{IDENTITY_FILE}.tmp"));
-        let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        file.write_all(&bytes).map_err(|e| Error::io(&tmp, e))?;
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+        crate::store::write_atomic(&path, &bytes).map_err(|e| Error::io(&path, e))
     }
 }
 

@@ -10,7 +10,6 @@
 //! otherwise; the authority copies the sealed digest into the anchor, so an
 //! anchored file stays bound to its bytes even against the key holder.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -130,13 +129,7 @@ impl Seal {
     /// rename, fsync of the folder).
     pub(crate) fn write(&self, dir: &Path) -> Result<()> {
         let path = dir.join(SEAL_FILE);
-        let tmp = dir.join(format!("{SEAL_FILE}.tmp"));
         let json = serde_json::to_vec(self).map_err(|e| Error::format(&path, e.to_string()))?;
-        let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        file.write_all(&json).map_err(|e| Error::io(&tmp, e))?;
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        drop(file);
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
-        store::sync_dir(dir)
+        store::write_atomic(&path, &json).map_err(|e| Error::io(&path, e))
     }
 }

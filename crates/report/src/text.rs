@@ -78,6 +78,12 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Columns `text` takes in a fixed-width rendering: East Asian wide and
+/// full-width characters count two (Unicode's East Asian Width, UAX #11).
+pub(crate) fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
 /// A CSV field that no spreadsheet will evaluate: a value starting with
 /// `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` (the
 /// OWASP recommendation), then the field is quoted as CSV requires.

@@ -58,33 +58,40 @@ pub fn anomaly_text(
     language: Language,
     local_time: &dyn Fn(i64) -> Option<LocalTime>,
 ) -> String {
-    let class = anomaly_label(entry.class.as_str(), language);
-    let seq = match (entry.first_seq, entry.last_seq, language) {
-        (Some(a), Some(b), Language::En) if a == b => format!("event {a}"),
-        (Some(a), Some(b), Language::En) => format!("events {a} to {b}"),
-        (Some(a), Some(b), _) if a == b => format!("連番 {a}"),
-        (Some(a), Some(b), _) => format!("連番 {a}〜{b}"),
-        _ => String::new(),
+    let text = |key: &str, parts: &[(&str, String)]| {
+        let template = worklog_model::label("anomaly_text", key, language).unwrap_or(key);
+        worklog_model::fill_placeholders(template, |name| {
+            parts
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        })
     };
     let mut parts: Vec<String> = Vec::new();
-    if !seq.is_empty() {
-        parts.push(seq);
+    match (entry.first_seq, entry.last_seq) {
+        (Some(a), Some(b)) if a == b => parts.push(text("event", &[("a", a.to_string())])),
+        (Some(a), Some(b)) => parts.push(text(
+            "events",
+            &[("a", a.to_string()), ("b", b.to_string())],
+        )),
+        _ => {}
     }
     if let Some(file) = &entry.file {
-        parts.push(match language {
-            Language::En => format!("file {file}"),
-            _ => format!("ファイル {file}"),
-        });
+        parts.push(text("file", &[("file", file.clone())]));
     }
     if let Some(time) = entry.ts.and_then(local_time) {
         parts.push(time.to_string());
     }
     let located = parts.join(list_separator(language));
-    match (located.is_empty(), language) {
-        (true, Language::En) => format!("{class}: {}", entry.detail_en),
-        (true, _) => class.to_owned(),
-        (false, Language::En) => format!("{class} ({located}): {}", entry.detail_en),
-        (false, _) => format!("{class}({located})"),
+    let class = anomaly_label(entry.class.as_str(), language).to_owned();
+    let detail = entry.detail_en.clone();
+    if located.is_empty() {
+        text("unlocated", &[("class", class), ("detail", detail)])
+    } else {
+        text(
+            "located",
+            &[("class", class), ("located", located), ("detail", detail)],
+        )
     }
 }
 

@@ -145,20 +145,19 @@ fn write_whole(
         path: path.to_owned(),
         source,
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let file = std::fs::File::create(&tmp).map_err(io)?;
-    let written = write(&file).and_then(|()| file.sync_all().map_err(|e| e.to_string()));
-    drop(file);
-    if let Err(detail) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Output {
+    let mut failed = None;
+    let written = worklog_ledger::store::write_atomic_with(path, |file| {
+        write(file).map_err(|detail| {
+            failed = Some(detail);
+            std::io::Error::other("the writer failed")
+        })
+    });
+    match (written, failed) {
+        (_, Some(detail)) => Err(Error::Output {
             path: path.to_owned(),
             detail,
-        });
+        }),
+        (Err(e), None) => Err(io(e)),
+        (Ok(()), None) => Ok(()),
     }
-    std::fs::rename(&tmp, path).map_err(io)
 }

@@ -564,10 +564,11 @@ fn load_settings(path: &Path, errors: &mut Vec<PolicyError>) -> Option<Settings>
     };
     let mut bad =
         |key: &str, reason: String| errors.push(problem(path, line_of(key), Some(key), reason));
+    // `HH:MM`, two digits each (chrono alone would take `8:30`).
     let hhmm = |t: &str| {
-        let (h, m) = t.split_once(':')?;
-        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-        (h < 24 && m < 60 && t.len() == 5).then_some(h * 60 + m)
+        chrono::NaiveTime::parse_from_str(t, "%H:%M")
+            .ok()
+            .filter(|_| t.len() == 5)
     };
     match (hhmm(&settings.work_start), hhmm(&settings.work_end)) {
         (None, _) => bad(

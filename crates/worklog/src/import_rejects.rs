@@ -3,7 +3,6 @@
 //! It goes beside the import's summary, never into the folder of the
 //! exports: those are the agency's evidence, and may be read-only.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -60,11 +59,7 @@ pub fn write_import_rejects(report: &EvtxReport, path: &Path) -> Result<u64> {
             count += 1;
         }
     }
-    let partial = path.with_extension("jsonl.partial");
-    let mut f = std::fs::File::create(&partial).map_err(io(&partial))?;
-    f.write_all(&out).map_err(io(&partial))?;
-    f.sync_all().map_err(io(&partial))?;
-    std::fs::rename(&partial, path).map_err(io(path))?;
+    worklog_ledger::store::write_atomic(path, &out).map_err(io(path))?;
     Ok(count)
 }
 

@@ -184,13 +184,7 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
 
 /// Writes `bytes` to `path` whole: aside, then renamed over it.
 fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+    worklog_ledger::store::write_atomic(path, bytes).map_err(io(path))
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {

@@ -103,11 +103,7 @@ fn column_widths(
     headers: &[&str],
     rows: impl Iterator<Item = Vec<Cell>>,
 ) -> Vec<f64> {
-    let width = |s: &str| -> usize {
-        s.chars()
-            .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
-            .sum()
-    };
+    let width = crate::text::display_width;
     let mut widths: Vec<usize> = headers
         .iter()
         .map(|h| width(&cx.header_text(h)).min(24) + 3)

@@ -197,10 +197,7 @@ fn sign_off(cx: &Context<'_, '_>, sheet: &mut Worksheet, mut row: u32) -> Result
 /// Lines `text` takes in a column `width` characters wide (East Asian
 /// wide characters count two).
 fn wrapped_lines(text: &str, width: usize) -> u32 {
-    let columns: usize = text
-        .chars()
-        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
-        .sum();
+    let columns = crate::text::display_width(text);
     u32::try_from(columns.div_ceil(width.max(1)).clamp(1, 6)).unwrap_or(6)
 }
 
