@@ -9,7 +9,6 @@
 //! Any engine that reads Hive-partitioned Parquet (polars, DuckDB, Spark)
 //! reads `<store>/*/*.parquet`; names starting with `_` are not data.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -160,49 +159,11 @@ pub fn segments_between(
     Ok(listing)
 }
 
-/// Writes `bytes` to `path` whole or not at all: into a hidden
-/// `.<name>.tmp` beside it, synced, renamed over it, the folder synced. A
-/// crash leaves the old file or the new one, never a part of either.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomic_with(path, |file| file.write_all(bytes))
-}
-
-/// [`write_atomic`] of what `write` puts in the file (streamed, for large
-/// outputs). The temporary file is removed when `write` fails.
-pub fn write_atomic_with(
-    path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let mut file = std::fs::File::create(&tmp)?;
-    let written = write(&mut file).and_then(|()| file.sync_all());
-    drop(file);
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path)?;
-    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(dir) => sync_dir(dir).map_err(|e| std::io::Error::other(e.to_string())),
-        None => Ok(()),
-    }
-}
+pub use worklog_fs::{write_atomic, write_atomic_with};
 
 /// Fsyncs a folder so a rename in it is durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        std::fs::File::open(dir)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| Error::io(dir, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    worklog_fs::sync_dir(dir).map_err(|e| Error::io(dir, e))
 }
 
 /// Largest seal, prune checkpoint or key file read (docs/ledger-format.md

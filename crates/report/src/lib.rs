@@ -114,6 +114,8 @@ pub fn write_reports(
         }
         None => (analysis, options.compare.as_deref()),
     };
+    let mut generation = generation;
+    generation.pseudonymised_with = options.pseudonymise.as_ref().map(PseudonymKey::id);
     let mut model = ReportModel::new(analysis, options.language, generation);
     if let Some(previous) = previous {
         model = model.compared_with(previous);
@@ -133,12 +135,15 @@ pub fn write_reports(
 
 /// Writes the whole model as JSON.
 pub fn write_json(model: &ReportModel<'_>, path: &Path) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|source| Error::Io {
+    worklog_fs::write_atomic_with(path, |file| {
+        let mut out = std::io::BufWriter::new(file);
+        serde_json::to_writer_pretty(&mut out, model).map_err(std::io::Error::other)?;
+        std::io::Write::flush(&mut out)
+    })
+    .map_err(|source| Error::Io {
         path: path.to_owned(),
         source,
-    })?;
-    serde_json::to_writer_pretty(std::io::BufWriter::new(file), model)
-        .map_err(|e| Error::Json(e.to_string()))
+    })
 }
 
 /// Writes every finding (waived ones too) as CSV that no spreadsheet
@@ -146,15 +151,19 @@ pub fn write_json(model: &ReportModel<'_>, path: &Path) -> Result<()> {
 /// it without 文字化け), headers in the report language, the rule's title
 /// and remediation, and the waiver that covers a finding.
 pub fn write_csv(model: &ReportModel<'_>, path: &Path) -> Result<()> {
-    use std::io::Write;
-    let io = |source| Error::Io {
+    worklog_fs::write_atomic_with(path, |file| {
+        csv_rows(model, &mut std::io::BufWriter::new(file))
+    })
+    .map_err(|source| Error::Io {
         path: path.to_owned(),
         source,
-    };
+    })
+}
+
+/// The CSV's bytes: the byte-order mark, the header, a line per finding.
+fn csv_rows(model: &ReportModel<'_>, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let m = Messages::new(model.language);
-    let file = std::fs::File::create(path).map_err(io)?;
-    let mut out = std::io::BufWriter::new(file);
-    out.write_all("\u{FEFF}".as_bytes()).map_err(io)?;
+    out.write_all("\u{FEFF}".as_bytes())?;
     let headers = [
         "rule_id",
         "rule",
@@ -176,7 +185,7 @@ pub fn write_csv(model: &ReportModel<'_>, path: &Path) -> Result<()> {
         "expires",
     ];
     let head: Vec<String> = headers.iter().map(|k| csv_field(m.get(k))).collect();
-    writeln!(out, "{}", head.join(",")).map_err(io)?;
+    writeln!(out, "{}", head.join(","))?;
     let a = model.analysis;
     for f in a.findings.iter().chain(&a.waived) {
         let (title, remediation) = model.rule_texts(&f.rule_id);
@@ -207,7 +216,7 @@ pub fn write_csv(model: &ReportModel<'_>, path: &Path) -> Result<()> {
             w.map(|w| w.expires.clone()).unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|v| csv_field(v)).collect();
-        writeln!(out, "{}", line.join(",")).map_err(io)?;
+        writeln!(out, "{}", line.join(","))?;
     }
-    out.flush().map_err(io)
+    out.flush()
 }

@@ -26,6 +26,10 @@ pub struct Generation {
     /// The time-stamp of the analysis this report shows, when the audit
     /// was stamped (RFC 3161): stated on the first page.
     pub stamp: Option<AnalysisStamp>,
+    /// The id of the key this copy was pseudonymised with, when it was
+    /// ([`crate::PseudonymKey::id`]): stated on the first page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pseudonymised_with: Option<String>,
 }
 
 /// A TSA's time-stamp of an audit's analysis manifest.
@@ -46,6 +50,7 @@ impl Generation {
             generated_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             stamp: None,
+            pseudonymised_with: None,
         }
     }
 }
@@ -207,6 +212,12 @@ impl<'a> ReportModel<'a> {
     pub fn generated_local(&self) -> Option<LocalTime> {
         let t = chrono::DateTime::parse_from_rfc3339(&self.generation.generated_at).ok()?;
         self.analysis.period.local_time(t.timestamp_micros())
+    }
+
+    /// That the copy is pseudonymised and with which key, in words.
+    pub fn pseudonymised_text(&self, messages: &Messages) -> Option<String> {
+        let id = self.generation.pseudonymised_with.as_ref()?;
+        Some(messages.fill("pseudonymised_text", &[("key_id", id.clone())]))
     }
 
     /// The generation time in words, in the organisation's time zone (as

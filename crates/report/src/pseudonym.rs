@@ -15,6 +15,10 @@ use crate::error::{Error, Result};
 /// Shortest key accepted, in bytes.
 pub const MIN_KEY_BYTES: usize = 16;
 
+/// Evidence columns that name a person: their values are pseudonymised
+/// whole, like user names.
+const PERSON_COLUMNS: [&str; 4] = ["user_name", "owner", "approver", "approved_by"];
+
 /// The agency's pseudonymisation key.
 #[derive(Clone)]
 pub struct PseudonymKey {
@@ -52,6 +56,17 @@ impl PseudonymKey {
             }
             other => other,
         })
+    }
+
+    /// A public name of the key: 16 hex digits of SHA-256 over a domain
+    /// tag and the key. It tells which key a copy was made with (to make
+    /// another copy with the same pseudonyms) and reveals nothing of it.
+    pub fn id(&self) -> String {
+        let digest = Sha256::new()
+            .chain_update(b"worklog.pseudonym-key-id.v1\0")
+            .chain_update(&self.bytes)
+            .finalize();
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// HMAC-SHA-256 (RFC 2104) of `message`.
@@ -120,7 +135,10 @@ pub fn pseudonymise(analysis: &Analysis, key: &PseudonymKey) -> Result<Analysis>
         if let Some(w) = &f.waived_by {
             add("user", &w.approver);
         }
-        for (_, value) in &f.evidence {
+        for (column, value) in &f.evidence {
+            if PERSON_COLUMNS.contains(&column.as_str()) {
+                add("user", value);
+            }
             for profile in profile_names(value) {
                 add("user", profile);
             }
@@ -137,26 +155,44 @@ pub fn pseudonymise(analysis: &Analysis, key: &PseudonymKey) -> Result<Analysis>
             )));
         }
     }
-    // Longest first, so that a name containing another goes whole.
-    let mut order: Vec<(&String, &String)> = names.iter().collect();
-    order.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    let replacer = Replacer::new(&names)?;
     let mut value = serde_json::to_value(analysis).map_err(|e| Error::Json(e.to_string()))?;
-    replace_strings(&mut value, &order);
+    replacer.apply(&mut value);
     serde_json::from_value(value).map_err(|e| Error::Json(e.to_string()))
 }
 
-fn replace_strings(value: &mut serde_json::Value, names: &[(&String, &String)]) {
-    match value {
-        serde_json::Value::String(text) => {
-            for (name, pseudonym) in names {
-                if text.contains(name.as_str()) {
-                    *text = text.replace(name.as_str(), pseudonym);
+/// Every name replaced by its pseudonym in one pass over each text: at
+/// each place the longest name that starts there, and the text put in is
+/// never searched again (a pseudonym that happens to contain another
+/// name, or to start like one, stays as it is).
+struct Replacer<'a> {
+    automaton: aho_corasick::AhoCorasick,
+    pseudonyms: Vec<&'a str>,
+}
+
+impl<'a> Replacer<'a> {
+    fn new(names: &'a BTreeMap<String, String>) -> Result<Replacer<'a>> {
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(names.keys())
+            .map_err(|e| Error::PseudonymKey(format!("too many names to replace: {e}")))?;
+        Ok(Replacer {
+            automaton,
+            pseudonyms: names.values().map(String::as_str).collect(),
+        })
+    }
+
+    fn apply(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) => {
+                if self.automaton.is_match(text.as_str()) {
+                    *text = self.automaton.replace_all(text, &self.pseudonyms);
                 }
             }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.apply(v)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|v| self.apply(v)),
+            _ => {}
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| replace_strings(v, names)),
-        serde_json::Value::Object(map) => map.values_mut().for_each(|v| replace_strings(v, names)),
-        _ => {}
     }
 }
 

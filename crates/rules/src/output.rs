@@ -146,7 +146,7 @@ fn write_whole(
         source,
     };
     let mut failed = None;
-    let written = worklog_ledger::store::write_atomic_with(path, |file| {
+    let written = worklog_fs::write_atomic_with(path, |file| {
         write(file).map_err(|detail| {
             failed = Some(detail);
             std::io::Error::other("the writer failed")

@@ -59,7 +59,7 @@ pub fn write_import_rejects(report: &EvtxReport, path: &Path) -> Result<u64> {
             count += 1;
         }
     }
-    worklog_ledger::store::write_atomic(path, &out).map_err(io(path))?;
+    worklog_fs::write_atomic(path, &out).map_err(io(path))?;
     Ok(count)
 }
 

@@ -81,6 +81,7 @@ pub use worklog_spark as spark_engine;
 pub use worklog_stamp as stamp;
 
 use rayon::prelude::*;
+pub use worklog_fs as fs;
 pub use worklog_ledger as ledger;
 use worklog_ledger::{
     AnchorLog, Durability, KeysDir, Role, SecretKey, SegmentWriter, VerifyReport, export_heads,
@@ -184,7 +185,7 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
 
 /// Writes `bytes` to `path` whole: aside, then renamed over it.
 fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
-    worklog_ledger::store::write_atomic(path, bytes).map_err(io(path))
+    worklog_fs::write_atomic(path, bytes).map_err(io(path))
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {

@@ -41,7 +41,7 @@ pub(crate) fn ingest_logs(args: IngestArgs, export: ExportFormat) -> Result<u8> 
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let json = serde_json::to_string_pretty(&report)? + "\n";
-    worklog::ledger::store::write_atomic(&summary, json.as_bytes())
+    worklog::fs::write_atomic(&summary, json.as_bytes())
         .with_context(|| format!("writing the summary {}", summary.display()))?;
     text += &rejects_text(&args, &report, &summary)?;
     text += &gaps_text(&report);

@@ -58,6 +58,9 @@ fn summary_facts(
     if let Some(stamp) = model.stamp_text(m) {
         facts.push(("stamp", clean_cell(&stamp)));
     }
+    if let Some(notice) = model.pseudonymised_text(m) {
+        facts.push(("pseudonymised", notice));
+    }
     for (key, value) in &facts {
         sheet.write_string_with_format(row, 0, m.get(key), &styles.label)?;
         sheet.write_string(row, 2, value)?;

@@ -107,6 +107,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         "generation": model.generation,
         "generated_at": model.generated_text(m),
         "stamp": model.stamp_text(m),
+        "pseudonymised": model.pseudonymised_text(m),
         "organisation": a.organisation,
         "organisation_css": css_string(&visible(&a.organisation)),
         "period_css": css_string(&period),
@@ -463,7 +464,7 @@ fn percent_encoded(text: &str) -> String {
 /// Writes the HTML report to `path`.
 pub fn write_html(model: &ReportModel<'_>, path: &Path, options: HtmlOptions) -> Result<()> {
     let html = render_html(model, options)?;
-    std::fs::write(path, html).map_err(|source| Error::Io {
+    worklog_fs::write_atomic(path, html.as_bytes()).map_err(|source| Error::Io {
         path: path.to_owned(),
         source,
     })

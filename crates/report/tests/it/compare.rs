@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use calamine::{Reader, Xlsx, open_workbook};
+use sha2::{Digest, Sha256};
 use worklog_model::{Analysis, Category, Language};
 use worklog_report::{
     Change, PseudonymKey, ReportModel, ReportOptions, compare, pseudonymise, render_html,
@@ -207,4 +208,119 @@ fn the_pseudonymised_copy_keeps_counts_and_shows_no_name() {
     for value in paths {
         assert!(!json.contains(value.as_str()), "{value} left as it was");
     }
+}
+
+/// Every id of `original` against the copy: each device and user field is
+/// the original's own pseudonym, whole (not another name's, not a name
+/// replaced inside a pseudonym).
+fn assert_each_id_is_its_own_pseudonym(original: &Analysis, copy: &Analysis, key: &PseudonymKey) {
+    for (o, p) in original.findings.iter().zip(&copy.findings) {
+        assert_eq!(p.device_id, key.pseudonym("device", &o.device_id));
+        if !o.user_name.is_empty() {
+            assert_eq!(p.user_name, key.pseudonym("user", &o.user_name));
+        }
+    }
+    for (o, p) in original.devices.iter().zip(&copy.devices) {
+        assert_eq!(p.device_id, key.pseudonym("device", &o.device_id));
+    }
+    for (o, p) in original.verdicts.iter().zip(&copy.verdicts) {
+        assert_eq!(p.device_id, key.pseudonym("device", &o.device_id));
+    }
+}
+
+/// Issue 29's trial: one device's pseudonym began with another device's
+/// id, and that id was then replaced inside the pseudonym, so filtering one
+/// PC showed another's rows. Each text is now replaced in one pass.
+#[test]
+fn a_name_inside_another_names_pseudonym_is_left_alone() {
+    let a = analysis();
+    let key = PseudonymKey::new(b"the agency keeps this key safe!!".to_vec()).unwrap();
+    let first = &a.devices[0].device_id;
+    let pseudonym = key.pseudonym("device", first);
+    // Rename the second device to the first's pseudonym's beginning, and a
+    // user to a piece of its middle.
+    let second = a.devices[1].device_id.clone();
+    let prefix = &pseudonym[..6];
+    let json = serde_json::to_string(a)
+        .unwrap()
+        .replace(&format!("\"{second}\""), &format!("\"{prefix}\""));
+    let mut renamed: Analysis = serde_json::from_str(&json).unwrap();
+    renamed.findings[0].user_name = pseudonym[4..9].to_owned();
+    assert!(renamed.devices.iter().any(|d| d.device_id == prefix));
+    let copy = pseudonymise(&renamed, &key).unwrap();
+    assert_each_id_is_its_own_pseudonym(&renamed, &copy, &key);
+    assert!(copy.devices.iter().any(|d| d.device_id == pseudonym));
+}
+
+/// A hundred keys over the fixture: every id maps to its own pseudonym
+/// and no original name is left anywhere in the copy, approvers included.
+#[test]
+fn a_hundred_keys_give_each_name_its_own_pseudonym() {
+    let a = analysis();
+    let mut people: BTreeSet<String> = BTreeSet::new();
+    for f in a.findings.iter().chain(&a.waived) {
+        for (column, value) in &f.evidence {
+            if column == "approver" && !value.is_empty() {
+                people.insert(value.clone());
+            }
+        }
+    }
+    assert!(!people.is_empty(), "the fixture names an approver");
+    for i in 0u32..100 {
+        let seed: [u8; 32] = Sha256::digest(i.to_be_bytes()).into();
+        let key = PseudonymKey::new(seed.to_vec()).unwrap();
+        let copy = pseudonymise(a, &key).unwrap();
+        assert_each_id_is_its_own_pseudonym(a, &copy, &key);
+        let text = serde_json::to_string(&copy).unwrap();
+        for d in &a.devices {
+            assert!(!text.contains(&format!("\"{}\"", d.device_id)), "key {i}");
+        }
+        for person in &people {
+            assert!(!text.contains(person.as_str()), "key {i}: {person}");
+        }
+    }
+}
+
+/// The copy says on page one that it is pseudonymised, and under which
+/// key (its id, not the key), in the workbook and the page.
+#[test]
+fn the_copy_says_it_is_pseudonymised_and_under_which_key() {
+    let a = analysis();
+    let key = PseudonymKey::new(b"the agency keeps this key safe!!".to_vec()).unwrap();
+    let id = key.id();
+    assert_eq!(id.len(), 16);
+    assert!(!id.contains("agency"));
+    let tmp = tempfile::tempdir().unwrap();
+    let options = ReportOptions {
+        pseudonymise: Some(key),
+        ..ReportOptions::default()
+    };
+    let files = write_reports(a, tmp.path(), &options, generation()).unwrap();
+    let html = std::fs::read_to_string(&files.html).unwrap();
+    assert!(
+        html.contains("仮名化") && html.contains(&id),
+        "the page says so"
+    );
+    let mut book: Xlsx<_> = open_workbook(&files.excel).unwrap();
+    let first = book.sheet_names()[0].clone();
+    let summary = book.worksheet_range(&first).unwrap();
+    assert!(
+        summary
+            .rows()
+            .any(|r| r.iter().any(|c| c.to_string().contains(&id))),
+        "the summary sheet names the key id"
+    );
+    // A copy that is not pseudonymised says nothing of the kind.
+    let plain = write_reports(
+        a,
+        &tmp.path().join("plain"),
+        &ReportOptions::default(),
+        generation(),
+    )
+    .unwrap();
+    assert!(
+        !std::fs::read_to_string(&plain.html)
+            .unwrap()
+            .contains("仮名化されている")
+    );
 }

@@ -27,6 +27,7 @@ pub const HOSTILE_FORMULA: &str = "=cmd|' /C calc'!A0";
 /// A fixed generation, so that output can be compared byte for byte.
 pub fn generation() -> Generation {
     Generation {
+        pseudonymised_with: None,
         generated_at: "2026-11-01T00:00:00Z".into(),
         tool_version: "test".into(),
         stamp: None,
