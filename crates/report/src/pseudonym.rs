@@ -184,10 +184,8 @@ impl<'a> Replacer<'a> {
 
     fn apply(&self, value: &mut serde_json::Value) {
         match value {
-            serde_json::Value::String(text) => {
-                if self.automaton.is_match(text.as_str()) {
-                    *text = self.automaton.replace_all(text, &self.pseudonyms);
-                }
+            serde_json::Value::String(text) if self.automaton.is_match(text.as_str()) => {
+                *text = self.automaton.replace_all(text, &self.pseudonyms);
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.apply(v)),
             serde_json::Value::Object(map) => map.values_mut().for_each(|v| self.apply(v)),
