@@ -15,6 +15,11 @@ use crate::error::{Error, Result};
 /// Shortest key accepted, in bytes.
 pub const MIN_KEY_BYTES: usize = 16;
 
+/// The letters of a pseudonym: twenty consonants (20^12 > 2^51).
+const ALPHABET: &[u8; 20] = b"bcdfghjkmnpqrstvwxyz";
+/// Letters per pseudonym.
+const PSEUDONYM_LETTERS: usize = 12;
+
 /// Evidence columns that name a person: their values are pseudonymised
 /// whole, like user names.
 const PERSON_COLUMNS: [&str; 4] = ["user_name", "owner", "approver", "approved_by"];
@@ -90,21 +95,31 @@ impl PseudonymKey {
             .into()
     }
 
-    /// The pseudonym of `value` of `kind` (`device`, `user`, `mail`):
-    /// a prefix and 12 hex digits of its keyed MAC.
+    /// The pseudonym of `value` of `kind` (`device`, `user`, `mail`): a
+    /// prefix and 12 letters (52 bits) of its keyed MAC. Letters only, no
+    /// digits and no vowels: a pseudonym never looks like a numbered id
+    /// (`PC-0014`) nor spells a word, and all of one kind have one length,
+    /// so that filtering on one never shows another's rows.
     pub fn pseudonym(&self, kind: &str, value: &str) -> String {
         let mut message = Vec::with_capacity(kind.len() + 1 + value.len());
         message.extend_from_slice(kind.as_bytes());
         message.push(0);
         message.extend_from_slice(value.as_bytes());
         let mac = self.mac(&message);
-        let hex: String = mac[..6].iter().map(|b| format!("{b:02x}")).collect();
+        let mut n = u64::from_be_bytes([
+            mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], mac[6], mac[7],
+        ]);
+        let mut letters = String::with_capacity(PSEUDONYM_LETTERS);
+        for _ in 0..PSEUDONYM_LETTERS {
+            letters.push(char::from(ALPHABET[(n % 20) as usize]));
+            n /= 20;
+        }
         let prefix = match kind {
             "device" => "PC",
             "user" => "USER",
             _ => "MAIL",
         };
-        format!("{prefix}-{hex}")
+        format!("{prefix}-{letters}")
     }
 }
 
@@ -243,6 +258,19 @@ mod tests {
             hex,
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn pseudonyms_are_letters_of_one_length_per_kind() {
+        let key = PseudonymKey::new(vec![7; 32]).unwrap();
+        for i in 0..200 {
+            let p = key.pseudonym("device", &format!("PC-{i:04}"));
+            let letters = p.strip_prefix("PC-").unwrap();
+            assert_eq!(letters.len(), PSEUDONYM_LETTERS, "{p}");
+            assert!(letters.bytes().all(|b| ALPHABET.contains(&b)), "{p}");
+        }
+        assert!(key.pseudonym("user", "tanaka").starts_with("USER-"));
+        assert_ne!(key.pseudonym("user", "x"), key.pseudonym("device", "x"));
     }
 
     #[test]
