@@ -900,7 +900,10 @@ fn report_compares_with_the_last_audit_and_pseudonymises_with_a_key() {
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("id=\"comparison\"") && !html.contains("PC-00"));
-    assert!(!html.contains("it-admin") && !csv.contains("it-admin"), "an approver's name");
+    assert!(
+        !html.contains("it-admin") && !csv.contains("it-admin"),
+        "an approver's name"
+    );
 
     // A key too short to be a secret is refused, naming the file.
     std::fs::write(&key, b"short").unwrap();
