@@ -127,6 +127,48 @@ fn verdicts_by_device(a: &Analysis) -> BTreeMap<Key<'_>, (Verdict, String)> {
 
 /// Compares `current` with `previous`.
 pub fn compare(previous: &Analysis, current: &Analysis) -> Comparison {
+    let order = item_order(previous, current);
+    let position = |item: &str| order.iter().position(|n| *n == item).unwrap_or(usize::MAX);
+    let mut devices = device_changes(previous, current);
+    devices.sort_by(|a, b| {
+        (a.change, position(&a.item), &a.device_id).cmp(&(
+            b.change,
+            position(&b.item),
+            &b.device_id,
+        ))
+    });
+    let items = order
+        .iter()
+        .map(|item| item_change(item, previous, current, &devices))
+        .collect();
+    Comparison {
+        previous_organisation: previous.organisation.clone(),
+        previous_first_day: previous.period.first_day,
+        previous_last_day: previous.period.last_day,
+        items,
+        devices,
+    }
+}
+
+/// The current catalog's items, then those only the previous one had.
+fn item_order<'a>(previous: &'a Analysis, current: &'a Analysis) -> Vec<&'a str> {
+    current
+        .items
+        .iter()
+        .map(|i| i.number.as_str())
+        .chain(
+            previous
+                .items
+                .iter()
+                .map(|i| i.number.as_str())
+                .filter(|n| !current.items.iter().any(|i| i.number == *n)),
+        )
+        .collect()
+}
+
+/// Per item and device: new, still open, fixed, or only the verdict
+/// changed (nothing else is listed).
+fn device_changes(previous: &Analysis, current: &Analysis) -> Vec<DeviceChange> {
     let (old_verdicts, new_verdicts) = (verdicts_by_device(previous), verdicts_by_device(current));
     let (old_findings, new_findings) = (findings_by_device(previous), findings_by_device(current));
     let keys: BTreeSet<Key<'_>> = old_verdicts
@@ -174,54 +216,32 @@ pub fn compare(previous: &Analysis, current: &Analysis) -> Comparison {
                 .collect(),
         });
     }
-    let order: Vec<&str> = current
-        .items
-        .iter()
-        .map(|i| i.number.as_str())
-        .chain(
-            previous
-                .items
-                .iter()
-                .map(|i| i.number.as_str())
-                .filter(|n| !current.items.iter().any(|i| i.number == *n)),
-        )
-        .collect();
-    let position = |item: &str| order.iter().position(|n| *n == item).unwrap_or(usize::MAX);
-    devices.sort_by(|a, b| {
-        (a.change, position(&a.item), &a.device_id).cmp(&(
-            b.change,
-            position(&b.item),
-            &b.device_id,
-        ))
-    });
-    let items = order
-        .iter()
-        .map(|item| {
-            let of = |change: Change| {
-                devices
-                    .iter()
-                    .filter(|d| d.item == *item && d.change == change)
-                    .count() as u64
-            };
-            ItemChange {
-                item: (*item).to_owned(),
-                previous: previous.organisation_verdict(item).map(|r| r.verdict),
-                current: current.organisation_verdict(item).map(|r| r.verdict),
-                new: of(Change::New),
-                still_open: of(Change::StillOpen),
-                fixed: of(Change::Fixed),
-                verdict_changed: devices
-                    .iter()
-                    .filter(|d| d.item == *item && d.previous != d.current)
-                    .count() as u64,
-            }
-        })
-        .collect();
-    Comparison {
-        previous_organisation: previous.organisation.clone(),
-        previous_first_day: previous.period.first_day,
-        previous_last_day: previous.period.last_day,
-        items,
-        devices,
+    devices
+}
+
+/// One item's counts of changes and its verdicts then and now.
+fn item_change(
+    item: &str,
+    previous: &Analysis,
+    current: &Analysis,
+    devices: &[DeviceChange],
+) -> ItemChange {
+    let of = |change: Change| {
+        devices
+            .iter()
+            .filter(|d| d.item == item && d.change == change)
+            .count() as u64
+    };
+    ItemChange {
+        item: item.to_owned(),
+        previous: previous.organisation_verdict(item).map(|r| r.verdict),
+        current: current.organisation_verdict(item).map(|r| r.verdict),
+        new: of(Change::New),
+        still_open: of(Change::StillOpen),
+        fixed: of(Change::Fixed),
+        verdict_changed: devices
+            .iter()
+            .filter(|d| d.item == item && d.previous != d.current)
+            .count() as u64,
     }
 }

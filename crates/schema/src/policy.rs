@@ -362,10 +362,15 @@ impl Tables {
         let mut bad = |file: &str, line: u64, field: &str, reason: String| {
             errors.push(problem(&dir.join(file), Some(line), Some(field), reason));
         };
-        let one_of = |value: &str, values: &[&str]| {
-            (!values.contains(&value))
-                .then(|| format!("{value:?} is not one of: {}", values.join(", ")))
-        };
+        self.check_networks(&mut bad);
+        self.check_reference_lists(&mut bad);
+        let seen = self.check_devices(&mut bad);
+        self.check_media_approvals(&seen, &mut bad);
+    }
+
+    /// networks.csv: known interface and authentication, an SSID for
+    /// Wi-Fi, a gateway otherwise.
+    fn check_networks(&self, bad: &mut Bad<'_>) {
         for (line, n) in &self.networks {
             let file = "networks.csv";
             if let Some(r) = one_of(&n.if_type, allowed("if_type")) {
@@ -386,6 +391,11 @@ impl Tables {
                 );
             }
         }
+    }
+
+    /// mail_domains.csv, personal_services.csv, approved_software.csv,
+    /// eos_catalog.csv.
+    fn check_reference_lists(&self, bad: &mut Bad<'_>) {
         for (line, d) in &self.mail_domains {
             if d.domain.contains('@') || crate::mail::normalize_domain(&d.domain).is_none() {
                 bad(
@@ -432,6 +442,11 @@ impl Tables {
                 );
             }
         }
+    }
+
+    /// devices.csv: ids once each, known types, service dates in order;
+    /// the ids listed.
+    fn check_devices(&self, bad: &mut Bad<'_>) -> Vec<&str> {
         let mut seen: Vec<&str> = Vec::new();
         for (line, d) in &self.devices {
             let file = "devices.csv";
@@ -487,6 +502,11 @@ impl Tables {
                 }
             }
         }
+        seen
+    }
+
+    /// media_approvals.csv: a ticket, a listed device, a valid window.
+    fn check_media_approvals(&self, seen: &[&str], bad: &mut Bad<'_>) {
         for (line, a) in &self.media_approvals {
             let file = "media_approvals.csv";
             if a.ticket_id.is_empty() {
@@ -528,6 +548,14 @@ impl Tables {
         }
     }
 }
+
+/// Why `value` is not one of `values`, when it is not.
+fn one_of(value: &str, values: &[&str]) -> Option<String> {
+    (!values.contains(&value)).then(|| format!("{value:?} is not one of: {}", values.join(", ")))
+}
+
+/// Reports a problem of a policy file: file, line, field, reason.
+type Bad<'a> = dyn FnMut(&str, u64, &str, String) + 'a;
 
 fn load_settings(path: &Path, errors: &mut Vec<PolicyError>) -> Option<Settings> {
     let text = match std::fs::read_to_string(path) {

@@ -97,16 +97,7 @@ pub fn audit(config: &AuditConfig, progress: &(dyn Fn(Step) + Sync)) -> Result<A
     progress(Step::Stage(
         "verifying the hash chains, signatures and anchors",
     ));
-    let keyring = worklog_ledger::Keyring::load_dir(&config.keys)?;
-    let anchor_log = match &config.anchors {
-        Some(path) => Some(worklog_ledger::AnchorLog::open_existing(path)?.0),
-        None => None,
-    };
-    let mut verifier = worklog_ledger::Verifier::new(&keyring);
-    if let (Some(log), Some(path)) = (&anchor_log, &config.anchors) {
-        verifier = verifier.anchors(log, path.display().to_string());
-    }
-    let verification = verifier.verify(&config.store)?;
+    let verification = verify_store(config)?;
     let verification_json = config.out.join("verification.json");
     write_json(&verification_json, &verification)?;
 
@@ -130,12 +121,7 @@ pub fn audit(config: &AuditConfig, progress: &(dyn Fn(Step) + Sync)) -> Result<A
     let mut generation = worklog_report::Generation::now();
     if let Some(tsa) = &config.tsa {
         progress(Step::Stage("time-stamping the analysis"));
-        let stamped = crate::report_stamp::stamp_folder(
-            &config.out,
-            crate::report_stamp::ANALYSIS_MANIFEST,
-            &["report"],
-            tsa,
-        )?;
+        let stamped = stamp_analysis(config, tsa)?;
         generation.stamp = Some(worklog_report::AnalysisStamp {
             tsa: stamped.stamp.tsa.clone(),
             time: stamped.stamp.time,
@@ -172,4 +158,31 @@ pub fn audit(config: &AuditConfig, progress: &(dyn Fn(Step) + Sync)) -> Result<A
         reports,
         stamps,
     })
+}
+
+/// The store verified with the keys and, when given, the anchor log.
+fn verify_store(config: &AuditConfig) -> Result<VerifyReport> {
+    let keyring = worklog_ledger::Keyring::load_dir(&config.keys)?;
+    let anchor_log = match &config.anchors {
+        Some(path) => Some(worklog_ledger::AnchorLog::open_existing(path)?.0),
+        None => None,
+    };
+    let mut verifier = worklog_ledger::Verifier::new(&keyring);
+    if let (Some(log), Some(path)) = (&anchor_log, &config.anchors) {
+        verifier = verifier.anchors(log, path.display().to_string());
+    }
+    Ok(verifier.verify(&config.store)?)
+}
+
+/// The analysis (and verification) time-stamped, before any report.
+fn stamp_analysis(
+    config: &AuditConfig,
+    tsa: &crate::tsa::Tsa,
+) -> Result<crate::report_stamp::StampedManifest> {
+    crate::report_stamp::stamp_folder(
+        &config.out,
+        crate::report_stamp::ANALYSIS_MANIFEST,
+        &["report"],
+        tsa,
+    )
 }

@@ -9,7 +9,6 @@
 //! each device's events); times are RFC 3339; in CSV an empty cell is null
 //! and the header names the columns.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -63,6 +62,9 @@ pub struct LinesFileReport {
     pub rejected_lines: u64,
     /// Where its rejected lines are.
     pub rejects: Option<PathBuf>,
+    /// The first line refused and why (the reject file has them all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_rejection: Option<(u64, String)>,
 }
 
 /// What ingest did.
@@ -134,6 +136,7 @@ pub fn ingest(
             outcome: FileOutcome::default(),
             rejected_lines: 0,
             rejects: None,
+            first_rejection: None,
         };
         let bytes = match std::fs::read(input) {
             Ok(bytes) => bytes,
@@ -206,16 +209,15 @@ fn write_rejects(
     rejections: &[Rejection],
     to: &RejectsTo,
 ) -> Result<()> {
-    let mut shared = match to {
-        RejectsTo::File(path) => Some((
-            path.clone(),
-            std::io::BufWriter::new(std::fs::File::create(path).map_err(io(path))?),
-        )),
+    // The shared file is written whole at the end, like each input's.
+    let mut shared: Option<(PathBuf, Vec<u8>)> = match to {
+        RejectsTo::File(path) => Some((path.clone(), Vec::new())),
         RejectsTo::BesideEachInput => None,
     };
     for (index, file) in files.iter_mut().enumerate() {
         let mine: Vec<&Rejection> = rejections.iter().filter(|r| r.file == index).collect();
         file.rejected_lines = mine.len() as u64;
+        file.first_rejection = mine.first().map(|r| (r.origin, r.reason.clone()));
         let raw_lines: Vec<&[u8]> = texts[index].split(|b| *b == b'\n').collect();
         let raw = |line: u64| {
             let bytes = raw_lines
@@ -238,23 +240,24 @@ fn write_rejects(
             })
             .collect();
         match &mut shared {
-            Some((path, writer)) => {
+            Some((path, buffer)) => {
                 for entry in &entries {
-                    writeln!(writer, "{entry}").map_err(io(path))?;
+                    buffer.extend_from_slice(entry.as_bytes());
+                    buffer.push(b'\n');
                 }
                 file.rejects = Some(path.clone());
             }
             None if file.refused.is_none() || !entries.is_empty() => {
                 let path = default_rejects(&file.file);
                 let text: String = entries.iter().map(|e| format!("{e}\n")).collect();
-                std::fs::write(&path, text).map_err(io(&path))?;
+                worklog_fs::write_atomic(&path, text.as_bytes()).map_err(io(&path))?;
                 file.rejects = Some(path);
             }
             None => {}
         }
     }
-    if let Some((path, mut writer)) = shared {
-        writer.flush().map_err(io(&path))?;
+    if let Some((path, buffer)) = shared {
+        worklog_fs::write_atomic(&path, &buffer).map_err(io(&path))?;
     }
     Ok(())
 }

@@ -106,18 +106,9 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
             // The reject file holds every line with its reason; name the
             // first here so a batch log shows what went wrong.
             let first = file
-                .rejects
+                .first_rejection
                 .as_ref()
-                .and_then(|p| std::fs::read_to_string(p).ok())
-                .and_then(|t| t.lines().next().map(str::to_owned))
-                .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
-                .map(|v| {
-                    format!(
-                        "; first: line {} — {}",
-                        v["line"],
-                        v["reason"].as_str().unwrap_or_default()
-                    )
-                })
+                .map(|(line, reason)| format!("; first: line {line} — {reason}"))
                 .unwrap_or_default();
             eprintln!(
                 "error: {} line(s) of {} rejected, see {}{first}",

@@ -81,49 +81,14 @@ impl Verifier<'_> {
         };
         let dir = crate::store::device_dir(store, &device);
         let seal_file = format!("{}/{SEAL_FILE}", relative(store, &dir));
-        // The writer replaces its seal atomically: a seal that is there
-        // but unreadable, another device's, or not signed by this device's
-        // key is a change to the store, and commits to nothing (§9).
-        let bad_seal = |class: AnomalyClass, detail: String| Anomaly {
-            class,
-            device_id: device.clone(),
-            file: Some(seal_file.clone()),
-            seq: None,
-            ts: None,
-            detail,
-            window: None,
-        };
-        let seal = match Seal::read_for(store, &device) {
+        let seal = match trusted_seal(store, &device, key, &seal_file) {
             Ok(Some(seal)) => seal,
             Ok(None) => return,
-            Err(e) => {
-                report.anomalies.push(bad_seal(
-                    AnomalyClass::FileUnreadable,
-                    format!(
-                        "the device's seal cannot be read ({}): it commits to nothing, so a cut tail is not seen without anchors",
-                        crate::error::chain(&e)
-                    ),
-                ));
+            Err(anomaly) => {
+                report.anomalies.push(*anomaly);
                 return;
             }
         };
-        if seal.device_id != device {
-            report.anomalies.push(bad_seal(
-                AnomalyClass::SegmentForged,
-                format!(
-                    "the seal in this device's partition is device {:?}'s: it commits to nothing here",
-                    seal.device_id
-                ),
-            ));
-            return;
-        }
-        if !seal.signature_valid(key) {
-            report.anomalies.push(bad_seal(
-                AnomalyClass::SegmentForged,
-                "the device's seal is not signed by the device's key (or its fields were changed): it commits to nothing".into(),
-            ));
-            return;
-        }
         let end = walk
             .accepted
             .last()
@@ -136,36 +101,13 @@ impl Verifier<'_> {
         if seal.last_seq <= end || reported {
             return;
         }
-        // A writer killed between its seal and the rename of the segment
-        // leaves the segment as `.tmp` and its events in the journal until
-        // it reopens: said, for the events are not in the store yet.
-        let pending = std::fs::read_dir(&dir).is_ok_and(|entries| {
-            entries
-                .flatten()
-                .any(|e| e.file_name().to_string_lossy().ends_with(".parquet.tmp"))
-        });
-        report.anomalies.push(Anomaly {
-            class: AnomalyClass::TailTruncated,
-            device_id: device,
-            file: Some(
-                walk.accepted
-                    .last()
-                    .map_or(seal_file, |(rel, _)| rel.clone()),
-            ),
-            seq: Some((end + 1, seal.last_seq)),
-            ts: None,
-            detail: format!(
-                "the chain ends at seq {end}, but the device's seal names segment {} ending at seq {}: the newest segment(s) are missing{}",
-                seal.segment_no,
-                seal.last_seq,
-                if pending {
-                    " (a .tmp segment is there: a writer stopped while committing leaves this until it reopens and replays its journal; reopen it, then verify again)"
-                } else {
-                    ""
-                }
-            ),
-            window: None,
-        });
+        let file = walk
+            .accepted
+            .last()
+            .map_or(seal_file, |(rel, _)| rel.clone());
+        report
+            .anomalies
+            .push(cut_below_seal(&dir, &device, &seal, end, file));
     }
 
     /// The device's prune checkpoint, when valid; a checkpoint that is not
@@ -587,5 +529,88 @@ impl<'d> Walk<'d> {
             ),
         }
         self.high_water = self.high_water.max(Some(record.max_ts));
+    }
+}
+
+/// The device's seal when it can be trusted; `None` when it has none. The
+/// writer replaces its seal atomically: a seal that is there but
+/// unreadable, another device's, or not signed by this device's key is a
+/// change to the store, and commits to nothing (§9).
+fn trusted_seal(
+    store: &Path,
+    device: &str,
+    key: &crate::keys::PublicKey,
+    seal_file: &str,
+) -> std::result::Result<Option<Seal>, Box<Anomaly>> {
+    let bad_seal = |class: AnomalyClass, detail: String| {
+        Box::new(Anomaly {
+            class,
+            device_id: device.to_owned(),
+            file: Some(seal_file.to_owned()),
+            seq: None,
+            ts: None,
+            detail,
+            window: None,
+        })
+    };
+    let seal = match Seal::read_for(store, device) {
+        Ok(Some(seal)) => seal,
+        Ok(None) => return Ok(None),
+        Err(e) => {
+            return Err(bad_seal(
+                AnomalyClass::FileUnreadable,
+                format!(
+                    "the device's seal cannot be read ({}): it commits to nothing, so a cut tail is not seen without anchors",
+                    crate::error::chain(&e)
+                ),
+            ));
+        }
+    };
+    if seal.device_id != device {
+        return Err(bad_seal(
+            AnomalyClass::SegmentForged,
+            format!(
+                "the seal in this device's partition is device {:?}'s: it commits to nothing here",
+                seal.device_id
+            ),
+        ));
+    }
+    if !seal.signature_valid(key) {
+        return Err(bad_seal(
+            AnomalyClass::SegmentForged,
+            "the device's seal is not signed by the device's key (or its fields were changed): it commits to nothing".into(),
+        ));
+    }
+    Ok(Some(seal))
+}
+
+/// The chain ends at `end` below the segment the seal names: the newest
+/// segments are missing. A writer killed between its seal and the rename
+/// of the segment leaves the segment as `.tmp` and its events in the
+/// journal until it reopens: said, for the events are not in the store
+/// yet.
+fn cut_below_seal(dir: &Path, device: &str, seal: &Seal, end: u64, file: String) -> Anomaly {
+    let pending = std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".parquet.tmp"))
+    });
+    Anomaly {
+        class: AnomalyClass::TailTruncated,
+        device_id: device.to_owned(),
+        file: Some(file),
+        seq: Some((end + 1, seal.last_seq)),
+        ts: None,
+        detail: format!(
+            "the chain ends at seq {end}, but the device's seal names segment {} ending at seq {}: the newest segment(s) are missing{}",
+            seal.segment_no,
+            seal.last_seq,
+            if pending {
+                " (a .tmp segment is there: a writer stopped while committing leaves this until it reopens and replays its journal; reopen it, then verify again)"
+            } else {
+                ""
+            }
+        ),
+        window: None,
     }
 }

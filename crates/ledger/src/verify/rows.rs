@@ -280,17 +280,42 @@ fn diagnose_rows(
     rows: &Rows,
     expected_root: Option<Hash>,
 ) -> Vec<RowFinding> {
-    let mut found: Vec<RowFinding> = Vec::new();
-    let (first, last) = (record.first_seq, record.last_seq);
-    let digest_ok = |i: usize| {
-        rows.leaves
-            .get(i)
-            .zip(rows.digests.get(i))
-            .is_some_and(|(leaf, digest)| leaf[..DIGEST_LEN] == digest[..])
-    };
-    let ts_at = |i: usize| rows.ts.get(i).copied();
+    let (kept_at, mut found) = inserted_rows(record, rows);
+    let deleted = deleted_rows(record, &kept_at);
+    let is_deleted = !deleted.is_empty();
+    found.extend(deleted);
+    found.extend(reordered_rows(rows, &kept_at));
+    let modified = modified_rows(rows, &kept_at);
+    let is_modified = !modified.is_empty();
+    found.extend(modified);
+    // Without deletions, the kept rows in seq order must rebuild the
+    // signed root; if they do not, something changed that the digests
+    // cannot place.
+    if !is_deleted && !is_modified {
+        let leaves: Vec<Hash> = kept_at
+            .values()
+            .filter_map(|&i| rows.leaves.get(i).copied())
+            .collect();
+        if Some(merkle::root(&leaves)) != expected_root {
+            found.push((AnomalyClass::RowModified, record.first_seq, record.last_seq, Some(record.first_ts), "rows do not match the signed Merkle root and their digests were rewritten too: the changed row cannot be located".into()));
+        }
+    }
+    found
+}
 
-    // 1. Inserted rows: a seq outside the range, or a second row for a seq.
+/// Whether row `i`'s content still matches its digest.
+fn digest_ok(rows: &Rows, i: usize) -> bool {
+    rows.leaves
+        .get(i)
+        .zip(rows.digests.get(i))
+        .is_some_and(|(leaf, digest)| leaf[..DIGEST_LEN] == digest[..])
+}
+
+/// Inserted rows: a seq outside the range, or a second row for a seq (the
+/// one whose digest holds is kept). The row kept for each seq, and the
+/// findings.
+fn inserted_rows(record: &SegmentRecord, rows: &Rows) -> (BTreeMap<u64, usize>, Vec<RowFinding>) {
+    let (first, last) = (record.first_seq, record.last_seq);
     let mut kept_at: BTreeMap<u64, usize> = BTreeMap::new();
     let mut inserted: Vec<usize> = Vec::new();
     for (i, &seq) in rows.seqs.iter().enumerate() {
@@ -302,7 +327,7 @@ fn diagnose_rows(
             None => {
                 kept_at.insert(seq, i);
             }
-            Some(j) if !digest_ok(j) && digest_ok(i) => {
+            Some(j) if !digest_ok(rows, j) && digest_ok(rows, i) => {
                 inserted.push(j);
                 kept_at.insert(seq, i);
             }
@@ -310,20 +335,27 @@ fn diagnose_rows(
         }
     }
     inserted.sort_unstable();
-    for &i in &inserted {
-        let seq = rows.seqs[i];
-        found.push((
-            AnomalyClass::RowInserted,
-            seq,
-            seq,
-            ts_at(i),
-            format!("row {i} (seq {seq}) was not in the signed segment"),
-        ));
-    }
+    let found = inserted
+        .iter()
+        .map(|&i| {
+            let seq = rows.seqs[i];
+            (
+                AnomalyClass::RowInserted,
+                seq,
+                seq,
+                rows.ts.get(i).copied(),
+                format!("row {i} (seq {seq}) was not in the signed segment"),
+            )
+        })
+        .collect();
+    (kept_at, found)
+}
 
-    // 2. Deleted: seqs of the range with no row. Found between the rows
-    //    present, not seq by seq: the range comes from the file and may
-    //    claim up to 2^64 seqs.
+/// Deleted: seqs of the range with no row. Found between the rows present,
+/// not seq by seq: the range comes from the file and may claim up to 2^64
+/// seqs.
+fn deleted_rows(record: &SegmentRecord, kept_at: &BTreeMap<u64, usize>) -> Vec<RowFinding> {
+    let (first, last) = (record.first_seq, record.last_seq);
     let mut gaps: Vec<(u64, u64)> = Vec::new();
     // The next seq a row should have; `None` once past u64::MAX.
     let mut expected = Some(first);
@@ -340,68 +372,56 @@ fn diagnose_rows(
     {
         gaps.push((from, last));
     }
-    let deleted = !gaps.is_empty();
-    for (start, end) in gaps {
-        let missing = (end - start)
-            .checked_add(1)
-            .map_or_else(|| "2^64".to_owned(), |n| n.to_string());
-        found.push((
-            AnomalyClass::RowDeleted,
-            start,
-            end,
-            None,
-            format!("{missing} signed row(s) missing"),
-        ));
-    }
+    gaps.into_iter()
+        .map(|(start, end)| {
+            let missing = (end - start)
+                .checked_add(1)
+                .map_or_else(|| "2^64".to_owned(), |n| n.to_string());
+            (
+                AnomalyClass::RowDeleted,
+                start,
+                end,
+                None,
+                format!("{missing} signed row(s) missing"),
+            )
+        })
+        .collect()
+}
 
-    // 3. Reordered: the kept rows, in file order, are not ascending.
+/// Reordered: the kept rows, in file order, are not ascending.
+fn reordered_rows(rows: &Rows, kept_at: &BTreeMap<u64, usize>) -> Option<RowFinding> {
     let mut kept: Vec<usize> = kept_at.values().copied().collect();
     kept.sort_unstable();
     let file_order: Vec<u64> = kept.iter().map(|&i| rows.seqs[i]).collect();
     let mut sorted = file_order.clone();
     sorted.sort_unstable();
-    if let (Some(lo), Some(hi)) = (
-        (0..file_order.len()).find(|&p| file_order[p] != sorted[p]),
-        (0..file_order.len()).rfind(|&p| file_order[p] != sorted[p]),
-    ) {
-        found.push((
-            AnomalyClass::RowsReordered,
-            sorted[lo],
-            sorted[hi],
-            ts_at(kept[lo]),
-            format!(
-                "rows for seq {}..={} are not in signed order",
-                sorted[lo], sorted[hi]
-            ),
-        ));
-    }
+    let lo = (0..file_order.len()).find(|&p| file_order[p] != sorted[p])?;
+    let hi = (0..file_order.len()).rfind(|&p| file_order[p] != sorted[p])?;
+    Some((
+        AnomalyClass::RowsReordered,
+        sorted[lo],
+        sorted[hi],
+        rows.ts.get(kept[lo]).copied(),
+        format!(
+            "rows for seq {}..={} are not in signed order",
+            sorted[lo], sorted[hi]
+        ),
+    ))
+}
 
-    // 4. Modified: content no longer matches the row's digest.
-    let mut modified = false;
-    for (&seq, &i) in &kept_at {
-        if !digest_ok(i) {
-            modified = true;
-            found.push((
+/// Modified: content no longer matches the row's digest.
+fn modified_rows(rows: &Rows, kept_at: &BTreeMap<u64, usize>) -> Vec<RowFinding> {
+    kept_at
+        .iter()
+        .filter(|&(_, &i)| !digest_ok(rows, i))
+        .map(|(&seq, &i)| {
+            (
                 AnomalyClass::RowModified,
                 seq,
                 seq,
-                ts_at(i),
+                rows.ts.get(i).copied(),
                 format!("row {i} (seq {seq}) differs from its signed content"),
-            ));
-        }
-    }
-
-    // 5. Without deletions, the kept rows in seq order must rebuild the
-    //    signed root; if they do not, something changed that the digests
-    //    cannot place.
-    if !deleted && !modified {
-        let leaves: Vec<Hash> = kept_at
-            .values()
-            .filter_map(|&i| rows.leaves.get(i).copied())
-            .collect();
-        if Some(merkle::root(&leaves)) != expected_root {
-            found.push((AnomalyClass::RowModified, first, last, Some(record.first_ts), "rows do not match the signed Merkle root and their digests were rewritten too: the changed row cannot be located".into()));
-        }
-    }
-    found
+            )
+        })
+        .collect()
 }
