@@ -89,31 +89,13 @@ impl SegmentWriterBuilder {
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         remove_temporaries(&dir)?;
 
-        let (mut next_seq, mut prev_head, mut segment_no) = (1, genesis_head(&device_id), 0);
-        // The last file's bytes are vouched for only by the seal this
-        // writer signed when it committed it: the file on disk may have
-        // been altered since, and must not be committed to blindly.
-        let mut prev_file_digest = None;
-        let segments = list_segments(&dir)?;
-        let mut high_water = chain_high_water(&segments)?;
-        if let Some(last) = segments.last() {
-            let record = read_record(last)?;
-            (next_seq, prev_head, segment_no) =
-                (record.last_seq + 1, record.head.0, record.segment_no + 1);
-            // An unreadable seal only costs the verifier a row-level check.
-            prev_file_digest = Seal::read_for(&self.store, &device_id)
-                .ok()
-                .flatten()
-                .filter(|seal| seal.covers(&record) && seal.signature_valid(&self.key.public()))
-                .map(|seal| seal.file_digest_bytes());
-        } else if let Some(checkpoint) = PruneCheckpoint::read_for(&self.store, &device_id)? {
-            (next_seq, prev_head, segment_no) = (
-                checkpoint.cut_seq + 1,
-                checkpoint.cut_head.0,
-                checkpoint.cut_segment_no + 1,
-            );
-            high_water = Some(checkpoint.cut_last_ts);
-        }
+        let ChainEnd {
+            next_seq,
+            prev_head,
+            prev_file_digest,
+            segment_no,
+            high_water,
+        } = chain_end(&self.store, &dir, &self.key)?;
 
         let journal_path = dir.join(JOURNAL_FILE);
         let (journal, replay, damaged) = Journal::open(&journal_path)?;
@@ -137,35 +119,88 @@ impl SegmentWriterBuilder {
             replayed: 0,
             quarantined: damaged.into_iter().collect(),
         };
+        writer.replay(replay, &journal_path)?;
+        Ok(writer)
+    }
+}
+
+/// Where a device's chain stands when a writer opens it.
+struct ChainEnd {
+    next_seq: u64,
+    prev_head: Hash,
+    prev_file_digest: Option<Hash>,
+    segment_no: u64,
+    high_water: Option<i64>,
+}
+
+/// The chain's end: after its last segment, or after the prune
+/// checkpoint, or the genesis of a new chain. The last file's bytes are
+/// vouched for only by the seal this writer signed when it committed it:
+/// the file on disk may have been altered since, and must not be committed
+/// to blindly.
+fn chain_end(store: &Path, dir: &Path, key: &SecretKey) -> Result<ChainEnd> {
+    let device_id = &key.id;
+    let segments = list_segments(dir)?;
+    let mut end = ChainEnd {
+        next_seq: 1,
+        prev_head: genesis_head(device_id),
+        prev_file_digest: None,
+        segment_no: 0,
+        high_water: chain_high_water(&segments)?,
+    };
+    if let Some(last) = segments.last() {
+        let record = read_record(last)?;
+        end.next_seq = record.last_seq + 1;
+        end.prev_head = record.head.0;
+        end.segment_no = record.segment_no + 1;
+        // An unreadable seal only costs the verifier a row-level check.
+        end.prev_file_digest = Seal::read_for(store, device_id)
+            .ok()
+            .flatten()
+            .filter(|seal| seal.covers(&record) && seal.signature_valid(&key.public()))
+            .map(|seal| seal.file_digest_bytes());
+    } else if let Some(checkpoint) = PruneCheckpoint::read_for(store, device_id)? {
+        end.next_seq = checkpoint.cut_seq + 1;
+        end.prev_head = checkpoint.cut_head.0;
+        end.segment_no = checkpoint.cut_segment_no + 1;
+        end.high_water = Some(checkpoint.cut_last_ts);
+    }
+    Ok(end)
+}
+
+impl SegmentWriter {
+    /// Buffers the journal's events that continue the chain; events
+    /// already committed are skipped, and from the first that does not
+    /// follow, the rest is quarantined (kept, not replayed; the journal is
+    /// emptied at the next commit).
+    fn replay(&mut self, replay: Vec<Event>, journal_path: &Path) -> Result<()> {
         let mut replay = replay.into_iter();
         while let Some(event) = replay.next() {
             // Events already in a committed segment (a crash after the
             // rename, before the journal was emptied) are skipped.
-            if event.seq < writer.next_seq {
+            if event.seq < self.next_seq {
                 continue;
             }
-            if event.seq != writer.next_seq || event.device_id != writer.device_id {
-                // Not this chain's next event: kept, not replayed (the
-                // journal is emptied at the next commit).
+            if event.seq != self.next_seq || event.device_id != self.device_id {
                 let reason = format!(
                     "journal events from seq {} of device {:?} do not follow seq {} of device {:?}",
-                    event.seq, event.device_id, writer.next_seq, writer.device_id
+                    event.seq, event.device_id, self.next_seq, self.device_id
                 );
                 let label = format!("events{}", event.seq);
                 let mut lines = Vec::new();
                 for event in std::iter::once(event).chain(replay.by_ref()) {
                     serde_json::to_writer(&mut lines, &event)
-                        .map_err(|e| Error::format(&journal_path, e.to_string()))?;
+                        .map_err(|e| Error::format(journal_path, e.to_string()))?;
                     lines.push(b'\n');
                 }
-                let kept = journal::quarantine(&journal_path, &label, &lines, reason)?;
-                writer.quarantined.push(kept);
+                let kept = journal::quarantine(journal_path, &label, &lines, reason)?;
+                self.quarantined.push(kept);
                 break;
             }
-            writer.buffer_event(event);
-            writer.replayed += 1;
+            self.buffer_event(event);
+            self.replayed += 1;
         }
-        Ok(writer)
+        Ok(())
     }
 }
 
