@@ -580,18 +580,27 @@ fn load_settings(path: &Path, errors: &mut Vec<PolicyError>) -> Option<Settings>
             return None;
         }
     };
+    // Where each setting is, from the parser's spans (the line of its
+    // value), to name it in a problem.
+    let spans: std::collections::BTreeMap<String, toml::Spanned<toml::Value>> =
+        toml::from_str(&text).unwrap_or_default();
     let line_of = |key: &str| {
-        text.lines()
-            .position(|l| {
-                l.trim_start().starts_with(key)
-                    && l[l.find(key).unwrap_or(0) + key.len()..]
-                        .trim_start()
-                        .starts_with('=')
-            })
-            .map(|i| i as u64 + 1)
+        spans.get(key).map(|value| {
+            text[..value.span().start.min(text.len())]
+                .matches('\n')
+                .count() as u64
+                + 1
+        })
     };
     let mut bad =
         |key: &str, reason: String| errors.push(problem(path, line_of(key), Some(key), reason));
+    check_settings(&settings, &mut bad);
+    Some(settings)
+}
+
+/// Settings whose values are out of range, each reported by `bad` with its
+/// key.
+fn check_settings(settings: &Settings, bad: &mut dyn FnMut(&str, String)) {
     // `HH:MM`, two digits each (chrono alone would take `8:30`).
     let hhmm = |t: &str| {
         chrono::NaiveTime::parse_from_str(t, "%H:%M")
@@ -657,7 +666,6 @@ fn load_settings(path: &Path, errors: &mut Vec<PolicyError>) -> Option<Settings>
     if settings.customer_path_prefix.trim().is_empty() {
         bad("customer_path_prefix", "is empty".into());
     }
-    Some(settings)
 }
 
 /// Reads one CSV table; rows that do not parse are reported and skipped.
