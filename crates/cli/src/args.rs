@@ -131,6 +131,10 @@ pub(crate) struct IngestArgs {
     /// <store>/_import/<format>-<UTC time>.json).
     #[arg(long)]
     pub summary: Option<PathBuf>,
+    /// Print what was done as JSON (each file's account and the store's
+    /// outcome) instead of lines of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What `worklog ingest` reads.

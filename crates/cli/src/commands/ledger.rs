@@ -73,25 +73,30 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
         args.create_keys,
     )
     .context("ingesting")?;
-    let mut text = String::new();
-    for file in &report.files {
-        text += &match &file.refused {
-            Some(reason) => format!(
-                "{}: refused, nothing ingested: {reason}\n",
-                file.file.display()
-            ),
-            None => format!(
-                "{}: {} line(s); {} ingested ({} late), {} already stored or delivered twice, {} rejected\n",
-                file.file.display(),
-                file.lines,
-                file.outcome.ingested,
-                file.outcome.late,
-                file.outcome.duplicates,
-                file.rejected_lines
-            ),
-        };
-    }
-    text += &crate::text::store_outcome(&report.store, &args.store);
+    let text = if args.json {
+        serde_json::to_string_pretty(&report)? + "\n"
+    } else {
+        let mut text = String::new();
+        for file in &report.files {
+            text += &match &file.refused {
+                Some(reason) => format!(
+                    "{}: refused, nothing ingested: {reason}\n",
+                    file.file.display()
+                ),
+                None => format!(
+                    "{}: {} line(s); {} ingested ({} late), {} already stored or delivered twice, {} rejected\n",
+                    file.file.display(),
+                    file.lines,
+                    file.outcome.ingested,
+                    file.outcome.late,
+                    file.outcome.duplicates,
+                    file.rejected_lines
+                ),
+            };
+        }
+        text += &crate::text::store_outcome(&report.store, &args.store);
+        text
+    };
     print(&text)?;
     for kept in &report.store.quarantined {
         eprintln!(

@@ -59,6 +59,9 @@ pub(crate) fn ingest_logs(args: IngestArgs, export: ExportFormat) -> Result<u8> 
         summary.display()
     );
     text += &crate::text::store_outcome(&report.store, &args.store);
+    if args.json {
+        text = json;
+    }
     print(&text)?;
     for kept in &report.store.quarantined {
         eprintln!(

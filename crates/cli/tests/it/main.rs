@@ -525,6 +525,28 @@ fn ingest_takes_good_lines_and_rejects_bad_ones_with_line_and_reason() {
         "{}",
         text(&verify.stdout)
     );
+    // Again, with --json: the same account for a program, and the first
+    // refused line named on stderr from the report (not the reject file).
+    let again = worklog(&[
+        "ingest",
+        input.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let file = &report["files"][0];
+    assert_eq!(file["rejected_lines"], 4, "{report}");
+    assert_eq!(file["duplicates"], 3, "{report}");
+    assert_eq!(file["first_rejection"][0], 3, "{report}");
+    assert!(
+        text(&again.stderr).contains("first: line 3 — not JSON"),
+        "{}",
+        text(&again.stderr)
+    );
 }
 
 #[test]
