@@ -244,6 +244,11 @@ pub(super) fn weekly_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Res
                 .set_values((name.as_str(), 1, col, last, col));
         }
         chart.y_axis().set_name(m.get("devices_with_findings"));
+        // The weeks are dates: shown as dates, not as serial numbers.
+        chart
+            .x_axis()
+            .set_date_axis(true)
+            .set_num_format("yyyy-mm-dd");
         weekly.insert_chart(1, model.weekly.items.len() as u16 + 2, &chart)?;
     }
     Ok(())

@@ -340,3 +340,22 @@ fn the_japanese_workbook_has_no_english_sentence_outside_log_values() {
         1
     );
 }
+
+/// Issue 29's trial: the weekly chart's x-axis showed serial numbers
+/// (46296…). Its category axis is a date axis formatted as dates.
+#[test]
+fn the_weekly_chart_shows_weeks_as_dates() {
+    let (_dir, path) = workbook(Language::Ja, ExcelOptions::default());
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut chart = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/charts/chart1.xml").unwrap(),
+        &mut chart,
+    )
+    .unwrap();
+    assert!(chart.contains("<c:dateAx>"), "a date axis");
+    assert!(
+        chart.contains("formatCode=\"yyyy-mm-dd\""),
+        "its labels are dates"
+    );
+}
