@@ -334,6 +334,7 @@ impl View<'_, '_> {
                     .map(|item| match verdicts.get(&(d.device_id.as_str(), item.number.as_str())) {
                         Some(v) => json!({
                             "item": item.number,
+                            "target": self.findings_table_of(&item.number, &d.device_id),
                             "label": v.verdict.name(model.language),
                             "class": v.verdict.as_str(),
                             "reason": if v.sources.is_empty() {
@@ -354,6 +355,30 @@ impl View<'_, '_> {
                 })
             })
             .collect()
+    }
+
+    /// The item whose findings table lists `device`'s findings on `item`:
+    /// the item itself, or for an item decided by its sub-items (125) the
+    /// first sub-item the device fails.
+    fn findings_table_of(&self, item: &str, device: &str) -> String {
+        let model = self.model;
+        let has_groups = |number: &str| {
+            model
+                .item_groups(number)
+                .is_some_and(|g| g.groups.iter().any(|g| g.device_id == device))
+        };
+        if has_groups(item) {
+            return item.to_owned();
+        }
+        model
+            .analysis
+            .items
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(item))
+            .map(|c| c.number.as_str())
+            .find(|c| has_groups(c))
+            .unwrap_or(item)
+            .to_owned()
     }
 
     /// 部署別: each department's verdict per item, with the counts.

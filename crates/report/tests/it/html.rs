@@ -228,3 +228,37 @@ fn the_japanese_page_has_no_english_sentence_outside_log_values() {
         .collect();
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// Every in-page link lands somewhere: `#id` on an element with that id,
+/// `#filter/<table>/<text>` on a table with that id (issue 29's trial: the
+/// 端末別 cells of item 125 opened a table that did not exist).
+#[test]
+fn every_link_in_the_page_has_its_target() {
+    for language in [Language::Ja, Language::En] {
+        let html = html(language, HtmlOptions::default());
+        let mut ids = std::collections::BTreeSet::new();
+        for part in html.split(" id=\"").skip(1) {
+            ids.insert(part.split('"').next().unwrap_or_default().to_owned());
+        }
+        let mut checked = 0;
+        let mut missing = Vec::new();
+        for part in html.split("href=\"#").skip(1) {
+            let target = part.split('"').next().unwrap_or_default();
+            let id = match target.strip_prefix("filter/") {
+                Some(rest) => rest.split('/').next().unwrap_or_default(),
+                None => target,
+            };
+            checked += 1;
+            if !ids.contains(id) {
+                missing.push(target.to_owned());
+            }
+        }
+        assert!(checked > 20, "only {checked} links");
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "{language:?}: links to nothing: {missing:?}"
+        );
+    }
+}
