@@ -421,7 +421,7 @@ pub(super) fn log_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resul
     let (model, m) = (cx.model, &cx.m);
     let a = model.analysis;
     let sep = worklog_model::list_separator(model.language);
-    let headers = ["requirement", "status", "details", "devices"];
+    let headers = ["requirement", "status", "details", "devices_concerned"];
     table_sheets(
         cx,
         workbook,
