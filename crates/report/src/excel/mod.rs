@@ -173,11 +173,15 @@ impl Context<'_, '_> {
     /// A header's text; a time column says its zone.
     pub fn header_text(&self, key: &str) -> String {
         match key {
-            "local_time" | "first_seen" | "last_seen" | "first_event" | "last_event" => format!(
-                "{}({})",
-                self.m.get(key),
-                self.model.analysis.period.time_zone
-            ),
+            "local_time" | "first_seen" | "last_seen" | "first_event" | "last_event" => {
+                self.m.fill(
+                    "time_in_zone",
+                    &[
+                        ("label", self.m.get(key).to_owned()),
+                        ("zone", self.model.analysis.period.time_zone.clone()),
+                    ],
+                )
+            }
             _ => self.m.get(key).to_owned(),
         }
     }

@@ -255,6 +255,8 @@ fn times_are_date_cells_and_departments_have_their_sheet() {
     let range = book.worksheet_range("119").unwrap();
     let header = cell_text(range.get((0, 3)).unwrap());
     assert!(header.contains(&a.period.time_zone), "{header}");
+    // One pair of brackets: 「日時(Asia/Tokyo)」, not 「日時(現地)(Asia/Tokyo)」.
+    assert_eq!(header, format!("日時({})", a.period.time_zone));
     let first = a
         .findings
         .iter()
