@@ -35,6 +35,7 @@ mod html;
 mod messages;
 mod model;
 mod pseudonym;
+mod scope;
 mod summary;
 mod text;
 mod words;
@@ -52,6 +53,7 @@ pub use messages::Messages;
 pub use messages::catalog as messages_catalog;
 pub use model::{AnalysisStamp, Generation, ItemRow, ReportModel, WeeklyCounts, log_check_texts};
 pub use pseudonym::{MIN_KEY_BYTES, PseudonymKey, pseudonymise};
+pub use scope::scope_text;
 pub use summary::{
     DepartmentCell, DepartmentRow, FindingGroup, ItemGroups, departments, item_groups,
 };

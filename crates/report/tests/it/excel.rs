@@ -361,3 +361,30 @@ fn the_weekly_chart_shows_weeks_as_dates() {
         "its labels are dates"
     );
 }
+
+/// Issue 29's trial: page one said 「項目108〜125」 while only some of them
+/// are judged. It lists the items judged and names the others.
+#[test]
+fn page_one_names_the_items_judged_and_those_not() {
+    let (_tmp, path) = workbook(Language::Ja, ExcelOptions::default());
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).unwrap();
+    let texts: Vec<String> = range.rows().flatten().map(cell_text).collect();
+    let scope = texts
+        .iter()
+        .find(|t| t.contains("ログで判定"))
+        .expect("a scope line on page one");
+    assert!(
+        scope.starts_with("108、109、119、120、123、124、125(125-1、125-2)"),
+        "{scope}"
+    );
+    assert!(
+        scope.contains("108〜125 のうち 110〜118、121、122"),
+        "{scope}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("項目108〜125")),
+        "no claim of the whole range"
+    );
+}
