@@ -32,6 +32,7 @@ mod error;
 mod excel;
 mod headline;
 mod html;
+mod integrity_summary;
 mod messages;
 mod model;
 mod pseudonym;
@@ -48,6 +49,7 @@ pub use error::{Error, Result};
 pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
 pub use headline::{Attention, AttentionKind, Headline, Overall, headline};
 pub use html::{HtmlOptions, render_html, write_html};
+pub use integrity_summary::integrity_text;
 pub use messages::Messages;
 /// The compiled-in message catalog, `{language: {key: text}}`.
 pub use messages::catalog as messages_catalog;

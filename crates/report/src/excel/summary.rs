@@ -52,6 +52,7 @@ fn summary_facts(
         ("organisation", clean_cell(&a.organisation)),
         ("period", period),
         ("scope", crate::scope::scope_text(a, m)),
+        ("integrity", crate::integrity_summary::integrity_text(a, m)),
         ("generated_at", model.generated_text(m)),
         ("tool_version", model.generation.tool_version.clone()),
         ("edition", a.manifest.edition.clone()),

@@ -109,6 +109,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         "stamp": model.stamp_text(m),
         "pseudonymised": model.pseudonymised_text(m),
         "scope": crate::scope::scope_text(a, m),
+        "integrity_text": crate::integrity_summary::integrity_text(a, m),
         "organisation": a.organisation,
         "organisation_css": css_string(&visible(&a.organisation)),
         "period_css": css_string(&period),

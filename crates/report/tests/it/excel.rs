@@ -387,4 +387,15 @@ fn page_one_names_the_items_judged_and_those_not() {
         !texts.iter().any(|t| t.contains("項目108〜125")),
         "no claim of the whole range"
     );
+
+    // And the logs' integrity in one sentence (this fixture's analysis ran
+    // without the verifier, and one device logged nothing).
+    let integrity = texts
+        .iter()
+        .find(|t| t.starts_with("ログの改ざん検証の結果がない"))
+        .expect("an integrity line on page one");
+    assert!(
+        integrity.contains("期間中ログのない端末: PC-"),
+        "{integrity}"
+    );
 }

@@ -1,0 +1,108 @@
+//! The integrity of the logs in one sentence for page one: how many
+//! devices' logs are intact, and which are silent, altered or unverified.
+
+use worklog_model::{Analysis, list_separator};
+
+use crate::messages::Messages;
+
+/// 「30 台中 29 台のログに改ざん・欠落なし。期間中ログのない端末: PC-0008」.
+/// A device is intact when its chain verified without an anomaly that
+/// loses or alters evidence; silent when it logged nothing in the period.
+pub fn integrity_text(analysis: &Analysis, m: &Messages) -> String {
+    let sep = list_separator(m.language());
+    let mut silent = Vec::new();
+    let mut anomalous = Vec::new();
+    let mut unverified = Vec::new();
+    let mut intact = 0u64;
+    for d in &analysis.devices {
+        match (&d.integrity, d.events) {
+            (_, 0) => silent.push(d.device_id.as_str()),
+            (None, _) => unverified.push(d.device_id.as_str()),
+            (Some(i), _) if !i.classes.is_empty() => {
+                anomalous.push(d.device_id.as_str());
+            }
+            (Some(_), _) => intact += 1,
+        }
+    }
+    // Nothing verified at all (an analysis run without the verifier): said
+    // so, rather than "0 of 30 intact".
+    let verified_none = intact == 0 && anomalous.is_empty() && !unverified.is_empty();
+    let mut text = if verified_none {
+        m.get("integrity_none").to_owned()
+    } else {
+        m.fill(
+            "integrity_summary",
+            &[
+                ("intact", m.number(intact)),
+                ("devices", m.number(analysis.devices.len() as u64)),
+            ],
+        )
+    };
+    if verified_none {
+        unverified.clear();
+    }
+    for (key, list) in [
+        ("integrity_anomalous", &anomalous),
+        ("integrity_silent", &silent),
+        ("integrity_unverified", &unverified),
+    ] {
+        if !list.is_empty() {
+            text += &m.fill(key, &[("list", shortened(list, sep))]);
+        }
+    }
+    text
+}
+
+/// At most ten names, then how many more.
+fn shortened(names: &[&str], sep: &str) -> String {
+    let mut text = names.iter().take(10).copied().collect::<Vec<_>>().join(sep);
+    if names.len() > 10 {
+        text.push_str(&format!("{sep}… (+{})", names.len() - 10));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worklog_model::{AnomalyKind, DeviceSummary, Integrity, Language};
+
+    fn device(id: &str, events: u64, integrity: Option<Vec<AnomalyKind>>) -> DeviceSummary {
+        let mut d: DeviceSummary = serde_json::from_value(serde_json::json!({
+            "device_id": id, "department": "", "device_type": "desktop", "portable": false,
+            "owner": "", "in_inventory": true, "events": events, "first_ts": null,
+            "last_ts": null, "kinds": {}, "gaps": 0, "integrity": null
+        }))
+        .unwrap();
+        d.integrity = integrity.map(|classes| Integrity {
+            classes,
+            ..serde_json::from_value(serde_json::json!({
+                "segments_verified": 1, "rows_verified": 1, "anchors_matched": 1,
+                "pruned_through": null, "anomalies": [], "classes": [], "entries": []
+            }))
+            .unwrap()
+        });
+        d
+    }
+
+    #[test]
+    fn intact_silent_and_altered_devices_are_counted_and_named() {
+        let json = include_str!("../tests/fixtures/analysis.json");
+        let mut a: Analysis = serde_json::from_str(json).unwrap();
+        a.devices = vec![
+            device("PC-1", 10, Some(vec![])),
+            device("PC-2", 10, Some(vec![])),
+            device("PC-3", 0, None),
+            device("PC-4", 10, Some(vec![AnomalyKind::RowDeleted])),
+        ];
+        let ja = integrity_text(&a, &Messages::new(Language::Ja));
+        assert_eq!(
+            ja,
+            "4 台中 2 台のログに改ざん・欠落なし。改ざん・欠落のある端末: PC-4(完全性の表を参照)。期間中ログのない端末: PC-3"
+        );
+        a.devices = vec![device("PC-1", 10, None), device("PC-3", 0, None)];
+        let none = integrity_text(&a, &Messages::new(Language::En));
+        assert!(none.starts_with("no verification of the logs"), "{none}");
+        assert!(none.ends_with("no logs in the period: PC-3"), "{none}");
+    }
+}
