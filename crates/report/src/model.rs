@@ -214,6 +214,36 @@ impl<'a> ReportModel<'a> {
         self.analysis.period.local_time(t.timestamp_micros())
     }
 
+    /// What this report is compared with, in words: the last audit's
+    /// organisation and period, a warning when it is the same period or
+    /// another organisation, and what new, still open and fixed mean.
+    /// Empty without a comparison.
+    pub fn comparison_notes(&self, m: &Messages) -> Vec<String> {
+        let Some(c) = &self.comparison else {
+            return Vec::new();
+        };
+        let a = self.analysis;
+        let period = |first, last| format!("{} – {}", m.date(first), m.date(last));
+        let mut notes = vec![m.fill(
+            "compared_with",
+            &[
+                ("organisation", c.previous_organisation.clone()),
+                ("period", period(c.previous_first_day, c.previous_last_day)),
+            ],
+        )];
+        if (c.previous_first_day, c.previous_last_day) == (a.period.first_day, a.period.last_day) {
+            notes.push(m.get("compare_same_period").to_owned());
+        }
+        if c.previous_organisation != a.organisation {
+            notes.push(m.fill(
+                "compare_other_organisation",
+                &[("previous", c.previous_organisation.clone())],
+            ));
+        }
+        notes.push(m.get("compare_legend").to_owned());
+        notes
+    }
+
     /// That the copy is pseudonymised and with which key, in words.
     pub fn pseudonymised_text(&self, messages: &Messages) -> Option<String> {
         let id = self.generation.pseudonymised_with.as_ref()?;

@@ -63,6 +63,9 @@ fn summary_facts(
     if let Some(notice) = model.pseudonymised_text(m) {
         facts.push(("pseudonymised", notice));
     }
+    for note in model.comparison_notes(m) {
+        facts.push(("comparison", clean_cell(&note)));
+    }
     for (key, value) in &facts {
         sheet.write_string_with_format(row, 0, m.get(key), &styles.label)?;
         sheet.write_string(row, 2, value)?;

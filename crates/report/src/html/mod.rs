@@ -108,6 +108,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         "generated_at": model.generated_text(m),
         "stamp": model.stamp_text(m),
         "pseudonymised": model.pseudonymised_text(m),
+        "comparison_notes": model.comparison_notes(m),
         "scope": crate::scope::scope_text(a, m),
         "integrity_text": crate::integrity_summary::integrity_text(a, m),
         "organisation": a.organisation,

@@ -324,3 +324,52 @@ fn the_copy_says_it_is_pseudonymised_and_under_which_key() {
             .contains("仮名化されている")
     );
 }
+
+/// Issue 29's trial: the comparison stated neither the previous period nor
+/// what 新規/継続/解消 mean, and two datasets of the same period compared
+/// without a word. The notes say all three, in the page and on page one.
+#[test]
+fn the_comparison_says_what_it_compares_and_warns_of_the_same_period() {
+    let (current, _, _) = this_year();
+    let mut other = analysis().clone();
+    let model = ReportModel::new(&current, Language::Ja, generation()).compared_with(&other);
+    let m = worklog_report::Messages::new(Language::Ja);
+    let notes = model.comparison_notes(&m);
+    assert!(
+        notes[0].contains(&other.organisation) && notes[0].contains("2026年"),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("対象期間が同じ")),
+        "{notes:?}"
+    );
+    assert!(notes.iter().any(|n| n.starts_with("新規:")), "{notes:?}");
+    assert!(
+        !notes.iter().any(|n| n.contains("組織名")),
+        "same organisation: {notes:?}"
+    );
+    // Another organisation, another period: the period warning goes, the
+    // organisation one comes.
+    other.organisation = "別の代理店".into();
+    other.period = worklog_model::Period::new(
+        other.period.first_day - chrono::Days::new(28),
+        other.period.last_day - chrono::Days::new(28),
+        &other.period.time_zone,
+    )
+    .unwrap();
+    let model = ReportModel::new(&current, Language::Ja, generation()).compared_with(&other);
+    let notes = model.comparison_notes(&m);
+    assert!(
+        !notes.iter().any(|n| n.contains("対象期間が同じ")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("「別の代理店」")),
+        "{notes:?}"
+    );
+    let html = render_html(&model, Default::default()).unwrap();
+    assert!(html.contains("class=\"compare-note\"") && html.contains("解消: 前回はあり今回ない"));
+    // Without a comparison there is nothing to say.
+    let plain = ReportModel::new(&current, Language::Ja, generation());
+    assert!(plain.comparison_notes(&m).is_empty());
+}
