@@ -33,6 +33,11 @@ impl Verdict {
         Verdict::NotApplicable,
     ];
 
+    /// What the verdict means, in `language` (the reports' legend).
+    pub fn meaning(self, language: Language) -> &'static str {
+        crate::label("verdict_meaning", self.as_str(), language).unwrap_or(self.as_str())
+    }
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {

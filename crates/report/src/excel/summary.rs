@@ -31,7 +31,8 @@ pub(super) fn summary_sheet(
     let row = summary_facts(cx, sheet, 3)?;
     let row = summary_headline(cx, sheet, row + 1)?;
     let row = summary_items(cx, sheet, row + 1)?;
-    sign_off(cx, sheet, row + 2)
+    let row = verdict_legend(cx, sheet, row + 2)?;
+    sign_off(cx, sheet, row + 1)
 }
 
 /// The organisation, period, generation and counts; the next free row.
@@ -170,6 +171,22 @@ fn summary_items(
         }
     }
     sheet.autofilter(header_row, 0, row, 11)?;
+    Ok(row)
+}
+
+/// The five verdicts and what each means; the next free row.
+fn verdict_legend(
+    cx: &Context<'_, '_>,
+    sheet: &mut Worksheet,
+    mut row: u32,
+) -> Result<u32, XlsxError> {
+    let (m, styles, language) = (&cx.m, &cx.styles, cx.model.language);
+    sheet.write_string_with_format(row, 0, m.get("verdict_legend"), &styles.label)?;
+    for verdict in Verdict::ALL {
+        sheet.write_string_with_format(row, 3, verdict.name(language), styles.verdict(verdict))?;
+        sheet.write_string(row, 4, verdict.meaning(language))?;
+        row += 1;
+    }
     Ok(row)
 }
 

@@ -110,6 +110,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         "pseudonymised": model.pseudonymised_text(m),
         "comparison_notes": model.comparison_notes(m),
         "scope": crate::scope::scope_text(a, m),
+        "verdict_legend": worklog_model::Verdict::ALL.iter().map(|v| json!({ "label": v.name(model.language), "class": v.as_str(), "meaning": v.meaning(model.language) })).collect::<Vec<_>>(),
         "integrity_text": crate::integrity_summary::integrity_text(a, m),
         "organisation": a.organisation,
         "organisation_css": css_string(&visible(&a.organisation)),

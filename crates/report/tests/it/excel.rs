@@ -399,3 +399,33 @@ fn page_one_names_the_items_judged_and_those_not() {
         "{integrity}"
     );
 }
+
+/// Issue 29's trial: no legend of the five verdicts in the workbook. Page
+/// one lists each with what it means, in the report's language.
+#[test]
+fn page_one_has_a_legend_of_the_five_verdicts() {
+    for language in [Language::Ja, Language::En] {
+        let (_tmp, path) = workbook(language, ExcelOptions::default());
+        let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+        let first = book.sheet_names()[0].clone();
+        let range = book.worksheet_range(&first).unwrap();
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(cell_text).collect())
+            .collect();
+        for verdict in worklog_model::Verdict::ALL {
+            assert!(
+                rows.iter().any(
+                    |r| r.get(3).map(String::as_str) == Some(verdict.name(language))
+                        && r.get(4).map(String::as_str) == Some(verdict.meaning(language))
+                ),
+                "{language:?}: {verdict:?} has its meaning on page one"
+            );
+            assert_ne!(
+                verdict.meaning(language),
+                verdict.as_str(),
+                "a catalog text"
+            );
+        }
+    }
+}
