@@ -389,7 +389,7 @@ impl Points<'_> {
 }
 
 /// At most ten names, then how many more.
-fn shortened(names: &[&str], sep: &str) -> String {
+pub(crate) fn shortened(names: &[&str], sep: &str) -> String {
     let mut text = names.iter().take(10).copied().collect::<Vec<_>>().join(sep);
     if names.len() > 10 {
         text.push_str(&format!("{sep}… (+{})", names.len() - 10));

@@ -1,17 +1,28 @@
 //! The integrity of the logs in one sentence for page one: how many
-//! devices' logs are intact, and which are silent, altered or unverified.
+//! devices' logs are intact, and which are silent, altered, not covered by
+//! a recent anchor, or unverified.
 
-use worklog_model::{Analysis, list_separator};
+use worklog_model::{Analysis, CheckStatus, LogCheckId, list_separator};
 
+use crate::headline::shortened;
 use crate::messages::Messages;
 
 /// 「30 台中 29 台のログに改ざん・欠落なし。期間中ログのない端末: PC-0008」.
 /// A device is intact when its chain verified without an anomaly that
-/// loses or alters evidence; silent when it logged nothing in the period.
+/// loses or alters evidence and an anchor recent enough covers its end
+/// (otherwise a cut tail or a rewrite by the key holder is not excluded:
+/// the devices ログの改ざん防止 leaves to review); silent when it logged
+/// nothing in the period.
 pub fn integrity_text(analysis: &Analysis, m: &Messages) -> String {
     let sep = list_separator(m.language());
+    let to_review: &[String] = analysis
+        .log_checks
+        .iter()
+        .find(|c| c.id == LogCheckId::Tamper && c.status == CheckStatus::NeedsReview)
+        .map_or(&[], |c| c.devices.as_slice());
     let mut silent = Vec::new();
     let mut anomalous = Vec::new();
+    let mut unanchored = Vec::new();
     let mut unverified = Vec::new();
     let mut intact = 0u64;
     for d in &analysis.devices {
@@ -21,12 +32,16 @@ pub fn integrity_text(analysis: &Analysis, m: &Messages) -> String {
             (Some(i), _) if !i.classes.is_empty() => {
                 anomalous.push(d.device_id.as_str());
             }
+            (Some(_), _) if to_review.contains(&d.device_id) => {
+                unanchored.push(d.device_id.as_str());
+            }
             (Some(_), _) => intact += 1,
         }
     }
     // Nothing verified at all (an analysis run without the verifier): said
     // so, rather than "0 of 30 intact".
-    let verified_none = intact == 0 && anomalous.is_empty() && !unverified.is_empty();
+    let verified_none =
+        intact == 0 && anomalous.is_empty() && unanchored.is_empty() && !unverified.is_empty();
     let mut text = if verified_none {
         m.get("integrity_none").to_owned()
     } else {
@@ -43,21 +58,13 @@ pub fn integrity_text(analysis: &Analysis, m: &Messages) -> String {
     }
     for (key, list) in [
         ("integrity_anomalous", &anomalous),
+        ("integrity_unanchored", &unanchored),
         ("integrity_silent", &silent),
         ("integrity_unverified", &unverified),
     ] {
         if !list.is_empty() {
             text += &m.fill(key, &[("list", shortened(list, sep))]);
         }
-    }
-    text
-}
-
-/// At most ten names, then how many more.
-fn shortened(names: &[&str], sep: &str) -> String {
-    let mut text = names.iter().take(10).copied().collect::<Vec<_>>().join(sep);
-    if names.len() > 10 {
-        text.push_str(&format!("{sep}… (+{})", names.len() - 10));
     }
     text
 }
@@ -99,6 +106,24 @@ mod tests {
         assert_eq!(
             ja,
             "4 台中 2 台のログに改ざん・欠落なし。改ざん・欠落のある端末: PC-4(完全性の表を参照)。期間中ログのない端末: PC-3"
+        );
+        // A device ログの改ざん防止 leaves to review (no recent anchor) is
+        // not counted intact.
+        a.log_checks.retain(|c| c.id != LogCheckId::Tamper);
+        a.log_checks.push(worklog_model::LogCheck::new(
+            LogCheckId::Tamper,
+            CheckStatus::NeedsReview,
+            vec!["PC-2".into()],
+            worklog_model::CheckFacts::NotChecked,
+        ));
+        let ja = integrity_text(&a, &Messages::new(Language::Ja));
+        assert!(
+            ja.starts_with("4 台中 1 台のログに改ざん・欠落なし"),
+            "{ja}"
+        );
+        assert!(
+            ja.contains("書き換えを検証できていない端末: PC-2(要確認)"),
+            "{ja}"
         );
         a.devices = vec![device("PC-1", 10, None), device("PC-3", 0, None)];
         let none = integrity_text(&a, &Messages::new(Language::En));
