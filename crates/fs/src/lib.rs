@@ -35,9 +35,33 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut File) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    write_atomic_by(path, write).map_err(|e| match e {
+        WriteError::Writer(e) | WriteError::Io(e) => e,
+    })
+}
+
+/// Why [`write_atomic_by`] failed: the caller's writer, with its own error,
+/// or the file system.
+#[derive(Debug)]
+pub enum WriteError<E> {
+    /// The writer given failed.
+    Writer(E),
+    /// Creating, syncing or renaming the file failed.
+    Io(std::io::Error),
+}
+
+/// [`write_atomic_with`] for a writer with an error type of its own (a
+/// Parquet or workbook writer), kept apart from the file system's.
+pub fn write_atomic_by<E>(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> Result<(), E>,
+) -> Result<(), WriteError<E>> {
     let tmp = temporary_path(path);
-    let mut file = File::create(&tmp)?;
-    let written = write(&mut file).and_then(|()| file.sync_all());
+    let mut file = File::create(&tmp).map_err(WriteError::Io)?;
+    let written = match write(&mut file) {
+        Ok(()) => file.sync_all().map_err(WriteError::Io),
+        Err(e) => Err(WriteError::Writer(e)),
+    };
     drop(file);
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
@@ -45,10 +69,10 @@ pub fn write_atomic_with(
     }
     if let Err(e) = std::fs::rename(&tmp, path) {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e);
+        return Err(WriteError::Io(e));
     }
     match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(dir) => sync_dir(dir),
+        Some(dir) => sync_dir(dir).map_err(WriteError::Io),
         None => Ok(()),
     }
 }

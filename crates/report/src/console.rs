@@ -11,16 +11,9 @@ use crate::model::log_check_texts;
 /// checks and the inputs not processed.
 pub fn console_summary(analysis: &Analysis, language: Language) -> String {
     let m = Messages::new(language);
-    let fill = |key: &str, pairs: &[(&str, String)]| {
-        pairs
-            .iter()
-            .fold(m.get(key).to_owned(), |text, (name, value)| {
-                text.replace(&format!("{{{name}}}"), value)
-            })
-    };
     let period = &analysis.period;
     let mut text = String::from("\n");
-    text += &fill(
+    text += &m.fill(
         "console_heading",
         &[
             ("organisation", analysis.organisation.clone()),
@@ -43,7 +36,7 @@ pub fn console_summary(analysis: &Analysis, language: Language) -> String {
             .iter()
             .map(|(v, n)| format!("{} {}", v.name(language), m.number(*n)))
             .collect();
-        let line = fill(
+        let line = m.fill(
             "console_item",
             &[
                 ("item", format!("{:<6}", item.number)),
@@ -59,7 +52,7 @@ pub fn console_summary(analysis: &Analysis, language: Language) -> String {
         .iter()
         .filter(|f| f.category == Category::Leak)
         .count();
-    let totals = fill(
+    let totals = m.fill(
         "console_totals",
         &[
             ("leak", m.number(leak as u64)),
@@ -74,11 +67,10 @@ pub fn console_summary(analysis: &Analysis, language: Language) -> String {
 
 /// The log-management checks and the inputs not processed, a line each.
 fn checks_and_problems(analysis: &Analysis, m: &Messages) -> String {
-    let fill = |key: &str, pairs: &[(&str, String)]| m.fill(key, pairs);
     let mut text = String::new();
     for check in &analysis.log_checks {
         let (name, status, detail) = log_check_texts(check, m.language());
-        let line = fill(
+        let line = m.fill(
             "console_check",
             &[
                 ("name", name.to_owned()),
@@ -91,9 +83,9 @@ fn checks_and_problems(analysis: &Analysis, m: &Messages) -> String {
     for p in &analysis.problems {
         let at = p
             .line
-            .map(|l| fill("console_line", &[("line", l.to_string())]))
+            .map(|l| m.fill("console_line", &[("line", l.to_string())]))
             .unwrap_or_default();
-        let line = fill(
+        let line = m.fill(
             "console_problem",
             &[
                 ("source", p.source.as_str().to_owned()),

@@ -157,11 +157,6 @@ struct Points<'a> {
 }
 
 impl Points<'_> {
-    /// The catalog's text `key` with `{name}` filled in.
-    fn fill(&self, key: &str, pairs: &[(&str, String)]) -> String {
-        self.m.fill(key, pairs)
-    }
-
     fn point(
         &self,
         kind: AttentionKind,
@@ -171,7 +166,7 @@ impl Points<'_> {
     ) -> Attention {
         Attention {
             kind,
-            text: self.fill(key, pairs),
+            text: self.m.fill(key, pairs),
             anchor: anchor.to_owned(),
         }
     }

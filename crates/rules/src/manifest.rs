@@ -109,22 +109,12 @@ fn hash_file(path: &Path, root: &Path) -> Result<InputFile> {
 
 /// Every file under `dir`, hashed, sorted by relative path.
 fn folder_files(dir: &Path) -> Result<Vec<InputFile>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(current) = stack.pop() {
-        let entries = std::fs::read_dir(&current).map_err(|source| Error::Io {
-            path: current.clone(),
-            source,
-        })?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(hash_file(&path, dir)?);
-            }
-        }
-    }
+    let mut paths = Vec::new();
+    crate::pack::walk(dir, &mut paths)?;
+    let mut out = paths
+        .iter()
+        .map(|path| hash_file(path, dir))
+        .collect::<Result<Vec<_>>>()?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }

@@ -145,19 +145,11 @@ fn write_whole(
         path: path.to_owned(),
         source,
     };
-    let mut failed = None;
-    let written = worklog_fs::write_atomic_with(path, |file| {
-        write(file).map_err(|detail| {
-            failed = Some(detail);
-            std::io::Error::other("the writer failed")
-        })
-    });
-    match (written, failed) {
-        (_, Some(detail)) => Err(Error::Output {
+    worklog_fs::write_atomic_by(path, |file| write(file)).map_err(|e| match e {
+        worklog_fs::WriteError::Writer(detail) => Error::Output {
             path: path.to_owned(),
             detail,
-        }),
-        (Err(e), None) => Err(io(e)),
-        (Ok(()), None) => Ok(()),
-    }
+        },
+        worklog_fs::WriteError::Io(e) => io(e),
+    })
 }

@@ -233,21 +233,13 @@ pub fn write_excel(model: &ReportModel<'_>, path: &Path, options: ExcelOptions) 
     build(&context, &mut workbook).map_err(|e| xlsx(path, e))?;
     // Streamed into the file written aside (a workbook of a million
     // findings is not held in memory), renamed into place when whole.
-    let mut failed = None;
-    let written = worklog_fs::write_atomic_with(path, |file| {
-        workbook.save_to_writer(file).map_err(|e| {
-            failed = Some(e);
-            std::io::Error::other("the workbook was not written")
-        })
-    });
-    match (written, failed) {
-        (_, Some(e)) => Err(xlsx(path, e)),
-        (Err(source), None) => Err(Error::Io {
+    worklog_fs::write_atomic_by(path, |file| workbook.save_to_writer(file)).map_err(|e| match e {
+        worklog_fs::WriteError::Writer(e) => xlsx(path, e),
+        worklog_fs::WriteError::Io(source) => Error::Io {
             path: path.to_owned(),
             source,
-        }),
-        (Ok(()), None) => Ok(()),
-    }
+        },
+    })
 }
 
 fn xlsx(path: &Path, e: XlsxError) -> Error {
