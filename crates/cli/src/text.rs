@@ -37,7 +37,11 @@ pub(crate) fn summary(report: &VerifyReport) -> String {
         text += "nothing to verify: the store holds no device's segments (an emptied store looks the same).\n";
     } else if lost.is_empty() {
         let anchored: u64 = report.devices.iter().map(|d| d.anchors_matched).sum();
-        text += &format!("every chain intact, {anchored} anchors matched.\n");
+        text += &if anchored == 0 {
+            "every chain intact as far as the store shows; no anchor matched, so a cut end or a rewrite by the key holder is not excluded (anchor the heads: `worklog anchor`).\n".to_owned()
+        } else {
+            format!("every chain intact, {anchored} anchors matched.\n")
+        };
     } else {
         text += &format!("{} integrity anomalies.\n", lost.len());
         for a in lost {
