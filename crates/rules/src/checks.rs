@@ -10,8 +10,10 @@ use crate::tables::REFERENCE_TABLES;
 use crate::values;
 
 /// Fails when the SQL reads a reference table its `tables` does not list.
+/// SQL that does not parse passes here: running it reports the engine's
+/// own message, located by [`locate_error`].
 pub(crate) fn declared_tables(rule: &Rule, sql: &str) -> Result<(), RuleFileError> {
-    for table in tables_read(sql) {
+    for table in crate::sql::relations(sql).unwrap_or_default() {
         if REFERENCE_TABLES.iter().any(|t| t.name == table) && !rule.tables.contains(&table) {
             return Err(RuleFileError {
                 file: rule.file.clone(),
@@ -84,131 +86,5 @@ pub(crate) fn locate_error(rule: &Rule, message: &str) -> RuleFileError {
         reason: format!(
             "the SQL does not run: {first_line}. Check it with `worklog rules check` after fixing"
         ),
-    }
-}
-
-/// The names after `FROM` and `JOIN` (and after commas in a `FROM` list),
-/// lowercased, outside string literals and comments: the tables and CTEs
-/// a query reads.
-pub(crate) fn tables_read(sql: &str) -> Vec<String> {
-    let words = words_of(sql);
-    let mut out = Vec::new();
-    let mut in_from_list = false;
-    let mut i = 0;
-    while i < words.len() {
-        let word = words[i].as_str();
-        match word {
-            "from" | "join" => {
-                if let Some(next) = words.get(i + 1).filter(|w| is_identifier(w)) {
-                    out.push(next.clone());
-                    i += 1;
-                }
-                in_from_list = word == "from";
-            }
-            "," if in_from_list => {
-                if let Some(next) = words.get(i + 1).filter(|w| is_identifier(w)) {
-                    out.push(next.clone());
-                    i += 1;
-                }
-            }
-            "(" | ")" | "where" | "group" | "order" | "on" | "select" | "union" | "having"
-            | "limit" => in_from_list = false,
-            _ => {}
-        }
-        i += 1;
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-fn is_identifier(word: &str) -> bool {
-    word.chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && !matches!(word, "select" | "lateral" | "unnest")
-}
-
-/// Lowercased identifiers and the punctuation `(`, `)`, `,`, with string
-/// literals, quoted identifiers' quotes and comments dropped.
-fn words_of(sql: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut chars = sql.chars().peekable();
-    let mut word = String::new();
-    let flush = |word: &mut String, words: &mut Vec<String>| {
-        if !word.is_empty() {
-            words.push(std::mem::take(word).to_lowercase());
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                flush(&mut word, &mut words);
-                // A literal; '' inside it is an escaped quote.
-                while let Some(c) = chars.next() {
-                    if c == '\'' {
-                        if chars.peek() == Some(&'\'') {
-                            chars.next();
-                        } else {
-                            break;
-                        }
-                    }
-                }
-            }
-            '-' if chars.peek() == Some(&'-') => {
-                flush(&mut word, &mut words);
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                flush(&mut word, &mut words);
-                chars.next();
-                let mut last = ' ';
-                for c in chars.by_ref() {
-                    if last == '*' && c == '/' {
-                        break;
-                    }
-                    last = c;
-                }
-            }
-            '"' | '`' => {
-                flush(&mut word, &mut words);
-                for c in chars.by_ref() {
-                    if c == '"' || c == '`' {
-                        break;
-                    }
-                    word.push(c);
-                }
-                flush(&mut word, &mut words);
-            }
-            '(' | ')' | ',' => {
-                flush(&mut word, &mut words);
-                words.push(c.to_string());
-            }
-            c if c.is_alphanumeric() || c == '_' || c == '.' => word.push(c),
-            _ => flush(&mut word, &mut words),
-        }
-    }
-    flush(&mut word, &mut words);
-    words
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tables_read_skips_literals_comments_and_subqueries() {
-        let sql = "WITH seen AS (SELECT device_id FROM events) -- FROM networks\n\
-                   SELECT 'FROM mail_domains' AS detail FROM devices d, period p \
-                   LEFT JOIN seen s ON d.device_id = s.device_id \
-                   JOIN (SELECT * FROM \"media_approvals\") a ON true /* JOIN eos_catalog */";
-        assert_eq!(
-            tables_read(sql),
-            ["devices", "events", "media_approvals", "period", "seen"]
-        );
     }
 }

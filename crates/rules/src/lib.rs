@@ -73,6 +73,7 @@ mod partition;
 mod portable;
 mod rule;
 mod sources;
+mod sql;
 mod statistics;
 mod tables;
 mod values;
