@@ -56,8 +56,8 @@ fn main() {
             .build()
             .unwrap_or_else(|e| fail("analyzer", &e));
         let began = Instant::now();
-        let analysis = analyzer
-            .analyze(&EventSource::Store(store.clone()))
+        let analysis = worklog::store_segments(&store, &period)
+            .and_then(|listing| analyzer.analyze(&EventSource::Store(listing)))
             .unwrap_or_else(|e| fail("analysis", &e));
         (
             began.elapsed().as_secs_f64(),

@@ -135,6 +135,9 @@ pub(crate) struct IngestArgs {
     /// outcome) instead of lines of text.
     #[arg(long)]
     pub json: bool,
+    /// Language of the lines printed.
+    #[arg(long, value_enum, default_value = "ja")]
+    pub lang: Lang,
 }
 
 /// What `worklog ingest` reads.
@@ -208,6 +211,9 @@ pub(crate) struct VerifyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Language of the summary printed.
+    #[arg(long, value_enum, default_value = "ja")]
+    pub lang: Lang,
 }
 
 // `worklog analyze`: Run the rule pack over a store and a policy for a period: findings and verdicts.
@@ -446,6 +452,9 @@ pub(crate) enum AnchorCommand {
         /// --claims` reads.
         #[arg(long, alias = "out", value_name = "FILE")]
         claims: PathBuf,
+        /// Print what was written as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Check head claims and countersign them into the anchor log.
     Import {
@@ -464,6 +473,9 @@ pub(crate) enum AnchorCommand {
         /// Then have the anchor log time-stamped by this TSA (RFC 3161).
         #[command(flatten)]
         tsa: TsaArgs,
+        /// Print what was anchored (and stamped) as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Have the anchor log, as it is now, time-stamped by a TSA (RFC 3161):
     /// its token goes to <anchors>.stamps.jsonl.
@@ -477,6 +489,9 @@ pub(crate) enum AnchorCommand {
         /// The TSA.
         #[command(flatten)]
         tsa: TsaArgs,
+        /// Print the stamp as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -88,18 +88,21 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Ingest(args) => ledger::ingest(args),
         Command::Verify(args) => ledger::verify(args),
         Command::Keygen(args) => ledger::keygen(args),
-        Command::Anchor(AnchorCommand::Export { store, claims }) => {
-            ledger::anchor_export(&store, &claims)
-        }
+        Command::Anchor(AnchorCommand::Export {
+            store,
+            claims,
+            json,
+        }) => ledger::anchor_export(&store, &claims, json),
         Command::Anchor(AnchorCommand::Import {
             claims,
             anchors,
             keys,
             authority_key,
             tsa,
-        }) => ledger::anchor_import(&claims, &anchors, &keys, &authority_key, &tsa),
-        Command::Anchor(AnchorCommand::Stamp { anchors, tsa }) => {
-            ledger::anchor_stamp(&anchors, &tsa)
+            json,
+        }) => ledger::anchor_import(&claims, &anchors, &keys, &authority_key, &tsa, json),
+        Command::Anchor(AnchorCommand::Stamp { anchors, tsa, json }) => {
+            ledger::anchor_stamp(&anchors, &tsa, json)
         }
         Command::Prove(args) => ledger::prove(args),
         Command::Prune(args) => ledger::prune(args),

@@ -111,7 +111,7 @@ pub struct Rollup {
 }
 
 /// The ledger verifier's result for one device, as the analysis shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Integrity {
     /// Segments verified.
     pub segments_verified: u64,

@@ -44,6 +44,26 @@ pub enum AnomalyKind {
 }
 
 impl AnomalyKind {
+    /// Every kind, in the order of ledger-format §9.
+    pub const ALL: [AnomalyKind; 16] = [
+        AnomalyKind::RowModified,
+        AnomalyKind::RowDeleted,
+        AnomalyKind::RowInserted,
+        AnomalyKind::RowsReordered,
+        AnomalyKind::SegmentMissing,
+        AnomalyKind::SegmentForged,
+        AnomalyKind::SegmentDuplicated,
+        AnomalyKind::TailTruncated,
+        AnomalyKind::ChainRewritten,
+        AnomalyKind::FileUnreadable,
+        AnomalyKind::TimeWentBackwards,
+        AnomalyKind::UnknownKey,
+        AnomalyKind::PruneWithoutCheckpoint,
+        AnomalyKind::AnchorLogBroken,
+        AnomalyKind::SegmentMisnamed,
+        AnomalyKind::FileAltered,
+    ];
+
     /// The snake_case name (`row_deleted`): the key of its words in
     /// `templates/labels.toml` and its name in JSON.
     pub fn as_str(self) -> &'static str {

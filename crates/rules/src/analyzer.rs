@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use worklog_ledger::VerifyReport;
 use worklog_model::{Analysis, Finding, Period, PeriodError, Problem};
 use worklog_schema::policy::{Device, Policy, Settings};
 
@@ -24,6 +23,7 @@ use crate::columns::used_columns;
 use crate::engine::{Columns, Engine, EventsSpec, Session, Table};
 use crate::error::{Error, Result, RuleFileError};
 use crate::findings::findings_of;
+use crate::ledger_view::StoreVerification;
 use crate::manifest::relative;
 use crate::params::Params;
 use crate::partition::{self, DEFAULT_MEMORY_BYTES, Partition};
@@ -76,7 +76,7 @@ pub struct AnalyzerBuilder<'a> {
     period: Option<Period>,
     waivers: Vec<Waiver>,
     problems: Vec<Problem>,
-    verification: Option<&'a VerifyReport>,
+    verification: Option<&'a StoreVerification>,
     policy_dir: Option<PathBuf>,
     memory_bytes: u64,
     devices_per_partition: Option<usize>,
@@ -103,7 +103,7 @@ impl<'a> AnalyzerBuilder<'a> {
     }
 
     /// The ledger verifier's result, for the integrity and retention checks.
-    pub fn verification(mut self, report: &'a VerifyReport) -> Self {
+    pub fn verification(mut self, report: &'a StoreVerification) -> Self {
         self.verification = Some(report);
         self
     }
@@ -176,7 +176,7 @@ pub struct Analyzer<'a> {
     tables: Vec<Table>,
     pub(crate) waivers: Vec<Waiver>,
     problems: Vec<Problem>,
-    pub(crate) verification: Option<&'a VerifyReport>,
+    pub(crate) verification: Option<&'a StoreVerification>,
     pub(crate) policy_dir: Option<PathBuf>,
     memory_bytes: u64,
     devices_per_partition: Option<usize>,
@@ -353,9 +353,7 @@ impl<'a> Analyzer<'a> {
 
     fn inputs(&self, source: &EventSource) -> Result<Inputs> {
         match source {
-            EventSource::Store(store) => {
-                sources::store_inputs(store, &self.period, self.verification)
-            }
+            EventSource::Store(listing) => Ok(sources::store_inputs(listing, self.verification)),
             EventSource::Files(files) => sources::files_inputs(files, &self.period, self.engine),
         }
     }

@@ -5,10 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use worklog_ledger::{AnomalyClass, VerifyReport};
-use worklog_model::{
-    Analysis, AnomalyKind, DeviceSummary, Finding, Integrity, ItemInfo, Problem, RuleRun,
-};
+use worklog_model::{Analysis, DeviceSummary, Finding, ItemInfo, Problem, RuleRun};
 
 use crate::analyzer::Analyzer;
 use crate::error::Result;
@@ -138,7 +135,11 @@ fn device_summaries(
         .map(|mut device| {
             device.gaps = gaps.get(device.device_id.as_str()).copied().unwrap_or(0);
             if let Some(report) = analyzer.verification {
-                device.integrity = integrity_of(report, &device.device_id);
+                device.integrity = report
+                    .devices
+                    .iter()
+                    .find(|d| d.device_id == device.device_id)
+                    .map(|d| d.integrity.clone());
             }
             device
         })
@@ -203,98 +204,4 @@ fn rule_runs(
             details: r.details_with(&analyzer.params),
         })
         .collect()
-}
-
-/// The ledger's anomaly class as the model carries it.
-fn kind_of(class: AnomalyClass) -> AnomalyKind {
-    match class {
-        AnomalyClass::RowModified => AnomalyKind::RowModified,
-        AnomalyClass::RowDeleted => AnomalyKind::RowDeleted,
-        AnomalyClass::RowInserted => AnomalyKind::RowInserted,
-        AnomalyClass::RowsReordered => AnomalyKind::RowsReordered,
-        AnomalyClass::SegmentMissing => AnomalyKind::SegmentMissing,
-        AnomalyClass::SegmentForged => AnomalyKind::SegmentForged,
-        AnomalyClass::SegmentDuplicated => AnomalyKind::SegmentDuplicated,
-        AnomalyClass::TailTruncated => AnomalyKind::TailTruncated,
-        AnomalyClass::ChainRewritten => AnomalyKind::ChainRewritten,
-        AnomalyClass::FileUnreadable => AnomalyKind::FileUnreadable,
-        AnomalyClass::TimeWentBackwards => AnomalyKind::TimeWentBackwards,
-        AnomalyClass::UnknownKey => AnomalyKind::UnknownKey,
-        AnomalyClass::PruneWithoutCheckpoint => AnomalyKind::PruneWithoutCheckpoint,
-        AnomalyClass::AnchorLogBroken => AnomalyKind::AnchorLogBroken,
-        AnomalyClass::SegmentMisnamed => AnomalyKind::SegmentMisnamed,
-        AnomalyClass::FileAltered => AnomalyKind::FileAltered,
-        // A class added to the ledger and not here: the test below fails
-        // (it maps every class of `AnomalyClass::ALL` by name); until then
-        // it is shown as a forged segment, never dropped.
-        _ => AnomalyKind::SegmentForged,
-    }
-}
-
-fn integrity_of(report: &VerifyReport, device_id: &str) -> Option<Integrity> {
-    let device = report.devices.iter().find(|d| d.device_id == device_id)?;
-    let mut classes: Vec<AnomalyKind> = device
-        .anomalies
-        .iter()
-        .filter(|a| a.class.loses_evidence())
-        .map(|a| kind_of(a.class))
-        .collect();
-    // In the order of their names, as the reports list them.
-    classes.sort_by_key(|k| k.as_str());
-    classes.dedup();
-    Some(Integrity {
-        segments_verified: device.segments_verified,
-        rows_verified: device.rows_verified,
-        anchors_matched: device.anchors_matched,
-        pruned_through: device.pruned_through,
-        anomalies: device.anomalies.iter().map(ToString::to_string).collect(),
-        classes,
-        entries: device
-            .anomalies
-            .iter()
-            .map(|a| worklog_model::AnomalyEntry {
-                class: kind_of(a.class),
-                file: a.file.clone(),
-                first_seq: a.seq.map(|s| s.0),
-                last_seq: a.seq.map(|s| s.1),
-                ts: a.ts.map(|t| t.0),
-                detail_en: a.detail.clone(),
-            })
-            .collect(),
-        clock_windows: device
-            .anomalies
-            .iter()
-            .filter_map(|a| a.window)
-            .map(|(from, to)| worklog_model::ClockWindow {
-                from: from.0,
-                to: to.0,
-            })
-            .collect(),
-        late_deliveries: device
-            .late_deliveries
-            .iter()
-            .map(|l| worklog_model::LateDeliveryEntry {
-                file: l.file.clone(),
-                first_seq: l.seq.0,
-                last_seq: l.seq.1,
-                events: l.events,
-                from: l.covers.0.0,
-                to: l.covers.1.0,
-                written_at: l.written_at.0,
-            })
-            .collect(),
-        newest_event: device.newest_event.map(|t| t.0),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_ledger_anomaly_class_has_its_kind() {
-        for class in AnomalyClass::ALL {
-            assert_eq!(kind_of(class).as_str(), class.as_str());
-        }
-    }
 }

@@ -46,7 +46,7 @@
 //!     .period(period)
 //!     .memory(1 << 30)
 //!     .build()?
-//!     .analyze(&EventSource::Store("store".into()))?;
+//!     .analyze(&EventSource::Files(vec!["events.parquet".into()]))?;
 //! for v in analysis.rollups.iter().filter(|r| r.department.is_none()) {
 //!     println!("{}: {}", v.item, v.verdict);
 //! }
@@ -54,7 +54,8 @@
 //! # }
 //! ```
 //! (`worklog_polars::PolarsEngine` is such an engine; the `worklog` facade
-//! crate runs this with it.)
+//! crate runs this with it, over a ledger store's segments listed by
+//! `worklog::store_segments` as an [`EventSource::Store`].)
 
 mod analyzer;
 mod assemble;
@@ -65,6 +66,7 @@ mod coverage;
 mod engine;
 mod error;
 mod findings;
+mod ledger_view;
 mod manifest;
 mod output;
 mod pack;
@@ -84,6 +86,7 @@ pub use analyzer::{Analyzer, AnalyzerBuilder, Progress};
 pub use catalog::{Applicability, Catalog, CatalogError, Item, Level};
 pub use engine::{Columns, Engine, EngineError, EventsSpec, QueryResult, Session, Table};
 pub use error::{Error, Result, RuleFileError};
+pub use ledger_view::{DeviceVerification, ProvenFile, Segment, SegmentListing, StoreVerification};
 pub use output::{ANALYSIS_JSON, FINDINGS_PARQUET, VERDICTS_PARQUET, write_analysis};
 pub use pack::RulePack;
 pub use params::{Dialect, ParamValue, Params};

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use worklog_ledger::{Sha256Digest, VerifiedFile, VerifyReport};
-use worklog_model::{InputFile, Manifest, ProvenBy};
+use worklog_hash::Sha256Digest;
+use worklog_model::{InputFile, Manifest};
 
 use crate::error::{Error, Result};
+use crate::ledger_view::{ProvenFile, StoreVerification};
 use crate::pack::RulePack;
 use crate::params::{Params, render_template};
 
@@ -23,16 +24,10 @@ pub(crate) fn manifest(
     policy_dir: Option<&Path>,
     files: &[PathBuf],
     root: &Path,
-    verified: Option<&VerifyReport>,
+    verified: Option<&StoreVerification>,
 ) -> Result<Manifest> {
-    let by_path: HashMap<&str, &VerifiedFile> = verified
-        .map(|report| {
-            report
-                .verified_files
-                .iter()
-                .map(|f| (f.file.as_str(), f))
-                .collect()
-        })
+    let by_path: HashMap<&str, &ProvenFile> = verified
+        .map(|report| report.files.iter().map(|f| (f.file.as_str(), f)).collect())
         .unwrap_or_default();
     let mut event_files: Vec<InputFile> = files
         .par_iter()
@@ -47,11 +42,7 @@ pub(crate) fn manifest(
                         path: rel,
                         bytes: file.bytes,
                         sha256: file.sha256?,
-                        verified: Some(match file.depth {
-                            worklog_ledger::Depth::Bytes => ProvenBy::Bytes,
-                            worklog_ledger::Depth::Rows => ProvenBy::Rows,
-                            _ => ProvenBy::Unproven,
-                        }),
+                        verified: Some(file.proven_by),
                     })
                 });
             reused.map_or_else(|| hash_file(path, root), Ok)

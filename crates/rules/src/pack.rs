@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use worklog_ledger::Sha256Digest;
+use worklog_hash::Sha256Digest;
 use worklog_model::{Category, InputFile};
 
 use crate::catalog::Catalog;

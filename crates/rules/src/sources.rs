@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use worklog_ledger::{AnomalyClass, VerifyReport};
 use worklog_model::{Period, Problem};
 
 use crate::engine::{Columns, Engine, EventsSpec};
 use crate::error::{Error, Result};
+use crate::ledger_view::{SegmentListing, StoreVerification};
 use crate::manifest::relative;
 use crate::partition::DeviceInput;
 use crate::values;
@@ -17,10 +17,11 @@ use crate::values;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EventSource {
-    /// A ledger store (`device_id=<id>/seg-*.parquet`): segments outside the
-    /// period are skipped by their signed record, without reading rows, and
-    /// each device's segments are read only by its partition.
-    Store(PathBuf),
+    /// A ledger store's segments in the period (`device_id=<id>/seg-*.parquet`,
+    /// listed by `worklog::store_segments` from their signed records,
+    /// without reading rows): each device's segments are read only by its
+    /// partition.
+    Store(SegmentListing),
     /// Plain Parquet files of the event schema (fixtures, exports). Any
     /// file may hold any device, so every partition reads every file and
     /// keeps its own devices' rows.
@@ -53,29 +54,15 @@ pub(crate) fn skipped(file: String, reason: String) -> Problem {
     }
 }
 
-/// Lists a store's segments in the period by device. Files the verifier
-/// could not read, and files whose footer does not read, are left out and
-/// reported.
+/// A store's segments by device. Files the verifier could not read, and
+/// files whose footer does not read, are left out and reported.
 pub(crate) fn store_inputs(
-    store: &Path,
-    period: &Period,
-    verification: Option<&VerifyReport>,
-) -> Result<Inputs> {
-    let listing =
-        worklog_ledger::store::segments_between(store, period.start_utc_us, period.end_utc_us)
-            .map_err(|e| Error::Store {
-                path: store.to_owned(),
-                detail: worklog_ledger::chain(&e),
-            })?;
-    let unreadable: BTreeSet<String> = verification
-        .map(|report| {
-            report
-                .anomalies()
-                .filter(|a| a.class == AnomalyClass::FileUnreadable)
-                .filter_map(|a| a.file.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    listing: &SegmentListing,
+    verification: Option<&StoreVerification>,
+) -> Inputs {
+    let store = listing.root.as_path();
+    let no_file = BTreeSet::new();
+    let unreadable = verification.map_or(&no_file, |report| &report.unreadable_files);
     let skipped_segment = |file: String, reason: String| Problem {
         source: worklog_model::ProblemSource::Input,
         file,
@@ -86,7 +73,7 @@ pub(crate) fn store_inputs(
     let mut problems = Vec::new();
     let mut by_device: BTreeMap<String, DeviceInput> = BTreeMap::new();
     let mut files = Vec::new();
-    for segment in listing.segments {
+    for segment in &listing.segments {
         let name = relative(&segment.path, store);
         if unreadable.contains(&name) {
             problems.push(skipped_segment(name, by_verifier()));
@@ -101,27 +88,24 @@ pub(crate) fn store_inputs(
             });
         device.rows = device.rows.saturating_add(segment.rows);
         device.files.push(segment.path.clone());
-        files.push(segment.path);
+        files.push(segment.path.clone());
     }
-    for (path, error) in listing.unreadable {
-        let name = relative(&path, store);
+    for (path, error) in &listing.unreadable {
+        let name = relative(path, store);
         let reason = if unreadable.contains(&name) {
             by_verifier()
         } else {
-            format!(
-                "{}; run `worklog verify` to see what happened to it",
-                worklog_ledger::chain(&error)
-            )
+            format!("{error}; run `worklog verify` to see what happened to it")
         };
         problems.push(skipped_segment(name, reason));
     }
-    Ok(Inputs {
+    Inputs {
         devices: by_device.into_values().collect(),
         shared_files: None,
         files,
         root: store.to_owned(),
         problems,
-    })
+    }
 }
 
 /// Finds the devices of plain event files: one query over their

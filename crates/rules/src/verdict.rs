@@ -2,11 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use worklog_ledger::{AnomalyClass, VerifyReport};
-
 use crate::RulePack;
 use crate::catalog::{Applicability, Catalog};
 use crate::coverage::{self, DeviceDays};
+use crate::ledger_view::{DeviceVerification, StoreVerification};
 use crate::rule::LogRole;
 use worklog_model::*;
 
@@ -419,15 +418,13 @@ impl Anchoring {
     /// before its last event or the end of its service in the period: then
     /// a truncation or rewrite after that anchor cannot be excluded. (A
     /// device with no anchor at all is reported as such, not here.)
-    fn is_stale(&self, device: &worklog_ledger::DeviceReport) -> bool {
+    fn is_stale(&self, device: &DeviceVerification) -> bool {
         let end = self
             .service_ends
             .get(&device.device_id)
             .copied()
             .unwrap_or(self.period_end_us);
-        device
-            .unanchored_beyond(self.interval_hours, Some(end))
-            .is_some()
+        device.anchor_is_stale(self.interval_hours, end)
     }
 }
 
@@ -436,7 +433,7 @@ pub(crate) fn log_checks(
     pack: &RulePack,
     devices: &[DeviceSummary],
     findings: &[Finding],
-    verification: Option<&VerifyReport>,
+    verification: Option<&StoreVerification>,
     anchoring: &Anchoring,
 ) -> Vec<LogCheck> {
     let mut checks = vec![
@@ -545,11 +542,14 @@ pub(crate) fn log_role(pack: &RulePack, finding: &Finding) -> Option<LogRole> {
 
 /// The devices of `report` with an anomaly of a class `pred` accepts (one
 /// entry per device: the report lists each once).
-fn devices_with(report: &VerifyReport, pred: &dyn Fn(AnomalyClass) -> bool) -> Vec<String> {
+fn devices_with(
+    report: &StoreVerification,
+    pred: &dyn Fn(&DeviceVerification) -> bool,
+) -> Vec<String> {
     report
         .devices
         .iter()
-        .filter(|d| d.anomalies.iter().any(|a| pred(a.class)))
+        .filter(|d| pred(d))
         .map(|d| d.device_id.clone())
         .collect()
 }
@@ -557,19 +557,19 @@ fn devices_with(report: &VerifyReport, pred: &dyn Fn(AnomalyClass) -> bool) -> V
 /// ログの保管期間: no records missing (a chain cut at either end or in the
 /// middle, or a file that could not be read) but under a signed prune
 /// checkpoint.
-fn retention_check(report: &VerifyReport) -> LogCheck {
-    const MISSING: [AnomalyClass; 5] = [
-        AnomalyClass::PruneWithoutCheckpoint,
-        AnomalyClass::SegmentMissing,
-        AnomalyClass::TailTruncated,
-        AnomalyClass::RowDeleted,
-        AnomalyClass::FileUnreadable,
+fn retention_check(report: &StoreVerification) -> LogCheck {
+    const MISSING: [AnomalyKind; 5] = [
+        AnomalyKind::PruneWithoutCheckpoint,
+        AnomalyKind::SegmentMissing,
+        AnomalyKind::TailTruncated,
+        AnomalyKind::RowDeleted,
+        AnomalyKind::FileUnreadable,
     ];
-    let retention = devices_with(report, &|c| MISSING.contains(&c));
+    let retention = devices_with(report, &|d| d.has_any(&MISSING));
     let pruned = report
         .devices
         .iter()
-        .filter(|d| d.pruned_through.is_some())
+        .filter(|d| d.integrity.pruned_through.is_some())
         .count();
     LogCheck::new(
         LogCheckId::Retention,
@@ -584,15 +584,15 @@ fn retention_check(report: &VerifyReport) -> LogCheck {
 
 /// ログの改ざん防止: no anomaly that loses evidence; a person must look
 /// where no anchor, or none recent enough, covers a chain's end.
-fn tamper_check(report: &VerifyReport, anchoring: &Anchoring) -> LogCheck {
-    let tampered = devices_with(report, &|c| c.loses_evidence());
-    let store_level = report.store_anomalies.len();
+fn tamper_check(report: &StoreVerification, anchoring: &Anchoring) -> LogCheck {
+    let tampered = devices_with(report, &DeviceVerification::lost_evidence);
+    let store_level = report.store_anomalies;
     // Without an anchor, a chain cut at its end, or rewritten whole by the
     // holder of the device key, still verifies: that part is not checked.
     let unanchored: Vec<String> = report
         .devices
         .iter()
-        .filter(|d| d.anchors_matched == 0)
+        .filter(|d| d.integrity.anchors_matched == 0)
         .map(|d| d.device_id.clone())
         .collect();
     // Anchored, but not since the interval before the device's last event
@@ -620,7 +620,7 @@ fn tamper_check(report: &VerifyReport, anchoring: &Anchoring) -> LogCheck {
             verified: report.devices.len() as u64,
             anchored: (report.devices.len() - unanchored.len()) as u64,
             anomalous: tampered.len() as u64,
-            store_level: store_level as u64,
+            store_level,
             unanchored: unanchored.len() as u64,
             stale: stale.len() as u64,
             interval_hours: anchoring.interval_hours,

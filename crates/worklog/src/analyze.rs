@@ -110,7 +110,7 @@ pub fn analyze_with_progress(
         }
     };
     let mut builder = Analyzer::builder(&pack, &policy, engine.as_ref())
-        .period(period)
+        .period(period.clone())
         .memory(config.execution.memory_bytes)
         .waivers(waivers)
         .policy_dir(&config.policy)
@@ -120,15 +120,19 @@ pub fn analyze_with_progress(
             line: p.line,
             reason: p.reason,
         }));
-    if let Some(report) = &config.verification {
+    let verification = config
+        .verification
+        .as_ref()
+        .map(crate::ledger_view::store_verification);
+    if let Some(report) = &verification {
         builder = builder.verification(report);
     }
     if let Some(devices) = config.execution.devices_per_partition {
         builder = builder.devices_per_partition(devices);
     }
-    let analysis = builder
-        .build()?
-        .analyze_with_progress(&EventSource::Store(config.store.clone()), progress)?;
+    let analyzer = builder.build()?;
+    let listing = crate::ledger_view::store_segments(&config.store, &period)?;
+    let analysis = analyzer.analyze_with_progress(&EventSource::Store(listing), progress)?;
     if analysis.events == 0 {
         return Err(Error::NoEvents {
             store: config.store.clone(),

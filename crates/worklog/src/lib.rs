@@ -50,12 +50,14 @@
 use std::path::{Path, PathBuf};
 
 mod analyze;
+mod anchoring;
 mod audit;
 mod default_pack;
 mod delivery;
 mod import;
 pub(crate) mod import_rejects;
 mod ingest;
+mod ledger_view;
 pub mod report_stamp;
 pub mod settings;
 pub mod tsa;
@@ -63,6 +65,7 @@ pub use analyze::{
     AnalyzeConfig, EngineChoice, Execution, analyze, analyze_with_progress, default_pack,
     load_analysis, load_policy, write_default_pack,
 };
+pub use anchoring::{ClaimsWritten, HeadsAnchored, anchor_head_claims, export_head_claims};
 pub use audit::{AuditConfig, AuditOutput, Step, audit};
 pub use default_pack::DEFAULT_PACK;
 pub use delivery::{DeviceIngest, FileOutcome, REORDER_WINDOW_SECS, StoreOutcome};
@@ -72,6 +75,7 @@ pub use import::{
 };
 pub use import_rejects::write_import_rejects;
 pub use ingest::{IngestReport, InputFormat, LinesFileReport, RejectsTo, ingest};
+pub use ledger_view::{store_segments, store_verification};
 pub use worklog_import as import_formats;
 pub use worklog_model as model;
 pub use worklog_polars as polars_engine;

@@ -119,11 +119,17 @@ fn demo(args: &AuditArgs, bar: &indicatif::ProgressBar) -> Result<u8> {
     })
     .with_context(|| format!("demo audit in {}", out.display()))?;
     bar.finish_and_clear();
-    let mut text = format!(
-        "Simulated {} devices × {} days: {} events, signed, anchored; {} ground-truth labels.\n",
-        config.devices, config.days, demo.events, demo.labels,
-    );
-    text += &summary(&demo.verification);
+    let m = worklog::report::Messages::new(config.language);
+    let mut text = m.fill(
+        "console_simulated",
+        &[
+            ("devices", config.devices.to_string()),
+            ("days", config.days.to_string()),
+            ("events", demo.events.to_string()),
+            ("labels", demo.labels.to_string()),
+        ],
+    ) + "\n";
+    text += &summary(&demo.verification, &m);
     text += &console_summary(&demo.analysis, config.language);
     text += &format!(
         "\nanalysis:      {}\nstore:         {}\nkeys:          {}\nanchors:       {}\npolicy:        {}\nground truth:  {}\nverification:  {}\n",
@@ -178,7 +184,8 @@ fn text_summary(
     out: &std::path::Path,
     language: worklog::rules::Language,
 ) -> String {
-    let mut text = summary(&result.verification);
+    let m = worklog::report::Messages::new(language);
+    let mut text = summary(&result.verification, &m);
     text += &console_summary(&result.analysis, language);
     text += &format!("\nanalysis:      {}\n", out.join("analysis").display());
     text += &report_paths(&result.reports);

@@ -1,12 +1,12 @@
 //! The ledger's commands: ingest, verify, keys, anchors, proofs, pruning.
 
 use std::path::{Path, PathBuf};
+use worklog::report::Messages;
 
 use anyhow::{Context, Result, bail};
 use worklog::ledger::stamps::StampsCheck;
 use worklog::ledger::{
-    AnchorLog, HeadClaim, InclusionProof, Keyring, Role, SecretKey, Verifier, VerifyReport,
-    export_heads,
+    AnchorLog, InclusionProof, Keyring, Role, SecretKey, Verifier, VerifyReport,
 };
 use worklog::schema::Timestamp;
 use worklog::stamp::TrustAnchors;
@@ -76,25 +76,12 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
     let text = if args.json {
         serde_json::to_string_pretty(&report)? + "\n"
     } else {
+        let m = Messages::new(args.lang.language());
         let mut text = String::new();
         for file in &report.files {
-            text += &match &file.refused {
-                Some(reason) => format!(
-                    "{}: refused, nothing ingested: {reason}\n",
-                    file.file.display()
-                ),
-                None => format!(
-                    "{}: {} line(s); {} ingested ({} late), {} already stored or delivered twice, {} rejected\n",
-                    file.file.display(),
-                    file.lines,
-                    file.outcome.ingested,
-                    file.outcome.late,
-                    file.outcome.duplicates,
-                    file.rejected_lines
-                ),
-            };
+            text += &crate::text::lines_file(file, &m);
         }
-        text += &crate::text::store_outcome(&report.store, &args.store);
+        text += &crate::text::store_outcome(&report.store, &args.store, &m);
         text
     };
     print(&text)?;
@@ -145,7 +132,9 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
         tsa_ca,
         tsa_policy,
         json,
+        lang,
     } = args;
+    let m = Messages::new(lang.language());
     let keyring = load_keys(&keys)?;
     let log = match &anchors {
         Some(path) => Some(open_anchor_log(path)?),
@@ -177,9 +166,9 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8> {
         }
         print(&(serde_json::to_string_pretty(&value)? + "\n"))?;
     } else {
-        let mut text = summary(&report) + &stale_anchors(&report, anchor_interval);
+        let mut text = summary(&report, &m) + &stale_anchors(&report, anchor_interval, &m);
         if let (Some(stamps), Some(log)) = (&stamps, &log) {
-            text += &crate::text::stamps(stamps, log);
+            text += &crate::text::stamps(stamps, log, &m);
         }
         print(&text)?;
     }
@@ -204,12 +193,16 @@ fn check_stamps(
 }
 
 /// `worklog anchor stamp`.
-pub(crate) fn anchor_stamp(anchors: &Path, args: &TsaArgs) -> Result<u8> {
+pub(crate) fn anchor_stamp(anchors: &Path, args: &TsaArgs, json: bool) -> Result<u8> {
     let Some(tsa) = super::tsa_of(args)? else {
         bail!("give the TSA with --tsa URL --tsa-ca ROOTS.pem");
     };
     let stamped = worklog::tsa::stamp_anchor_log(anchors, &tsa)?;
-    print(&stamped_text(anchors, &stamped))?;
+    print(&if json {
+        serde_json::to_string_pretty(&stamped_json(&stamped))? + "\n"
+    } else {
+        stamped_text(anchors, &stamped)
+    })?;
     Ok(EXIT_OK)
 }
 
@@ -222,6 +215,16 @@ fn stamped_text(anchors: &Path, stamped: &worklog::tsa::Stamped) -> String {
         stamped.stamp.time.format("%Y-%m-%dT%H:%M:%SZ"),
         stamped.file.display()
     )
+}
+
+/// A stamp as `--json` prints it.
+fn stamped_json(stamped: &worklog::tsa::Stamped) -> serde_json::Value {
+    serde_json::json!({
+        "entries": stamped.covers_entries,
+        "tsa": stamped.stamp.tsa.to_string(),
+        "time": stamped.stamp.time.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "stamps_file": stamped.file,
+    })
 }
 
 /// `worklog keygen`.
@@ -246,20 +249,18 @@ pub(crate) fn keygen(args: KeygenArgs) -> Result<u8> {
 }
 
 /// `worklog anchor export`.
-pub(crate) fn anchor_export(store: &Path, out: &Path) -> Result<u8> {
-    let claims =
-        export_heads(store).with_context(|| format!("reading heads of {}", store.display()))?;
-    let mut text = String::new();
-    for claim in &claims {
-        text += &serde_json::to_string(claim)?;
-        text.push('\n');
-    }
-    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
-    print(&format!(
-        "{} head claims written to {}\n",
-        claims.len(),
-        out.display()
-    ))?;
+pub(crate) fn anchor_export(store: &Path, claims: &Path, json: bool) -> Result<u8> {
+    let written = worklog::export_head_claims(store, claims)
+        .with_context(|| format!("exporting the heads of {}", store.display()))?;
+    print(&if json {
+        serde_json::to_string_pretty(&written)? + "\n"
+    } else {
+        format!(
+            "{} head claims written to {}\n",
+            written.claims,
+            written.file.display()
+        )
+    })?;
     Ok(EXIT_OK)
 }
 
@@ -270,42 +271,46 @@ pub(crate) fn anchor_import(
     keys: &Path,
     authority_key: &Path,
     tsa: &TsaArgs,
+    json: bool,
 ) -> Result<u8> {
     // The TSA's roots are read before anything is anchored.
     let tsa = super::tsa_of(tsa)?;
     let keyring = load_keys(keys)?;
     let authority = SecretKey::read(authority_key)?;
-    // Created when absent; appending to a damaged log is refused.
-    let (mut log, _) = AnchorLog::open(anchors)?;
-    let text =
-        std::fs::read_to_string(claims).with_context(|| format!("reading {}", claims.display()))?;
-    let now = Timestamp(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_micros() as i64,
-    );
-    let mut anchored = 0;
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let claim: HeadClaim = serde_json::from_str(line)
-            .with_context(|| format!("{} line {}: not a head claim", claims.display(), i + 1))?;
-        log.anchor(&claim, &keyring, &authority, now.0)
-            .with_context(|| format!("{} line {}", claims.display(), i + 1))?;
-        anchored += 1;
-    }
-    print(&format!(
-        "{anchored} heads anchored in {}\n",
-        anchors.display()
-    ))?;
-    if let Some(tsa) = tsa {
-        let stamped = worklog::tsa::stamp_anchor_log(anchors, &tsa).context(
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_micros();
+    let anchored = worklog::anchor_head_claims(
+        claims,
+        anchors,
+        &keyring,
+        &authority,
+        i64::try_from(now).unwrap_or(i64::MAX),
+    )?;
+    let stamped = match tsa {
+        Some(tsa) => Some(worklog::tsa::stamp_anchor_log(anchors, &tsa).context(
             "the heads are anchored, but the log is not time-stamped: run `worklog anchor stamp` again",
-        )?;
-        print(&stamped_text(anchors, &stamped))?;
-    }
+        )?),
+        None => None,
+    };
+    let text = if json {
+        let mut value = serde_json::to_value(&anchored)?;
+        if let (Some(stamped), Some(object)) = (&stamped, value.as_object_mut()) {
+            object.insert("stamp".into(), stamped_json(stamped));
+        }
+        serde_json::to_string_pretty(&value)? + "\n"
+    } else {
+        let mut text = format!(
+            "{} heads anchored in {}\n",
+            anchored.anchored,
+            anchors.display()
+        );
+        if let Some(stamped) = &stamped {
+            text += &stamped_text(anchors, stamped);
+        }
+        text
+    };
+    print(&text)?;
     Ok(EXIT_OK)
 }
 

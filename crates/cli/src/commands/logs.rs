@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use worklog::ExportFormat;
 use worklog::import_formats::ImportOptions;
+use worklog::report::Messages;
 
 use crate::args::IngestArgs;
 use crate::{EXIT_ERROR, EXIT_OK, print};
@@ -30,7 +31,8 @@ pub(crate) fn ingest_logs(args: IngestArgs, export: ExportFormat) -> Result<u8> 
     )
     .with_context(|| format!("importing {format} files"))?;
     let seconds = started.elapsed().as_secs_f64();
-    let mut text: String = report.files.iter().map(file_text).collect();
+    let m = Messages::new(args.lang.language());
+    let mut text: String = report.files.iter().map(|f| file_text(f, &m)).collect();
     let failed = report
         .files
         .iter()
@@ -43,22 +45,26 @@ pub(crate) fn ingest_logs(args: IngestArgs, export: ExportFormat) -> Result<u8> 
     let json = serde_json::to_string_pretty(&report)? + "\n";
     worklog::fs::write_atomic(&summary, json.as_bytes())
         .with_context(|| format!("writing the summary {}", summary.display()))?;
-    text += &rejects_text(&args, &report, &summary)?;
-    text += &gaps_text(&report);
+    text += &rejects_text(&args, &report, &summary, &m)?;
+    text += &gaps_text(&report, &m);
     let from_files: u64 = report.files.iter().map(|f| f.outcome.ingested).sum();
-    text += &format!(
-        "{} file(s), {records} records in {seconds:.2} s ({:.0} records/s){}; summary: {}\n",
-        report.files.len(),
-        records as f64 / seconds.max(1e-9),
-        match report.store.accepted.saturating_sub(from_files) {
-            0 => String::new(),
-            own => format!(
-                "; {own} of the events stored are the import's record of holes and of the ids read"
-            ),
-        },
-        summary.display()
+    let own = match report.store.accepted.saturating_sub(from_files) {
+        0 => String::new(),
+        own => m.fill("console_import_own", &[("count", own.to_string())]),
+    };
+    text += &m.fill(
+        "console_import_totals",
+        &[
+            ("files", report.files.len().to_string()),
+            ("records", records.to_string()),
+            ("seconds", format!("{seconds:.2}")),
+            ("rate", format!("{:.0}", records as f64 / seconds.max(1e-9))),
+            ("own", own),
+            ("summary", summary.display().to_string()),
+        ],
     );
-    text += &crate::text::store_outcome(&report.store, &args.store);
+    text.push('\n');
+    text += &crate::text::store_outcome(&report.store, &args.store, &m);
     if args.json {
         text = json;
     }
@@ -82,57 +88,92 @@ pub(crate) fn ingest_logs(args: IngestArgs, export: ExportFormat) -> Result<u8> 
 
 /// What one file gave: records read and mapped, stored, holes in its
 /// record ids, what was not mapped or parsed, what was refused.
-fn file_text(file: &worklog::EvtxFileReport) -> String {
+fn file_text(file: &worklog::EvtxFileReport, m: &Messages) -> String {
     let r = &file.read;
     let kinds = counts(&r.mapped);
-    let mut text = format!(
-        "{}: {} records read; {} mapped ({}); {} ingested ({} late), {} already stored or delivered twice; {} not mapped; {} unreadable part(s)\n",
-        r.file,
-        r.records,
-        r.mapped_total(),
-        if kinds.is_empty() { "none" } else { &kinds },
-        if file.outcome.ingested > 0 && file.outcome.ingested != r.mapped_total() {
-            format!(
-                "{} ({})",
-                file.outcome.ingested,
-                counts(&file.outcome.ingested_by_kind)
-            )
-        } else {
-            file.outcome.ingested.to_string()
-        },
-        file.outcome.late,
-        file.outcome.duplicates,
-        r.not_mapped_total(),
-        r.unparsed.len(),
-    );
+    let ingested = if file.outcome.ingested > 0 && file.outcome.ingested != r.mapped_total() {
+        format!(
+            "{} ({})",
+            file.outcome.ingested,
+            counts(&file.outcome.ingested_by_kind)
+        )
+    } else {
+        file.outcome.ingested.to_string()
+    };
+    let mut text = m.fill(
+        "console_import_file",
+        &[
+            ("file", r.file.clone()),
+            ("records", r.records.to_string()),
+            ("mapped", r.mapped_total().to_string()),
+            (
+                "kinds",
+                if kinds.is_empty() {
+                    m.get("console_none").to_owned()
+                } else {
+                    kinds
+                },
+            ),
+            ("ingested", ingested),
+            ("late", file.outcome.late.to_string()),
+            ("duplicates", file.outcome.duplicates.to_string()),
+            ("not_mapped", r.not_mapped_total().to_string()),
+            ("unparsed", r.unparsed.len().to_string()),
+        ],
+    ) + "\n";
     for (channel, span) in r.record_ids.iter().filter(|(_, s)| s.missing > 0) {
-        text += &format!(
-            "  {channel}: record ids {}–{}, {} missing in {} hole(s) (cleared, lost or not exported)\n",
-            span.first,
-            span.last,
-            span.missing,
-            span.holes.len()
+        let line = m.fill(
+            "console_import_hole",
+            &[
+                ("channel", channel.clone()),
+                ("first", span.first.to_string()),
+                ("last", span.last.to_string()),
+                ("missing", span.missing.to_string()),
+                ("holes", span.holes.len().to_string()),
+            ],
         );
+        text += &format!("  {line}\n");
     }
+    text += &unmapped_text(r, m);
+    for (reason, n) in &file.outcome.rejected {
+        let line = m.fill(
+            "console_rejected",
+            &[("count", n.to_string()), ("reason", reason.clone())],
+        );
+        text += &format!("  {line}\n");
+    }
+    text
+}
+
+/// The commonest records not mapped and the first parts not parsed.
+fn unmapped_text(r: &worklog::import_formats::FileImport, m: &Messages) -> String {
+    let mut text = String::new();
     let mut not_mapped: Vec<(&String, &u64)> = r.not_mapped.iter().collect();
     not_mapped.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (key, n) in not_mapped.iter().take(3) {
-        text += &format!("  not mapped {n}: {key}\n");
+        let line = m.fill(
+            "console_not_mapped",
+            &[("count", n.to_string()), ("key", (*key).clone())],
+        );
+        text += &format!("  {line}\n");
     }
     if not_mapped.len() > 3 {
-        text += &format!(
-            "  … {} more kinds of record not mapped (see the summary)\n",
-            not_mapped.len() - 3
+        let line = m.fill(
+            "console_more_not_mapped",
+            &[("count", (not_mapped.len() - 3).to_string())],
         );
+        text += &format!("  {line}\n");
     }
     for reason in r.unparsed.iter().take(5) {
-        text += &format!("  not parsed: {reason}\n");
+        let line = m.fill("console_not_parsed", &[("reason", reason.to_string())]);
+        text += &format!("  {line}\n");
     }
     if r.unparsed.len() > 5 {
-        text += &format!("  … {} more (see the summary)\n", r.unparsed.len() - 5);
-    }
-    for (reason, n) in &file.outcome.rejected {
-        text += &format!("  rejected {n}: {reason}\n");
+        let line = m.fill(
+            "console_more",
+            &[("count", (r.unparsed.len() - 5).to_string())],
+        );
+        text += &format!("  {line}\n");
     }
     text
 }
@@ -159,6 +200,7 @@ fn rejects_text(
     args: &IngestArgs,
     report: &worklog::EvtxReport,
     summary: &std::path::Path,
+    m: &Messages,
 ) -> Result<String> {
     let unread: usize = report
         .files
@@ -176,29 +218,39 @@ fn rejects_text(
     };
     let n = worklog::write_import_rejects(report, &path)
         .with_context(|| format!("writing the reject file {}", path.display()))?;
-    Ok(format!(
-        "{n} record(s) that could not be read, with their file, line and text: {}\n",
-        path.display()
-    ))
+    Ok(m.fill(
+        "console_reject_file",
+        &[
+            ("count", n.to_string()),
+            ("path", path.display().to_string()),
+        ],
+    ) + "\n")
 }
 
 /// The holes in record ids, within the files and since earlier imports.
-fn gaps_text(report: &worklog::EvtxReport) -> String {
+fn gaps_text(report: &worklog::EvtxReport, m: &Messages) -> String {
     if report.gaps.is_empty() {
         return String::new();
     }
-    let mut text = format!(
-        "{} hole(s) in record ids, within the files and since earlier imports (each stored once as log-management evidence):\n",
-        report.gaps.len()
-    );
+    let mut text = m.fill("console_holes", &[("count", report.gaps.len().to_string())]) + "\n";
     for gap in report.gaps.iter().take(20) {
-        text += &format!(
-            "  {} {}: record ids {}–{} missing\n",
-            gap.device_id, gap.channel, gap.first, gap.last
+        let line = m.fill(
+            "console_hole",
+            &[
+                ("device", gap.device_id.clone()),
+                ("channel", gap.channel.clone()),
+                ("first", gap.first.to_string()),
+                ("last", gap.last.to_string()),
+            ],
         );
+        text += &format!("  {line}\n");
     }
     if report.gaps.len() > 20 {
-        text += &format!("  … {} more (see the summary)\n", report.gaps.len() - 20);
+        let line = m.fill(
+            "console_more",
+            &[("count", (report.gaps.len() - 20).to_string())],
+        );
+        text += &format!("  {line}\n");
     }
     text
 }

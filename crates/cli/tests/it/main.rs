@@ -27,6 +27,8 @@ fn text(bytes: &[u8]) -> String {
 fn ingest(input: &Path, store: &Path, keys: &Path) -> Output {
     worklog(&[
         "ingest",
+        "--lang",
+        "en",
         "--input",
         input.to_str().unwrap(),
         "--store",
@@ -64,7 +66,8 @@ fn demo_writes_a_verifying_store_and_says_where() {
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     let stdout = text(&run.stdout);
     assert!(
-        stdout.contains("every chain intact, 7 anchors matched"),
+        // The summary is in the report's language (ja by default).
+        stdout.contains("すべてのチェーンに欠落・改ざんなし(アンカー 7 件と一致)"),
         "{stdout}"
     );
     for file in [
@@ -162,6 +165,8 @@ fn verify_proves_intact_files_by_their_bytes_and_deep_checks_every_row() {
     let (store, keys) = (out.join("store"), out.join("keys"));
     let args = [
         "verify",
+        "--lang",
+        "en",
         "--store",
         store.to_str().unwrap(),
         "--keys",
@@ -196,7 +201,7 @@ fn verify_proves_intact_files_by_their_bytes_and_deep_checks_every_row() {
     assert!(deep.iter().all(|d| d == "rows"), "{deep:?}");
     assert_eq!((fast_events, fast_decoded), (deep_events, 0));
     assert_eq!(deep_decoded, deep_events);
-    let summary = worklog(&args[..5]);
+    let summary = worklog(&args[..7]);
     assert!(
         text(&summary.stdout).contains(&format!(
             "{} proven by their bytes, 0 row by row",
@@ -223,6 +228,8 @@ fn verify_exits_1_and_locates_a_deleted_segment() {
     let (keys, anchors) = (out.join("keys"), out.join("anchors.jsonl"));
     let args = [
         "verify",
+        "--lang",
+        "en",
         "--store",
         store.to_str().unwrap(),
         "--keys",
@@ -255,6 +262,8 @@ fn verify_refuses_a_missing_anchor_log_and_reports_a_damaged_last_line() {
     let verify = |anchors: &Path| {
         worklog(&[
             "verify",
+            "--lang",
+            "en",
             "--store",
             store.to_str().unwrap(),
             "--keys",
@@ -323,6 +332,8 @@ fn verify_reports_a_device_that_logged_past_its_anchor_interval() {
     .unwrap();
     let run = worklog(&[
         "ingest",
+        "--lang",
+        "en",
         "--input",
         input.to_str().unwrap(),
         "--store",
@@ -334,6 +345,8 @@ fn verify_reports_a_device_that_logged_past_its_anchor_interval() {
     let verify = |interval: &str| {
         worklog(&[
             "verify",
+            "--lang",
+            "en",
             "--store",
             store.to_str().unwrap(),
             "--keys",
@@ -368,6 +381,8 @@ fn a_missing_store_is_a_usage_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let run = worklog(&[
         "verify",
+        "--lang",
+        "en",
         "--store",
         dir.path().join("nope").to_str().unwrap(),
         "--keys",
@@ -514,6 +529,8 @@ fn ingest_takes_good_lines_and_rejects_bad_ones_with_line_and_reason() {
     // What was ingested verifies under the generated keys.
     let verify = worklog(&[
         "verify",
+        "--lang",
+        "en",
         "--store",
         store.to_str().unwrap(),
         "--keys",
@@ -529,6 +546,8 @@ fn ingest_takes_good_lines_and_rejects_bad_ones_with_line_and_reason() {
     // refused line named on stderr from the report (not the reject file).
     let again = worklog(&[
         "ingest",
+        "--lang",
+        "en",
         input.to_str().unwrap(),
         "--store",
         store.to_str().unwrap(),
@@ -700,6 +719,8 @@ fn bad_invocations_and_inputs_snapshot() {
             "missing store",
             vec![
                 "verify".into(),
+                "--lang".into(),
+                "en".into(),
                 "--store".into(),
                 p("nope"),
                 "--keys".into(),
@@ -710,6 +731,8 @@ fn bad_invocations_and_inputs_snapshot() {
             "missing keys folder",
             vec![
                 "verify".into(),
+                "--lang".into(),
+                "en".into(),
                 "--store".into(),
                 p("store"),
                 "--keys".into(),
@@ -735,6 +758,8 @@ fn bad_invocations_and_inputs_snapshot() {
             "CSV with an unknown column",
             vec![
                 "ingest".into(),
+                "--lang".into(),
+                "en".into(),
                 "--input".into(),
                 p("bad.csv"),
                 "--store".into(),
@@ -861,6 +886,8 @@ fn bad_invocations_and_inputs_snapshot() {
             "malformed JSON Lines",
             vec![
                 "ingest".into(),
+                "--lang".into(),
+                "en".into(),
                 "--input".into(),
                 p("garbage.jsonl"),
                 "--store".into(),
@@ -960,6 +987,8 @@ fn ingest_evtx_reads_every_sample_reports_damage_and_never_duplicates() {
     let run = |extra: &[&str]| {
         let mut args = vec![
             "ingest",
+            "--lang",
+            "en",
             "--format",
             "evtx",
             samples.to_str().unwrap(),
@@ -1014,6 +1043,8 @@ fn ingest_evtx_reads_every_sample_reports_damage_and_never_duplicates() {
     assert_eq!(report["store"]["accepted"], 0);
     let verify = worklog(&[
         "verify",
+        "--lang",
+        "en",
         "--store",
         store.to_str().unwrap(),
         "--keys",
@@ -1030,6 +1061,8 @@ fn ingest_evtx_reads_every_sample_reports_damage_and_never_duplicates() {
     std::fs::write(&bogus, b"not an event log").unwrap();
     let mixed = worklog(&[
         "ingest",
+        "--lang",
+        "en",
         "--format",
         "evtx",
         bogus.to_str().unwrap(),
@@ -1065,6 +1098,8 @@ fn ingest_osquery_sample(dir: &Path, extra: &[&str]) -> Output {
     let [log, store, keys, summary] = paths.each_ref().map(|p| p.to_str().unwrap());
     let mut args = vec![
         "ingest",
+        "--lang",
+        "en",
         "--format",
         "osquery",
         log,
@@ -1193,6 +1228,8 @@ fn a_late_osquery_week_is_ingested_said_and_verified() {
     let ingest = |log: &Path| {
         worklog(&[
             "ingest",
+            "--lang",
+            "en",
             "--format",
             "osquery",
             log.to_str().unwrap(),
@@ -1214,6 +1251,8 @@ fn a_late_osquery_week_is_ingested_said_and_verified() {
     );
     let verify = worklog(&[
         "verify",
+        "--lang",
+        "en",
         "--store",
         store.to_str().unwrap(),
         "--keys",
@@ -1231,6 +1270,8 @@ fn a_late_osquery_week_is_ingested_said_and_verified() {
     // The same two files again, together: nothing stored twice.
     let again = worklog(&[
         "ingest",
+        "--lang",
+        "en",
         "--format",
         "osquery",
         late.to_str().unwrap(),
@@ -1274,7 +1315,7 @@ fn microsoft_365_exports_are_ingested_with_a_summary_per_file() {
     .unwrap();
     let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
     let ingest = |format: &str, files: &[std::path::PathBuf], extra: &[&str]| {
-        let mut args = vec!["ingest", "--format", format];
+        let mut args = vec!["ingest", "--lang", "en", "--format", format];
         args.extend(files.iter().map(|f| f.to_str().unwrap()));
         args.extend([
             "--store",
@@ -1354,6 +1395,8 @@ fn unreadable_export_rows_go_to_a_reject_file_with_their_line() {
     let truncated = fixtures.join("intune/truncated-download.csv");
     let run = worklog(&[
         "ingest",
+        "--lang",
+        "en",
         "--format",
         "intune",
         truncated.to_str().unwrap(),
@@ -1416,6 +1459,8 @@ fn an_emptied_store_or_device_does_not_verify_clean() {
     let verify = || {
         worklog(&[
             "verify",
+            "--lang",
+            "en",
             "--store",
             store.to_str().unwrap(),
             "--keys",
@@ -1435,6 +1480,8 @@ fn an_emptied_store_or_device_does_not_verify_clean() {
     .unwrap();
     let ingest = worklog(&[
         "ingest",
+        "--lang",
+        "en",
         events.to_str().unwrap(),
         "--store",
         store.to_str().unwrap(),
@@ -1472,6 +1519,8 @@ fn a_folder_without_format_must_hold_event_logs() {
     std::fs::write(exports.join("trace.csv"), "Received,SenderAddress\n").unwrap();
     let run = worklog(&[
         "ingest",
+        "--lang",
+        "en",
         exports.to_str().unwrap(),
         "--store",
         dir.path().join("store").to_str().unwrap(),
@@ -1485,4 +1534,68 @@ fn a_folder_without_format_must_hold_event_logs() {
         "{said}"
     );
     assert!(!dir.path().join("store").exists(), "nothing is written");
+}
+
+/// `ingest` and `verify` speak the report's language: Japanese unless
+/// `--lang en`, every sentence from the catalog (no English sentence left
+/// in the Japanese output).
+#[test]
+fn ingest_and_verify_print_japanese_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("events.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            r#"{"ts":"2026-10-05T09:00:00+09:00","utc_offset_min":540,"device_id":"PC-0201","kind":"session","op":"logon","user_name":"sato"}"#,
+            "\n",
+            r#"{"ts":"2026-10-05T18:00:00+09:00","utc_offset_min":540,"device_id":"PC-0201","kind":"session","op":"logoff","user_name":"sato"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let (store, keys) = (dir.path().join("store"), dir.path().join("keys"));
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let args = [
+        "ingest".to_owned(),
+        "--input".into(),
+        s(&input),
+        "--store".into(),
+        s(&store),
+        "--keys".into(),
+        s(&keys),
+        "--create-keys".into(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(worklog(&args).status.code(), Some(0));
+    // The same file again: nothing stored twice, said in Japanese.
+    let run = worklog(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let said = text(&run.stdout);
+    assert!(
+        said.contains("2 行、取り込み 0 件(遅延 0 件)、保存済みまたは二重配信 2 件、拒否 0 件"),
+        "{said}"
+    );
+    assert!(said.contains("端末 0 台のイベント 0 件を保存"), "{said}");
+    assert!(said.contains("PC-0201: 重複 2 件は再保存せず"), "{said}");
+    for english in ["ingested", "stored", "line(s)", "duplicate"] {
+        assert!(!said.contains(english), "{english} in {said}");
+    }
+    let verify = |lang: Option<&str>| {
+        let mut args = vec!["verify", "--store", store.to_str().unwrap()];
+        args.extend(["--keys", keys.to_str().unwrap()]);
+        args.extend(lang.map(|l| ["--lang", l]).into_iter().flatten());
+        text(&worklog(&args).stdout)
+    };
+    let ja = verify(None);
+    assert!(
+        ja.starts_with("セグメントファイル 1 件") && ja.contains("端末 1 台のイベント 2 件を検証"),
+        "{ja}"
+    );
+    assert!(
+        ja.contains("末尾の切り取りや鍵保有者による書き換えは否定できない"),
+        "{ja}"
+    );
+    assert!(!ja.contains("Verified") && !ja.contains("intact"), "{ja}");
+    let en = verify(Some("en"));
+    assert!(en.starts_with("Verified 1 segment files"), "{en}");
 }

@@ -36,19 +36,19 @@ fn anchors_are_time_stamped_and_a_rewrite_after_the_stamp_is_detected() {
     ]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     let claims = tmp.path().join("claims.jsonl");
-    assert_eq!(
-        worklog(&[
-            "anchor",
-            "export",
-            "--store",
-            s(&store),
-            "--claims",
-            s(&claims)
-        ])
-        .status
-        .code(),
-        Some(0)
-    );
+    let export = worklog(&[
+        "anchor",
+        "export",
+        "--store",
+        s(&store),
+        "--claims",
+        s(&claims),
+        "--json",
+    ]);
+    assert_eq!(export.status.code(), Some(0));
+    let written: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(written["claims"].as_u64(), Some(lines(&claims) as u64));
+    assert_eq!(written["file"].as_str(), Some(s(&claims)));
     let anchors = tmp.path().join("anchors.jsonl");
     let authority = keys.join("secret/hq-stamped.key");
     let import = |tsa_args: &[&str]| {
@@ -85,6 +85,8 @@ fn anchors_are_time_stamped_and_a_rewrite_after_the_stamp_is_detected() {
     let verify = |ca: &Path| {
         worklog(&[
             "verify",
+            "--lang",
+            "en",
             "--store",
             s(&store),
             "--keys",
@@ -124,6 +126,8 @@ fn anchors_are_time_stamped_and_a_rewrite_after_the_stamp_is_detected() {
     // The same for batch jobs: the report's JSON, the stamps beside it.
     let run = worklog(&[
         "verify",
+        "--lang",
+        "en",
         "--store",
         s(&store),
         "--keys",
@@ -152,6 +156,8 @@ fn anchors_are_time_stamped_and_a_rewrite_after_the_stamp_is_detected() {
     let with_policy = |policy: &str| {
         worklog(&[
             "verify",
+            "--lang",
+            "en",
             "--store",
             s(&store),
             "--keys",

@@ -1,5 +1,5 @@
-//! Every text the report code asks the catalog for exists in both
-//! languages: the keys written in the code (`m.get("…")`, `fill("…")`, the
+//! Every text the report code and the CLI ask the catalog for exists in
+//! both languages: the keys written in the code (`m.get("…")`, `fill("…")`, the
 //! template's `t.…`), and the families the code builds from its own enums
 //! (severities, comparison changes, check states, headline states). A
 //! missing text would print its key in the report.
@@ -50,6 +50,8 @@ fn every_text_the_code_asks_for_is_in_both_languages() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut code = String::new();
     sources(&root.join("src"), &mut code);
+    // The CLI prints its summaries from the same catalog.
+    sources(&root.join("../cli/src"), &mut code);
     let mut wanted = keys_after(&code, &["m.get(", "fill("]);
     let template = std::fs::read_to_string(root.join("../../templates/report.html")).unwrap();
     let mut rest = template.as_str();

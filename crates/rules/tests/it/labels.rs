@@ -35,7 +35,7 @@ fn every_identifier_of_the_schema_and_the_verifier_has_words() {
                 missing.push(format!("kind {}", kind.as_str()));
             }
         }
-        for class in worklog_ledger::AnomalyClass::ALL {
+        for class in worklog_model::AnomalyKind::ALL {
             if label("anomaly", class.as_str(), language).is_none() {
                 missing.push(format!("anomaly {}", class.as_str()));
             }
