@@ -289,78 +289,8 @@ pub fn map(record: &Record<'_>) -> Mapping {
         return Mapping::NotMapped("no event id".into());
     };
     let field = |name: &str| record.field(name);
-    let event = |kind: EventKind, op: &str| Event {
-        kind,
-        op: op.to_owned(),
-        ..Event::default()
-    };
-    let session = |op: &str, user: Option<String>| match user {
-        Some(user) => Mapping::Event(Box::new(Event {
-            user_name: Some(account(&user)),
-            ..event(EventKind::Session, op)
-        })),
-        None => Mapping::NotMapped("no user name".into()),
-    };
-    let media = |instance: Option<String>, description: Option<String>| {
-        let Some(instance) = instance else {
-            return Mapping::NotMapped("no device instance id".into());
-        };
-        match identify_device(&instance) {
-            Ok(device) => Mapping::Event(Box::new(Event {
-                media_class: Some(device.class.to_owned()),
-                vendor_id: device.vendor,
-                product_id: device.product,
-                media_serial: device.serial,
-                media_name: device.name,
-                volume_name: description.or(device.description),
-                blocked: Some(false),
-                ..event(EventKind::Media, "connect")
-            })),
-            Err(reason) => Mapping::NotMapped(reason),
-        }
-    };
-    let cleared = |what: String| {
-        Mapping::Event(Box::new(Event {
-            user_name: field("SubjectUserName").map(|u| account(&u)),
-            detail: Some(what),
-            ..event(EventKind::Agent, "log_clear_attempt")
-        }))
-    };
-    let agent = |op: &str, detail: &str| {
-        Mapping::Event(Box::new(Event {
-            detail: Some(detail.to_owned()),
-            ..event(EventKind::Agent, op)
-        }))
-    };
-    let interactive = |logon_type: Option<String>| -> Result<bool, String> {
-        match logon_type.as_deref().map(str::trim) {
-            Some("2" | "10" | "11") => Ok(true),
-            Some("7") => Ok(false),
-            Some(other) => Err(format!("logon type {other} (not interactive)")),
-            None => Err("no logon type".into()),
-        }
-    };
-    let app = |path: Option<String>, user: Option<String>| match (path, user) {
-        (Some(path), Some(user)) => Mapping::Event(Box::new(Event {
-            exe_name: Some(file_name(&path)),
-            exe_path: Some(path),
-            user_name: Some(account(&user)),
-            ..event(EventKind::App, "start")
-        })),
-        (None, _) => Mapping::NotMapped("no process image".into()),
-        (_, None) => Mapping::NotMapped("no user name".into()),
-    };
     match (channel.as_str(), provider.as_str(), id) {
-        ("Security", SECURITY, 4624) => match interactive(field("LogonType")) {
-            Ok(true) => session("logon", field("TargetUserName")),
-            Ok(false) => session("unlock", field("TargetUserName")),
-            Err(reason) => Mapping::NotMapped(reason),
-        },
-        ("Security", SECURITY, 4634) => match interactive(field("LogonType")) {
-            Ok(true) => session("logoff", field("TargetUserName")),
-            Ok(false) => Mapping::NotMapped("logon type 7 (unlock session)".into()),
-            Err(reason) => Mapping::NotMapped(reason),
-        },
+        ("Security", SECURITY, 4624 | 4634) => logon_or_logoff(record, id),
         ("Security", SECURITY, 4647) => session("logoff", field("TargetUserName")),
         ("Security", SECURITY, 4800) => session("lock", field("TargetUserName")),
         ("Security", SECURITY, 4801) => session("unlock", field("TargetUserName")),
@@ -369,11 +299,16 @@ pub fn map(record: &Record<'_>) -> Mapping {
             field("TargetUserName").or_else(|| field("SubjectUserName")),
         ),
         ("Security", SECURITY, 6416) => media(field("DeviceId"), field("DeviceDescription")),
-        ("Security", "Microsoft-Windows-Eventlog", 1102) => cleared("Security log cleared".into()),
-        ("System", "Microsoft-Windows-Eventlog", 104) => cleared(format!(
-            "{} log cleared",
-            field("Channel").unwrap_or_else(|| "an event".into())
-        )),
+        ("Security", "Microsoft-Windows-Eventlog", 1102) => {
+            cleared(record, "Security log cleared".into())
+        }
+        ("System", "Microsoft-Windows-Eventlog", 104) => cleared(
+            record,
+            format!(
+                "{} log cleared",
+                field("Channel").unwrap_or_else(|| "an event".into())
+            ),
+        ),
         ("System", "EventLog", 6005) => agent("start", "event log service started (boot)"),
         ("System", "EventLog", 6006) => agent("shutdown", "event log service stopped (shutdown)"),
         ("System", "Microsoft-Windows-Kernel-General", 12) => {
@@ -391,25 +326,7 @@ pub fn map(record: &Record<'_>) -> Mapping {
         (_, UMDF, 2003 | 2100 | 2101) => storage::umdf(record, id),
         (_, bitlocker::API | bitlocker::DRIVER, _) => bitlocker::map(record, &provider, id)
             .unwrap_or_else(|| Mapping::NotMapped("no mapping".into())),
-        (_, "Microsoft-Windows-WLAN-AutoConfig", 8001) => {
-            let auth = field("AuthenticationAlgorithm");
-            match auth.as_deref().and_then(auth_method) {
-                Some(auth) => Mapping::Event(Box::new(Event {
-                    if_type: Some("wifi".into()),
-                    ssid: field("SSID").or_else(|| field("ProfileName")),
-                    auth_method: Some(auth.to_owned()),
-                    cipher: field("CipherAlgorithm")
-                        .as_deref()
-                        .and_then(cipher)
-                        .map(str::to_owned),
-                    ..event(EventKind::Network, "connect")
-                })),
-                None => Mapping::NotMapped(format!(
-                    "unknown authentication {:?}",
-                    auth.unwrap_or_default()
-                )),
-            }
-        }
+        (_, "Microsoft-Windows-WLAN-AutoConfig", 8001) => wifi_connected(record),
         (_, "Microsoft-Windows-WLAN-AutoConfig", 8003) => Mapping::Event(Box::new(Event {
             if_type: Some("wifi".into()),
             ssid: field("SSID").or_else(|| field("ProfileName")),
@@ -417,20 +334,143 @@ pub fn map(record: &Record<'_>) -> Mapping {
         })),
         ("Application", "MsiInstaller", 1033 | 1034 | 11707 | 11724) => msi(record, id),
         (_, "Microsoft-Windows-Sysmon", 1) => app(field("Image"), field("User")),
-        (_, "Microsoft-Windows-Sysmon", 11) => match field("TargetFilename") {
-            Some(path) => Mapping::Event(Box::new(Event {
-                src_volume: path
-                    .get(..2)
-                    .filter(|d| d.ends_with(':'))
-                    .map(str::to_owned),
-                exe_name: field("Image").map(|i| file_name(&i)),
-                user_name: Some(field("User").map_or_else(|| "-".to_owned(), |u| account(&u))),
-                file_path: Some(path),
-                ..event(EventKind::File, "create")
-            })),
-            None => Mapping::NotMapped("no target file name".into()),
-        },
+        (_, "Microsoft-Windows-Sysmon", 11) => sysmon_file_created(record),
         _ => Mapping::NotMapped("no mapping".into()),
+    }
+}
+
+/// An event of `kind` and `op`, every other field empty.
+fn event(kind: EventKind, op: &str) -> Event {
+    Event {
+        kind,
+        op: op.to_owned(),
+        ..Event::default()
+    }
+}
+
+/// A session event of `user`.
+fn session(op: &str, user: Option<String>) -> Mapping {
+    match user {
+        Some(user) => Mapping::Event(Box::new(Event {
+            user_name: Some(account(&user)),
+            ..event(EventKind::Session, op)
+        })),
+        None => Mapping::NotMapped("no user name".into()),
+    }
+}
+
+/// 4624 (logon) and 4634 (logoff): interactive logons are sessions, an
+/// unlock (type 7) is an unlock; the rest (network, service…) are not
+/// mapped.
+fn logon_or_logoff(record: &Record<'_>, id: u32) -> Mapping {
+    let user = record.field("TargetUserName");
+    let interactive = match record.field("LogonType").as_deref().map(str::trim) {
+        Some("2" | "10" | "11") => true,
+        Some("7") => false,
+        Some(other) => return Mapping::NotMapped(format!("logon type {other} (not interactive)")),
+        None => return Mapping::NotMapped("no logon type".into()),
+    };
+    match (id, interactive) {
+        (4624, true) => session("logon", user),
+        (4624, false) => session("unlock", user),
+        (_, true) => session("logoff", user),
+        (_, false) => Mapping::NotMapped("logon type 7 (unlock session)".into()),
+    }
+}
+
+/// A device plugged in, from its instance id (USB ids, serial, class).
+fn media(instance: Option<String>, description: Option<String>) -> Mapping {
+    let Some(instance) = instance else {
+        return Mapping::NotMapped("no device instance id".into());
+    };
+    match identify_device(&instance) {
+        Ok(device) => Mapping::Event(Box::new(Event {
+            media_class: Some(device.class.to_owned()),
+            vendor_id: device.vendor,
+            product_id: device.product,
+            media_serial: device.serial,
+            media_name: device.name,
+            volume_name: description.or(device.description),
+            blocked: Some(false),
+            ..event(EventKind::Media, "connect")
+        })),
+        Err(reason) => Mapping::NotMapped(reason),
+    }
+}
+
+/// An event log cleared: an attempt to erase operation logs.
+fn cleared(record: &Record<'_>, what: String) -> Mapping {
+    Mapping::Event(Box::new(Event {
+        user_name: record.field("SubjectUserName").map(|u| account(&u)),
+        detail: Some(what),
+        ..event(EventKind::Agent, "log_clear_attempt")
+    }))
+}
+
+/// The logging itself started or stopped.
+fn agent(op: &str, detail: &str) -> Mapping {
+    Mapping::Event(Box::new(Event {
+        detail: Some(detail.to_owned()),
+        ..event(EventKind::Agent, op)
+    }))
+}
+
+/// A process started by a user.
+fn app(path: Option<String>, user: Option<String>) -> Mapping {
+    match (path, user) {
+        (Some(path), Some(user)) => Mapping::Event(Box::new(Event {
+            exe_name: Some(file_name(&path)),
+            exe_path: Some(path),
+            user_name: Some(account(&user)),
+            ..event(EventKind::App, "start")
+        })),
+        (None, _) => Mapping::NotMapped("no process image".into()),
+        (_, None) => Mapping::NotMapped("no user name".into()),
+    }
+}
+
+/// WLAN-AutoConfig 8001: connected to a Wi-Fi network, with its security.
+fn wifi_connected(record: &Record<'_>) -> Mapping {
+    let auth = record.field("AuthenticationAlgorithm");
+    match auth.as_deref().and_then(auth_method) {
+        Some(auth) => Mapping::Event(Box::new(Event {
+            if_type: Some("wifi".into()),
+            ssid: record
+                .field("SSID")
+                .or_else(|| record.field("ProfileName")),
+            auth_method: Some(auth.to_owned()),
+            cipher: record
+                .field("CipherAlgorithm")
+                .as_deref()
+                .and_then(cipher)
+                .map(str::to_owned),
+            ..event(EventKind::Network, "connect")
+        })),
+        None => Mapping::NotMapped(format!(
+            "unknown authentication {:?}",
+            auth.unwrap_or_default()
+        )),
+    }
+}
+
+/// Sysmon 11: a file created, with the volume it is on.
+fn sysmon_file_created(record: &Record<'_>) -> Mapping {
+    match record.field("TargetFilename") {
+        Some(path) => Mapping::Event(Box::new(Event {
+            src_volume: path
+                .get(..2)
+                .filter(|d| d.ends_with(':'))
+                .map(str::to_owned),
+            exe_name: record.field("Image").map(|i| file_name(&i)),
+            user_name: Some(
+                record
+                    .field("User")
+                    .map_or_else(|| "-".to_owned(), |u| account(&u)),
+            ),
+            file_path: Some(path),
+            ..event(EventKind::File, "create")
+        })),
+        None => Mapping::NotMapped("no target file name".into()),
     }
 }
 

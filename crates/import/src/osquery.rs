@@ -115,58 +115,10 @@ fn map_row(
     row: &Map<String, Value>,
     snapshot_id: &str,
 ) -> Result<Event, String> {
-    let event = |kind: EventKind, op: &str| Event {
-        kind,
-        op: op.to_owned(),
-        ..Event::default()
-    };
     let added = matches!(action, "added" | "snapshot");
     match name {
-        "programs" => {
-            let product = text(row, "name").ok_or("no program name")?;
-            let (kind, op) = match action {
-                "snapshot" => (EventKind::Inventory, "software"),
-                "added" => (EventKind::Software, "install"),
-                _ => (EventKind::Software, "uninstall"),
-            };
-            let snapshot = action == "snapshot";
-            Ok(Event {
-                product_name: Some(product),
-                product_version: text(row, "version"),
-                publisher: text(row, "publisher"),
-                snapshot_id: snapshot.then(|| snapshot_id.to_owned()),
-                user_name: (!snapshot).then(|| "-".to_owned()),
-                blocked: (!snapshot).then_some(false),
-                ..event(kind, op)
-            })
-        }
-        "os_version" if added => {
-            let name = text(row, "name").ok_or("no OS name")?;
-            let version = text(row, "version").ok_or("no OS version")?;
-            // Windows as the end-of-support catalog names it (product and
-            // edition, feature update), not as a build number.
-            let windows = name
-                .to_lowercase()
-                .contains("windows")
-                .then(|| crate::windows::release(&version, Some(&name)))
-                .flatten();
-            Ok(match windows {
-                Some(w) => Event {
-                    snapshot_id: Some(snapshot_id.to_owned()),
-                    os_product: Some(w.product),
-                    os_version: Some(w.version),
-                    os_build: Some(w.build),
-                    ..event(EventKind::Inventory, "os")
-                },
-                None => Event {
-                    snapshot_id: Some(snapshot_id.to_owned()),
-                    os_product: Some(name),
-                    os_version: Some(version),
-                    os_build: text(row, "build"),
-                    ..event(EventKind::Inventory, "os")
-                },
-            })
-        }
+        "programs" => program(action, row, snapshot_id),
+        "os_version" if added => os_version(row, snapshot_id),
         "bitlocker_info" if added => {
             let drive = text(row, "drive_letter").ok_or("no drive letter")?;
             let on = text(row, "protection_status").as_deref() == Some("1");
@@ -179,57 +131,8 @@ fn map_row(
                 ..event(EventKind::Encryption, "status")
             })
         }
-        "wifi_status" => {
-            let ssid = text(row, "network_name");
-            if !added {
-                return Ok(Event {
-                    if_type: Some("wifi".into()),
-                    ssid,
-                    ..event(EventKind::Network, "disconnect")
-                });
-            }
-            let security = text(row, "security_type").unwrap_or_default();
-            let auth = auth_method(&security)
-                .ok_or_else(|| format!("unknown security type {security:?}"))?;
-            Ok(Event {
-                if_type: Some("wifi".into()),
-                ssid,
-                bssid: text(row, "bssid"),
-                auth_method: Some(auth.into()),
-                ..event(EventKind::Network, "connect")
-            })
-        }
-        "usb_devices" if action != "snapshot" => {
-            let hex4 = |s: Option<String>| {
-                s.filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()))
-            };
-            let (vendor_id, product_id) =
-                (hex4(text(row, "vendor_id")), hex4(text(row, "model_id")));
-            let known =
-                crate::storage::usb_phone_or_camera(vendor_id.as_deref(), product_id.as_deref());
-            // USB class 8: mass storage; 6: still image (PTP); a phone or
-            // camera whose device class is per interface (0) or vendor
-            // specific (255), by the USB ID database.
-            let class = match (text(row, "class").as_deref(), &known) {
-                (Some("8"), _) => "mass_storage",
-                (Some("6"), _) => "ptp",
-                (_, Some((class, _))) => class,
-                _ => return Err("not a storage device".into()),
-            };
-            Ok(Event {
-                media_class: Some(class.into()),
-                media_name: known.map(|(_, name)| name),
-                vendor_id,
-                product_id,
-                media_serial: text(row, "serial"),
-                volume_name: text(row, "model"),
-                blocked: added.then_some(false),
-                ..event(
-                    EventKind::Media,
-                    if added { "connect" } else { "disconnect" },
-                )
-            })
-        }
+        "wifi_status" => wifi(added, row),
+        "usb_devices" if action != "snapshot" => usb_device(added, row),
         "logged_in_users" if action != "snapshot" => Ok(Event {
             user_name: Some(text(row, "user").ok_or("no user")?),
             ..event(EventKind::Session, if added { "logon" } else { "logoff" })
@@ -244,134 +147,296 @@ fn map_row(
     }
 }
 
+/// An event of `kind` and `op`, every other field empty.
+fn event(kind: EventKind, op: &str) -> Event {
+    Event {
+        kind,
+        op: op.to_owned(),
+        ..Event::default()
+    }
+}
+
+/// `programs`: a snapshot row is installed software; an added or removed
+/// row is an install or an uninstall.
+fn program(action: &str, row: &Map<String, Value>, snapshot_id: &str) -> Result<Event, String> {
+    let product = text(row, "name").ok_or("no program name")?;
+    let (kind, op) = match action {
+        "snapshot" => (EventKind::Inventory, "software"),
+        "added" => (EventKind::Software, "install"),
+        _ => (EventKind::Software, "uninstall"),
+    };
+    let snapshot = action == "snapshot";
+    Ok(Event {
+        product_name: Some(product),
+        product_version: text(row, "version"),
+        publisher: text(row, "publisher"),
+        snapshot_id: snapshot.then(|| snapshot_id.to_owned()),
+        user_name: (!snapshot).then(|| "-".to_owned()),
+        blocked: (!snapshot).then_some(false),
+        ..event(kind, op)
+    })
+}
+
+/// `os_version`: Windows as the end-of-support catalog names it (product
+/// and edition, feature update), not as a build number; another OS as
+/// osquery names it.
+fn os_version(row: &Map<String, Value>, snapshot_id: &str) -> Result<Event, String> {
+    let name = text(row, "name").ok_or("no OS name")?;
+    let version = text(row, "version").ok_or("no OS version")?;
+    let windows = name
+        .to_lowercase()
+        .contains("windows")
+        .then(|| crate::windows::release(&version, Some(&name)))
+        .flatten();
+    Ok(match windows {
+        Some(w) => Event {
+            snapshot_id: Some(snapshot_id.to_owned()),
+            os_product: Some(w.product),
+            os_version: Some(w.version),
+            os_build: Some(w.build),
+            ..event(EventKind::Inventory, "os")
+        },
+        None => Event {
+            snapshot_id: Some(snapshot_id.to_owned()),
+            os_product: Some(name),
+            os_version: Some(version),
+            os_build: text(row, "build"),
+            ..event(EventKind::Inventory, "os")
+        },
+    })
+}
+
+/// `wifi_status`: an added row is a connection with its security, a
+/// removed row a disconnection.
+fn wifi(added: bool, row: &Map<String, Value>) -> Result<Event, String> {
+    let ssid = text(row, "network_name");
+    if !added {
+        return Ok(Event {
+            if_type: Some("wifi".into()),
+            ssid,
+            ..event(EventKind::Network, "disconnect")
+        });
+    }
+    let security = text(row, "security_type").unwrap_or_default();
+    let auth =
+        auth_method(&security).ok_or_else(|| format!("unknown security type {security:?}"))?;
+    Ok(Event {
+        if_type: Some("wifi".into()),
+        ssid,
+        bssid: text(row, "bssid"),
+        auth_method: Some(auth.into()),
+        ..event(EventKind::Network, "connect")
+    })
+}
+
+/// `usb_devices`: a storage device, phone or camera plugged in or out.
+fn usb_device(added: bool, row: &Map<String, Value>) -> Result<Event, String> {
+    let hex4 =
+        |s: Option<String>| s.filter(|s| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit()));
+    let (vendor_id, product_id) = (hex4(text(row, "vendor_id")), hex4(text(row, "model_id")));
+    let known = crate::storage::usb_phone_or_camera(vendor_id.as_deref(), product_id.as_deref());
+    // USB class 8: mass storage; 6: still image (PTP); a phone or camera
+    // whose device class is per interface (0) or vendor specific (255), by
+    // the USB ID database.
+    let class = match (text(row, "class").as_deref(), &known) {
+        (Some("8"), _) => "mass_storage",
+        (Some("6"), _) => "ptp",
+        (_, Some((class, _))) => class,
+        _ => return Err("not a storage device".into()),
+    };
+    Ok(Event {
+        media_class: Some(class.into()),
+        media_name: known.map(|(_, name)| name),
+        vendor_id,
+        product_id,
+        media_serial: text(row, "serial"),
+        volume_name: text(row, "model"),
+        blocked: added.then_some(false),
+        ..event(
+            EventKind::Media,
+            if added { "connect" } else { "disconnect" },
+        )
+    })
+}
+
 /// Reads and maps an osquery result log.
 pub fn read_file(path: &Path, options: &ImportOptions) -> FileImport {
-    let mut out = FileImport {
-        file: path.display().to_string(),
-        ..FileImport::default()
+    let mut reader = Reader {
+        options,
+        out: FileImport {
+            file: path.display().to_string(),
+            ..FileImport::default()
+        },
+        patches: BTreeMap::new(),
+        pending_os: Vec::new(),
     };
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => {
-            out.unreadable = true;
-            out.unparsed
+            reader.out.unreadable = true;
+            reader
+                .out
+                .unparsed
                 .push(Unparsed::file(format!("cannot read the file: {e}")));
-            return out;
+            return reader.out;
         }
     };
-    // The newest patch date per device, for os_version rows.
-    let mut patches: BTreeMap<String, Date> = BTreeMap::new();
-    let mut pending_os: Vec<Event> = Vec::new();
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line = Place::Line(i as u64 + 1);
-        if raw.iter().all(u8::is_ascii_whitespace) {
-            continue;
+        if !raw.iter().all(u8::is_ascii_whitespace) {
+            reader.line(Place::Line(i as u64 + 1), raw);
         }
-        let parsed: Result<Map<String, Value>, String> = std::str::from_utf8(raw)
-            .map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))
-            .and_then(|s| serde_json::from_str::<Value>(s).map_err(|e| format!("not JSON: {e}")))
-            .and_then(|v| match v {
-                Value::Object(map) => Ok(map),
-                _ => Err("not a JSON object".into()),
-            });
-        let map = match parsed {
+    }
+    reader.finish()
+}
+
+/// One result log being read.
+struct Reader<'a> {
+    options: &'a ImportOptions,
+    out: FileImport,
+    /// The newest patch date per device, for os_version rows.
+    patches: BTreeMap<String, Date>,
+    /// os_version events, given their device's last patch date at the end.
+    pending_os: Vec<Event>,
+}
+
+/// What one result line says, before its rows are read.
+struct Line<'m> {
+    name: String,
+    host: String,
+    /// UTC µs.
+    time: i64,
+    rows: Vec<(String, &'m Map<String, Value>)>,
+}
+
+impl Reader<'_> {
+    /// One line of the log: a JSON object with its rows.
+    fn line(&mut self, place: Place, raw: &[u8]) {
+        let map = match parse_object(raw) {
             Ok(map) => map,
-            Err(reason) => {
-                out.unparsed.push(Unparsed::at(line, reason));
-                continue;
-            }
+            Err(reason) => return self.out.unparsed.push(Unparsed::at(place, reason)),
         };
-        let name = text(&map, "name").unwrap_or_default();
-        let host = text(&map, "hostIdentifier").unwrap_or_default();
-        let Some(time) = text(&map, "unixTime")
-            .and_then(|t| t.parse::<i64>().ok())
-            .and_then(|s| s.checked_mul(1_000_000))
-        else {
-            out.unparsed.push(Unparsed::at(line, "no unixTime"));
-            continue;
-        };
-        let action = text(&map, "action").unwrap_or_default();
-        let rows: Vec<(String, &Map<String, Value>)> =
-            if let Some(Value::Array(rows)) = map.get("snapshot") {
-                rows.iter()
-                    .filter_map(Value::as_object)
-                    .map(|r| ("snapshot".to_owned(), r))
-                    .collect()
-            } else if let Some(Value::Object(diff)) = map.get("diffResults") {
-                ["added", "removed"]
-                    .iter()
-                    .flat_map(|a| {
-                        diff.get(*a)
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Value::as_object)
-                            .map(move |r| ((*a).to_owned(), r))
-                    })
-                    .collect()
-            } else if let Some(Value::Object(columns)) = map.get("columns") {
-                vec![(action.clone(), columns)]
-            } else {
-                out.unparsed
-                    .push(Unparsed::at(line, "no snapshot, diffResults or columns"));
-                continue;
-            };
-        let snapshot_id = format!("{name}@{}", time / 1_000_000);
-        for (action, row) in rows {
-            out.records += 1;
-            let key = format!("osquery | {name} | {action}");
-            if name == "patches" {
-                if let (Some(day), Ok(device)) = (
-                    text(row, "installed_on").and_then(|d| patch_date(&d)),
-                    options.device_of(&host),
-                ) {
-                    let entry = patches.entry(device).or_insert(day);
-                    *entry = (*entry).max(day);
+        match read_line(&map) {
+            Ok(line) => {
+                let snapshot_id = format!("{}@{}", line.name, line.time / 1_000_000);
+                for (action, row) in &line.rows {
+                    self.row(&line, action, row, &snapshot_id);
                 }
-                *out.not_mapped
-                    .entry(format!("{key} — feeds os_version's last patch date"))
-                    .or_default() += 1;
-                continue;
             }
-            let mut event = match map_row(&name, &action, row, &snapshot_id) {
-                Ok(event) => event,
-                Err(reason) => {
-                    *out.not_mapped
-                        .entry(format!("{key} — {reason}"))
-                        .or_default() += 1;
-                    continue;
-                }
-            };
-            let device = match options.device_of(&host) {
-                Ok(device) => device,
-                Err(reason) => {
-                    *out.not_mapped
-                        .entry(format!("{key} — {reason}"))
-                        .or_default() += 1;
-                    continue;
-                }
-            };
-            event.device_id = device;
-            event.ts = Timestamp(time);
-            event.utc_offset_min = options.utc_offset_min(time);
-            event.source = Some(format!("osquery:{name}"));
-            event.source_record_id = Some(row_id(&name, &host, time, &action, row));
-            *out.mapped
-                .entry(format!("{} {}", event.kind.as_str(), event.op))
-                .or_default() += 1;
-            if name == "os_version" {
-                pending_os.push(event);
-            } else {
-                out.events.push(event);
-            }
+            Err(reason) => self.out.unparsed.push(Unparsed::at(place, reason)),
         }
     }
-    for mut event in pending_os {
-        event.last_patch_date = patches.get(&event.device_id).copied();
-        out.events.push(event);
+
+    /// One row: an event, a patch date, or a count of what is not mapped.
+    fn row(&mut self, line: &Line<'_>, action: &str, row: &Map<String, Value>, snapshot_id: &str) {
+        self.out.records += 1;
+        let name = line.name.as_str();
+        let key = format!("osquery | {name} | {action}");
+        if name == "patches" {
+            if let (Some(day), Ok(device)) = (
+                text(row, "installed_on").and_then(|d| patch_date(&d)),
+                self.options.device_of(&line.host),
+            ) {
+                let entry = self.patches.entry(device).or_insert(day);
+                *entry = (*entry).max(day);
+            }
+            *self
+                .out
+                .not_mapped
+                .entry(format!("{key} — feeds os_version's last patch date"))
+                .or_default() += 1;
+            return;
+        }
+        let mapped = map_row(name, action, row, snapshot_id)
+            .and_then(|event| Ok((event, self.options.device_of(&line.host)?)));
+        let (mut event, device) = match mapped {
+            Ok(mapped) => mapped,
+            Err(reason) => {
+                *self
+                    .out
+                    .not_mapped
+                    .entry(format!("{key} — {reason}"))
+                    .or_default() += 1;
+                return;
+            }
+        };
+        event.device_id = device;
+        event.ts = Timestamp(line.time);
+        event.utc_offset_min = self.options.utc_offset_min(line.time);
+        event.source = Some(format!("osquery:{name}"));
+        event.source_record_id = Some(row_id(name, &line.host, line.time, action, row));
+        *self
+            .out
+            .mapped
+            .entry(format!("{} {}", event.kind.as_str(), event.op))
+            .or_default() += 1;
+        if name == "os_version" {
+            self.pending_os.push(event);
+        } else {
+            self.out.events.push(event);
+        }
     }
-    out.events.sort_by_key(|e| e.ts);
-    out
+
+    /// The events in time order, os_version with its last patch date.
+    fn finish(mut self) -> FileImport {
+        for mut event in self.pending_os {
+            event.last_patch_date = self.patches.get(&event.device_id).copied();
+            self.out.events.push(event);
+        }
+        self.out.events.sort_by_key(|e| e.ts);
+        self.out
+    }
+}
+
+/// A line as a JSON object.
+fn parse_object(raw: &[u8]) -> Result<Map<String, Value>, String> {
+    std::str::from_utf8(raw)
+        .map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))
+        .and_then(|s| serde_json::from_str::<Value>(s).map_err(|e| format!("not JSON: {e}")))
+        .and_then(|v| match v {
+            Value::Object(map) => Ok(map),
+            _ => Err("not a JSON object".into()),
+        })
+}
+
+/// A result line's query, host, time and rows: a snapshot's rows, a
+/// differential result's added and removed rows, or one event row
+/// (`columns`, with its `action`).
+fn read_line(map: &Map<String, Value>) -> Result<Line<'_>, String> {
+    let name = text(map, "name").unwrap_or_default();
+    let host = text(map, "hostIdentifier").unwrap_or_default();
+    let time = text(map, "unixTime")
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(|s| s.checked_mul(1_000_000))
+        .ok_or("no unixTime")?;
+    let rows: Vec<(String, &Map<String, Value>)> =
+        if let Some(Value::Array(rows)) = map.get("snapshot") {
+            rows.iter()
+                .filter_map(Value::as_object)
+                .map(|r| ("snapshot".to_owned(), r))
+                .collect()
+        } else if let Some(Value::Object(diff)) = map.get("diffResults") {
+            ["added", "removed"]
+                .iter()
+                .flat_map(|a| {
+                    diff.get(*a)
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_object)
+                        .map(move |r| ((*a).to_owned(), r))
+                })
+                .collect()
+        } else if let Some(Value::Object(columns)) = map.get("columns") {
+            vec![(text(map, "action").unwrap_or_default(), columns)]
+        } else {
+            return Err("no snapshot, diffResults or columns".into());
+        };
+    Ok(Line {
+        name,
+        host,
+        time,
+        rows,
+    })
 }
 
 /// `installed_on` of osquery's `patches` (`M/D/YYYY` on Windows, or ISO).
