@@ -122,11 +122,27 @@ impl<'a> RowEncoder<'a> {
         gap: usize,
     ) {
         let rows = rows.start.min(self.rows)..rows.end.min(self.rows);
-        let n = rows.len();
+        let mut extra = self.value_lengths(rows.clone());
+        let starts = self.lay_out(&extra, out, offsets, gap);
+        // `extra` now counts each row's value bytes written so far.
+        extra.iter_mut().for_each(|e| *e = 0);
+        let mut row_cells = RowCells {
+            buf: &mut out[..],
+            starts: &starts,
+            first: rows.start,
+            extra: &mut extra,
+        };
+        for (k, column) in self.columns.iter().enumerate() {
+            row_cells.write_column(k, column, rows.clone());
+        }
+    }
+
+    /// The value bytes (beyond the flag) of each row of `rows`, column by
+    /// column.
+    #[inline]
+    fn value_lengths(&self, rows: std::ops::Range<usize>) -> Vec<usize> {
         let first = rows.start;
-        let prefix_len = ROW_DOMAIN.len() + 4;
-        // Value bytes (beyond the flag) of each row, column by column.
-        let mut extra = vec![0usize; n];
+        let mut extra = vec![0usize; rows.len()];
         for column in &self.columns {
             match column {
                 Column::Str(a) => {
@@ -142,12 +158,25 @@ impl<'a> RowEncoder<'a> {
                 }
             }
         }
+        extra
+    }
 
-        let base = out.len();
+    /// Places each row `gap` bytes after the previous one in `out` (zeroed),
+    /// writes its prefix (domain and schema version), records its start in
+    /// `offsets` (and an end sentinel), and returns the starts.
+    #[inline]
+    fn lay_out(
+        &self,
+        extra: &[usize],
+        out: &mut Vec<u8>,
+        offsets: &mut Vec<usize>,
+        gap: usize,
+    ) -> Vec<usize> {
+        let prefix_len = ROW_DOMAIN.len() + 4;
         let fixed_len = prefix_len + self.columns.len();
-        let mut starts = Vec::with_capacity(n);
-        let mut at = base;
-        for e in &extra {
+        let mut starts = Vec::with_capacity(extra.len());
+        let mut at = out.len();
+        for e in extra {
             at += gap;
             offsets.push(at);
             starts.push(at);
@@ -157,84 +186,13 @@ impl<'a> RowEncoder<'a> {
         // gap, so every row is `offsets[i]..offsets[i + 1] - gap`.
         offsets.push(at + gap);
         out.resize(at, 0);
-        let buf = &mut out[..];
         let mut prefix = [0u8; 10];
         prefix[..ROW_DOMAIN.len()].copy_from_slice(ROW_DOMAIN);
         prefix[ROW_DOMAIN.len()..].copy_from_slice(&SCHEMA_VERSION.to_be_bytes());
         for &start in &starts {
-            buf[start..start + prefix_len].copy_from_slice(&prefix);
+            out[start..start + prefix_len].copy_from_slice(&prefix);
         }
-        extra.iter_mut().for_each(|e| *e = 0);
-        for (k, column) in self.columns.iter().enumerate() {
-            let cell = |row: usize, extra: &[usize]| {
-                starts[row - first] + prefix_len + k + extra[row - first]
-            };
-            match column {
-                Column::Str(a) => {
-                    let value_offsets = a.value_offsets();
-                    let values = a.value_data();
-                    for_valid(a.nulls(), rows.clone(), |row| {
-                        let c = cell(row, &extra);
-                        let (start, end) =
-                            (value_offsets[row] as usize, value_offsets[row + 1] as usize);
-                        let len = end - start;
-                        buf[c] = 1;
-                        // Values are bounded by validation (8 KiB), far below u32.
-                        buf[c + 1..c + 5].copy_from_slice(&(len as u32).to_be_bytes());
-                        buf[c + 5..c + 5 + len].copy_from_slice(&values[start..end]);
-                        extra[row - first] += 4 + len;
-                    });
-                }
-                Column::U64(a) => for_valid(a.nulls(), rows.clone(), |row| {
-                    put(
-                        buf,
-                        cell(row, &extra),
-                        &a.value(row).to_be_bytes(),
-                        &mut extra[row - first],
-                    )
-                }),
-                Column::I64(a) => for_valid(a.nulls(), rows.clone(), |row| {
-                    put(
-                        buf,
-                        cell(row, &extra),
-                        &a.value(row).to_be_bytes(),
-                        &mut extra[row - first],
-                    )
-                }),
-                Column::Ts(a) => for_valid(a.nulls(), rows.clone(), |row| {
-                    put(
-                        buf,
-                        cell(row, &extra),
-                        &a.value(row).to_be_bytes(),
-                        &mut extra[row - first],
-                    )
-                }),
-                Column::I32(a) => for_valid(a.nulls(), rows.clone(), |row| {
-                    put(
-                        buf,
-                        cell(row, &extra),
-                        &a.value(row).to_be_bytes(),
-                        &mut extra[row - first],
-                    )
-                }),
-                Column::Date(a) => for_valid(a.nulls(), rows.clone(), |row| {
-                    put(
-                        buf,
-                        cell(row, &extra),
-                        &a.value(row).to_be_bytes(),
-                        &mut extra[row - first],
-                    )
-                }),
-                Column::Bool(a) => for_valid(a.nulls(), rows.clone(), |row| {
-                    put(
-                        buf,
-                        cell(row, &extra),
-                        &[u8::from(a.value(row))],
-                        &mut extra[row - first],
-                    )
-                }),
-            }
-        }
+        starts
     }
 
     /// The RFC 6962 leaf hash of every row, appended to `leaves`; returns
@@ -309,6 +267,60 @@ const ENCODE_ROWS: usize = 128;
 pub struct Scratch {
     bytes: Vec<u8>,
     offsets: Vec<usize>,
+}
+
+/// The rows being encoded, column by column: where each row starts and how
+/// many value bytes it holds so far.
+struct RowCells<'a> {
+    buf: &'a mut [u8],
+    starts: &'a [usize],
+    first: usize,
+    extra: &'a mut [usize],
+}
+
+impl RowCells<'_> {
+    /// Writes column `k` of every row of `rows`: its flag byte and, when
+    /// set, its value (a string with its big-endian u32 length).
+    #[inline]
+    fn write_column(&mut self, k: usize, column: &Column, rows: std::ops::Range<usize>) {
+        let prefix_len = ROW_DOMAIN.len() + 4;
+        let (buf, starts, first) = (&mut *self.buf, self.starts, self.first);
+        let extra = &mut *self.extra;
+        let cell = |row: usize, extra: &[usize]| {
+            starts[row - first] + prefix_len + k + extra[row - first]
+        };
+        macro_rules! fixed {
+            ($a:expr, $bytes:expr) => {
+                for_valid($a.nulls(), rows, |row| {
+                    let c = cell(row, extra);
+                    put(buf, c, &$bytes(row), &mut extra[row - first])
+                })
+            };
+        }
+        match column {
+            Column::Str(a) => {
+                let value_offsets = a.value_offsets();
+                let values = a.value_data();
+                for_valid(a.nulls(), rows, |row| {
+                    let c = cell(row, extra);
+                    let (start, end) =
+                        (value_offsets[row] as usize, value_offsets[row + 1] as usize);
+                    let len = end - start;
+                    buf[c] = 1;
+                    // Values are bounded by validation (8 KiB), far below u32.
+                    buf[c + 1..c + 5].copy_from_slice(&(len as u32).to_be_bytes());
+                    buf[c + 5..c + 5 + len].copy_from_slice(&values[start..end]);
+                    extra[row - first] += 4 + len;
+                });
+            }
+            Column::U64(a) => fixed!(a, |row| a.value(row).to_be_bytes()),
+            Column::I64(a) => fixed!(a, |row| a.value(row).to_be_bytes()),
+            Column::Ts(a) => fixed!(a, |row| a.value(row).to_be_bytes()),
+            Column::I32(a) => fixed!(a, |row| a.value(row).to_be_bytes()),
+            Column::Date(a) => fixed!(a, |row| a.value(row).to_be_bytes()),
+            Column::Bool(a) => fixed!(a, |row| [u8::from(a.value(row))]),
+        }
+    }
 }
 
 /// Calls `f` for every row of `rows` whose value is not null.
