@@ -435,9 +435,7 @@ fn wifi_connected(record: &Record<'_>) -> Mapping {
     match auth.as_deref().and_then(auth_method) {
         Some(auth) => Mapping::Event(Box::new(Event {
             if_type: Some("wifi".into()),
-            ssid: record
-                .field("SSID")
-                .or_else(|| record.field("ProfileName")),
+            ssid: record.field("SSID").or_else(|| record.field("ProfileName")),
             auth_method: Some(auth.to_owned()),
             cipher: record
                 .field("CipherAlgorithm")

@@ -286,9 +286,8 @@ impl RowCells<'_> {
         let prefix_len = ROW_DOMAIN.len() + 4;
         let (buf, starts, first) = (&mut *self.buf, self.starts, self.first);
         let extra = &mut *self.extra;
-        let cell = |row: usize, extra: &[usize]| {
-            starts[row - first] + prefix_len + k + extra[row - first]
-        };
+        let cell =
+            |row: usize, extra: &[usize]| starts[row - first] + prefix_len + k + extra[row - first];
         macro_rules! fixed {
             ($a:expr, $bytes:expr) => {
                 for_valid($a.nulls(), rows, |row| {

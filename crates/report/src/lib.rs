@@ -33,6 +33,7 @@ mod excel;
 mod headline;
 mod html;
 mod integrity_summary;
+mod item_page;
 mod messages;
 mod model;
 mod pseudonym;
@@ -50,6 +51,7 @@ pub use excel::{EXCEL_MAX_ROWS, ExcelOptions, item_sheet_name, write_excel};
 pub use headline::{Attention, AttentionKind, Headline, Overall, headline};
 pub use html::{HtmlOptions, render_html, write_html};
 pub use integrity_summary::integrity_text;
+pub use item_page::{DEVIATIONS_ON_PAGE, Deviation, ItemPage};
 pub use messages::Messages;
 /// The compiled-in message catalog, `{language: {key: text}}`.
 pub use messages::catalog as messages_catalog;

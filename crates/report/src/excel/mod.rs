@@ -8,6 +8,7 @@
 //! of findings are written in constant-memory mode and continue on another
 //! sheet before Excel's row limit.
 
+mod item_page;
 mod sheets;
 mod summary;
 
@@ -49,6 +50,8 @@ pub(crate) struct Styles {
     pub title: Format,
     pub header: Format,
     pub label: Format,
+    /// A label beside wrapped text: bold, wrapped, at the top.
+    pub label_top: Format,
     pub wrap: Format,
     pub link: Format,
     pub count: Format,
@@ -77,12 +80,21 @@ impl Styles {
                 .set_text_wrap()
                 .set_align(FormatAlign::Top),
             label: Format::new().set_bold(),
+            label_top: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
             link: Format::new()
                 .set_font_color(Color::RGB(0x00_05_63_C1))
                 .set_underline(rust_xlsxwriter::FormatUnderline::Single),
-            count: Format::new().set_num_format("#,##0"),
-            date_time: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            // Top-aligned like the wrapped text beside them.
+            count: Format::new()
+                .set_num_format("#,##0")
+                .set_align(FormatAlign::Top),
+            date_time: Format::new()
+                .set_num_format("yyyy-mm-dd hh:mm:ss")
+                .set_align(FormatAlign::Top),
             sign: Format::new()
                 .set_border(FormatBorder::Thin)
                 .set_align(FormatAlign::Top),

@@ -31,6 +31,24 @@ fn table_sheets<T>(
     rows: &[T],
     row_of: impl Fn(&T) -> Vec<Cell>,
 ) -> Result<(), XlsxError> {
+    table_sheets_under(cx, workbook, name, headers, rows, row_of, None)
+}
+
+/// What a first sheet holds above its table: it writes from row 0 over
+/// the table's column widths and returns the table's header row.
+type Preamble<'p> = &'p dyn Fn(&mut Worksheet, &[f64]) -> Result<u32, XlsxError>;
+
+/// [`table_sheets`], the first sheet's table under `preamble` (the
+/// continuation sheets start at row 0).
+fn table_sheets_under<T>(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+    name: &str,
+    headers: &[&str],
+    rows: &[T],
+    row_of: impl Fn(&T) -> Vec<Cell>,
+    preamble: Option<Preamble<'_>>,
+) -> Result<(), XlsxError> {
     let per_sheet = cx.options.max_rows_per_sheet.max(1) as usize;
     let widths = column_widths(cx, headers, rows.iter().take(2_000).map(&row_of));
     let chunks: Vec<&[T]> = if rows.is_empty() {
@@ -46,22 +64,35 @@ fn table_sheets<T>(
             sheet_safe(&format!("{name} ({}{})", cx.m.get("continued"), part + 1))
         };
         sheet.set_name(sheet_name)?;
-        cx.page_setup(sheet, Some(0))?;
         for (c, width) in widths.iter().enumerate() {
             sheet.set_column_width(c as u16, *width)?;
         }
-        cx.headers(sheet, 0, headers)?;
+        let top = match preamble.filter(|_| part == 0) {
+            Some(write) => write(sheet, &widths)?,
+            None => 0,
+        };
+        cx.page_setup(sheet, Some(top))?;
+        cx.headers(sheet, top, headers)?;
         for (r, row) in chunk.iter().enumerate() {
-            let r = (r + 1) as u32;
-            for (c, cell) in row_of(row).into_iter().enumerate() {
+            let r = top + 1 + r as u32;
+            let cells = row_of(row);
+            let lines = wrapped_lines(&cells, &widths);
+            if lines > 1 {
+                sheet.set_row_height(r, f64::from(lines) * LINE_HEIGHT)?;
+            }
+            for (c, cell) in cells.into_iter().enumerate() {
                 write_cell(cx, sheet, r, c as u16, cell)?;
             }
         }
-        sheet.set_freeze_panes(1, 0)?;
+        // A page above the table scrolls away; a bare table keeps its
+        // header in view.
+        if top == 0 {
+            sheet.set_freeze_panes(1, 0)?;
+        }
         sheet.autofilter(
+            top,
             0,
-            0,
-            chunk.len() as u32,
+            top + chunk.len() as u32,
             headers.len().saturating_sub(1) as u16,
         )?;
     }
@@ -77,7 +108,9 @@ fn write_cell(
 ) -> Result<(), XlsxError> {
     match cell {
         Cell::Text(text) => {
-            sheet.write_string(r, c, clean_cell(&text))?;
+            // Wrapped in its column rather than running into the next
+            // one; the row grows to fit when the workbook is opened.
+            sheet.write_string_with_format(r, c, clean_cell(&text), &cx.styles.wrap)?;
         }
         Cell::Time(local) => cx.write_time(sheet, r, c, local)?,
         Cell::Number(n) => {
@@ -121,7 +154,62 @@ fn column_widths(
             }
         }
     }
-    widths.into_iter().map(|w| w.clamp(8, 70) as f64).collect()
+    let widths: Vec<usize> = widths.into_iter().map(|w| w.clamp(8, 70)).collect();
+    fit_to_page(widths).into_iter().map(|w| w as f64).collect()
+}
+
+/// Points per line of 11-point text.
+const LINE_HEIGHT: f64 = 15.0;
+
+/// The lines the row's tallest text cell wraps to in its column (at most
+/// 15: a longer value is cut on paper, whole in the cell).
+fn wrapped_lines(cells: &[Cell], widths: &[f64]) -> u32 {
+    cells
+        .iter()
+        .zip(widths)
+        .map(|(cell, width)| match cell {
+            Cell::Text(text) if !text.is_empty() => {
+                let per_line = (width - 1.0).max(4.0);
+                text.split('\n')
+                    .map(|line| {
+                        (crate::text::display_width(line) as f64 / per_line)
+                            .ceil()
+                            .max(1.0) as u32
+                    })
+                    .sum()
+            }
+            _ => 1,
+        })
+        .max()
+        .unwrap_or(1)
+        .min(15)
+}
+
+/// Characters across an A4 landscape page at 100 % (11-point text,
+/// 0.4-inch margins): wider tables are not shrunk to fit, their widest
+/// columns are narrowed and wrap.
+const PAGE_WIDTH_CHARS: usize = 135;
+
+/// Narrows the columns wider than 20 characters (text: times and numbers
+/// are narrower), in proportion to what they have beyond it, until the
+/// table fits [`PAGE_WIDTH_CHARS`] (or they are all down to 20).
+fn fit_to_page(mut widths: Vec<usize>) -> Vec<usize> {
+    const FLOOR: usize = 20;
+    let total: usize = widths.iter().sum();
+    if total <= PAGE_WIDTH_CHARS {
+        return widths;
+    }
+    let excess = total - PAGE_WIDTH_CHARS;
+    let spare: usize = widths.iter().map(|w| w.saturating_sub(FLOOR)).sum();
+    if spare == 0 {
+        return widths;
+    }
+    for w in &mut widths {
+        let own = w.saturating_sub(FLOOR);
+        let cut = (own * excess).div_ceil(spare).min(own);
+        *w -= cut;
+    }
+    widths
 }
 
 fn severity_text(cx: &Context<'_, '_>, severity: Severity) -> String {
@@ -251,7 +339,12 @@ pub(super) fn item_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resu
         let mut findings: Vec<&Finding> = model.item_findings(&item.number).collect();
         // Stable: within a severity the analysis's order stays.
         findings.sort_by_key(|f| f.severity);
-        table_sheets(
+        let page = model.item_page(&item.number);
+        let preamble = |sheet: &mut Worksheet, widths: &[f64]| match &page {
+            Some(page) => super::item_page::write_item_page(cx, sheet, page, widths),
+            None => Ok(0),
+        };
+        table_sheets_under(
             cx,
             workbook,
             &item_sheet_name(&item.number),
@@ -270,6 +363,7 @@ pub(super) fn item_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resu
                     Cell::Text(model.evidence(f)),
                 ]
             },
+            Some(&preamble),
         )?;
     }
     Ok(())

@@ -83,6 +83,9 @@ struct ItemCard {
     shown_note: String,
     top_devices: String,
     top_users: String,
+    /// The 設問's evidence page: why the answer, the control's evidence,
+    /// what to do, the rules.
+    page: Option<crate::item_page::ItemPage>,
 }
 
 /// Renders the HTML text.
@@ -246,6 +249,7 @@ impl View<'_, '_> {
                     top_users: grouped
                         .map(|g| self.counted(&g.top_users))
                         .unwrap_or_default(),
+                    page: model.item_page(&item.number),
                 }
             })
             .collect()

@@ -24,6 +24,23 @@ fn cell_text(data: &Data) -> String {
     }
 }
 
+/// The row of an item sheet's findings header: under the 設問's page on the
+/// first sheet, row 0 on a continuation.
+fn table_header_row(range: &calamine::Range<Data>, language: Language) -> usize {
+    let device = worklog_report::Messages::new(language)
+        .get("device")
+        .to_owned();
+    range
+        .rows()
+        .position(|row| row.first().map(cell_text).as_deref() == Some(device.as_str()))
+        .expect("the findings table has its header")
+}
+
+/// Rows of an item sheet's findings table.
+fn table_rows(range: &calamine::Range<Data>, language: Language) -> usize {
+    range.height() - table_header_row(range, language) - 1
+}
+
 #[test]
 fn sheets_verdicts_and_counts_match_the_model() {
     let (_tmp, path) = workbook(Language::Ja, ExcelOptions::default());
@@ -97,7 +114,7 @@ fn sheets_verdicts_and_counts_match_the_model() {
             .iter()
             .filter(|f| f.category == Category::Item && f.items.iter().any(|i| i == item))
             .count();
-        assert_eq!(range.height() - 1, n, "sheet {item}");
+        assert_eq!(table_rows(&range, Language::Ja), n, "sheet {item}");
     }
     let leak = book.worksheet_range("漏洩兆候").unwrap();
     assert_eq!(
@@ -151,11 +168,12 @@ fn a_full_sheet_continues_on_another_and_english_names_the_sheets() {
     assert!(names.contains(&"119 (cont.2)".to_owned()), "{names:?}");
     let first = book.worksheet_range("119").unwrap();
     let second = book.worksheet_range("119 (cont.2)").unwrap();
-    assert_eq!(first.height() - 1, 2);
+    assert_eq!(table_rows(&first, Language::En), 2);
+    assert_eq!(table_header_row(&second, Language::En), 0);
     let total: usize = names
         .iter()
         .filter(|n| n.as_str() == "119" || n.starts_with("119 (cont."))
-        .map(|n| book.worksheet_range(n).unwrap().height() - 1)
+        .map(|n| table_rows(&book.worksheet_range(n).unwrap(), Language::En))
         .sum();
     assert_eq!(total, n119);
     assert_eq!(cell_text(second.get((0, 0)).unwrap()), "Device");
@@ -253,7 +271,8 @@ fn times_are_date_cells_and_departments_have_their_sheet() {
     let a = analysis();
     // Item sheets: the time column (4th) holds real dates in local time.
     let range = book.worksheet_range("119").unwrap();
-    let header = cell_text(range.get((0, 3)).unwrap());
+    let top = table_header_row(&range, Language::Ja);
+    let header = cell_text(range.get((top, 3)).unwrap());
     assert!(header.contains(&a.period.time_zone), "{header}");
     // One pair of brackets: 「日時(Asia/Tokyo)」, not 「日時(現地)(Asia/Tokyo)」.
     assert_eq!(header, format!("日時({})", a.period.time_zone));
@@ -262,7 +281,7 @@ fn times_are_date_cells_and_departments_have_their_sheet() {
         .iter()
         .find(|f| f.items.iter().any(|i| i == "119") && f.severity == worklog_model::Severity::Fail)
         .unwrap();
-    match range.get((1, 3)).unwrap() {
+    match range.get((top + 1, 3)).unwrap() {
         Data::DateTime(t) => {
             // Excel's serial date: days since 1899-12-30, local wall time.
             let wall = chrono::NaiveDateTime::parse_from_str(
@@ -428,4 +447,57 @@ fn page_one_has_a_legend_of_the_five_verdicts() {
             );
         }
     }
+}
+
+/// Each item sheet opens with the 設問's evidence page: the question as
+/// the catalog has it, the proposed answer (the organisation's verdict),
+/// why, the control's evidence, the deviations and, when there are any,
+/// what to do — the same as the model's page.
+#[test]
+fn each_item_sheet_is_the_questions_evidence_page() {
+    let (_tmp, path) = workbook(Language::Ja, ExcelOptions::default());
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let a = analysis();
+    let model = ReportModel::new(a, Language::Ja, generation());
+    let m = worklog_report::Messages::new(Language::Ja);
+    let leaves = a.items.iter().filter(|i| {
+        !a.items
+            .iter()
+            .any(|c| c.parent.as_deref() == Some(&i.number))
+    });
+    let mut with_deviations = 0;
+    for item in leaves {
+        let range = book.worksheet_range(&item.number).unwrap();
+        let labelled = |key: &str| -> String {
+            let label = m.get(key);
+            let row = range
+                .rows()
+                .find(|r| r.first().map(cell_text).as_deref() == Some(label))
+                .unwrap_or_else(|| panic!("sheet {}: no {label}", item.number));
+            cell_text(&row[1])
+        };
+        let page = model.item_page(&item.number).unwrap();
+        assert_eq!(labelled("item_page_question"), item.question_ja);
+        let rollup = a.organisation_verdict(&item.number).unwrap();
+        assert_eq!(labelled("item_page_answer"), rollup.verdict.name_ja());
+        assert_eq!(labelled("item_page_reason"), page.reason);
+        assert!(page.reason.contains("台"), "{}", page.reason);
+        assert_eq!(labelled("item_page_control"), page.control);
+        let deviations = labelled("item_page_deviations");
+        if page.deviations.is_empty() {
+            assert_eq!(deviations, m.get("item_page_no_deviation"));
+        } else {
+            with_deviations += 1;
+            for d in &page.deviations {
+                assert!(deviations.contains(&d.device), "{deviations}");
+                assert!(deviations.contains(&d.detected_by), "{deviations}");
+            }
+            let remedies = labelled("item_page_remedies");
+            for (title, remedy) in &page.remedies {
+                assert!(remedies.contains(title) && remedies.contains(remedy));
+            }
+        }
+        assert!(!labelled("item_page_rules").is_empty());
+    }
+    assert!(with_deviations > 0, "the fixture has deviations");
 }
