@@ -10,11 +10,12 @@ use worklog::report::Messages;
 /// Where the reports were written.
 pub(crate) fn report_paths(files: &worklog::report::ReportFiles) -> String {
     format!(
-        "excel:         {}\nhtml:          {}\njson:          {}\ncsv:           {}\n",
+        "excel:         {}\nhtml:          {}\njson:          {}\ncsv:           {}\npdf:           {}\n",
         files.excel.display(),
         files.html.display(),
         files.json.display(),
-        files.csv.display()
+        files.csv.display(),
+        files.pdf.display()
     )
 }
 

@@ -78,6 +78,23 @@ pub fn label(group: &str, key: &str, language: Language) -> Option<&'static str>
     })
 }
 
+/// Every `(key, text)` of `group` in `language`, in the order of the keys.
+pub fn labels_of(group: &str, language: Language) -> Vec<(&'static str, &'static str)> {
+    table()
+        .iter()
+        .filter(|((g, _), _)| g == group)
+        .map(|((_, key), [ja, en])| {
+            (
+                key.as_str(),
+                match language {
+                    Language::En => en.as_str(),
+                    Language::Ja => ja.as_str(),
+                },
+            )
+        })
+        .collect()
+}
+
 /// An evidence column's label (its name when the table has none).
 pub fn column_label(column: &str, language: Language) -> &str {
     label("column", column, language).unwrap_or(column)

@@ -42,7 +42,7 @@ pub use check_words::CheckFacts;
 pub use chrono::NaiveDate;
 pub use detail::{DetailText, fill_placeholders};
 pub use labels::{
-    anomaly_label, column_label, kind_label, label, label_catalog_errors, source_label,
+    anomaly_label, column_label, kind_label, label, label_catalog_errors, labels_of, source_label,
     source_legend, value_label,
 };
 pub use language::Language;

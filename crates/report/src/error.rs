@@ -23,6 +23,14 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+    /// The PDF binder could not be made.
+    #[error("writing the PDF binder {}: {detail}", path.display())]
+    Pdf {
+        /// The binder.
+        path: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
     /// The HTML template failed (a bug in `templates/report.html`).
     #[error("HTML template: {0}")]
     Template(String),

@@ -36,6 +36,7 @@ mod integrity_summary;
 mod item_page;
 mod messages;
 mod model;
+mod pdf;
 mod pseudonym;
 mod scope;
 mod summary;
@@ -56,6 +57,7 @@ pub use messages::Messages;
 /// The compiled-in message catalog, `{language: {key: text}}`.
 pub use messages::catalog as messages_catalog;
 pub use model::{AnalysisStamp, Generation, ItemRow, ReportModel, WeeklyCounts, log_check_texts};
+pub use pdf::{PdfOptions, render_pdf, write_pdf};
 pub use pseudonym::{MIN_KEY_BYTES, PseudonymKey, pseudonymise};
 pub use scope::scope_text;
 pub use summary::{
@@ -74,6 +76,8 @@ pub struct ReportOptions {
     pub excel: ExcelOptions,
     /// HTML options.
     pub html: HtmlOptions,
+    /// PDF binder options.
+    pub pdf: PdfOptions,
     /// The last audit's analysis: the reports then compare with it (new,
     /// fixed, still open, verdict changes per item and device).
     pub compare: Option<std::sync::Arc<Analysis>>,
@@ -94,6 +98,8 @@ pub struct ReportFiles {
     pub json: PathBuf,
     /// `findings.csv`.
     pub csv: PathBuf,
+    /// `binder.pdf`: the evidence binder.
+    pub pdf: PathBuf,
 }
 
 /// Writes every report of `analysis` into `dir` (created if missing).
@@ -131,11 +137,13 @@ pub fn write_reports(
         html: dir.join("report.html"),
         json: dir.join("report.json"),
         csv: dir.join("findings.csv"),
+        pdf: dir.join("binder.pdf"),
     };
     write_excel(&model, &files.excel, options.excel)?;
     write_html(&model, &files.html, options.html)?;
     write_json(&model, &files.json)?;
     write_csv(&model, &files.csv)?;
+    write_pdf(&model, &files.pdf, options.pdf)?;
     Ok(files)
 }
 

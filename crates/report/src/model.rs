@@ -359,6 +359,81 @@ impl<'a> ReportModel<'a> {
         self.groups.iter().find(|g| g.item == item)
     }
 
+    /// Page one's facts, each with its label's catalog key: organisation,
+    /// period, scope, integrity, generation, edition, and the stamp, the
+    /// pseudonymisation and the comparison when there are. Values are raw
+    /// log text where they come from the data: writers clean them.
+    pub fn page_one_facts(&self, m: &Messages) -> Vec<(&'static str, String)> {
+        let a = self.analysis;
+        let period = format!(
+            "{} – {}({})",
+            m.date(a.period.first_day),
+            m.date(a.period.last_day),
+            a.period.time_zone
+        );
+        let mut facts: Vec<(&'static str, String)> = vec![
+            ("organisation", a.organisation.clone()),
+            ("period", period),
+            ("scope", crate::scope::scope_text(a, m)),
+            ("integrity", crate::integrity_summary::integrity_text(a, m)),
+            ("generated_at", self.generated_text(m)),
+            ("tool_version", self.generation.tool_version.clone()),
+            ("edition", a.manifest.edition.clone()),
+        ];
+        if let Some(stamp) = self.stamp_text(m) {
+            facts.push(("stamp", stamp));
+        }
+        if let Some(notice) = self.pseudonymised_text(m) {
+            facts.push(("pseudonymised", notice));
+        }
+        for note in self.comparison_notes(m) {
+            facts.push(("comparison", note));
+        }
+        facts
+    }
+
+    /// The manifest in words: the digests of the rule pack, the policy and
+    /// the events, the files and how they were proven, then each policy
+    /// setting by its name in words with its value (quotes of SQL text
+    /// literals removed). Values are raw: writers clean them.
+    pub fn manifest_rows(&self, m: &Messages) -> Vec<(String, String)> {
+        let manifest = &self.analysis.manifest;
+        let mut rows: Vec<(String, String)> = vec![
+            (
+                m.get("rule_pack_sha256").into(),
+                manifest.rule_pack_sha256.to_hex(),
+            ),
+            (
+                m.get("policy_sha256").into(),
+                manifest
+                    .policy_sha256
+                    .map(|d| d.to_hex())
+                    .unwrap_or_default(),
+            ),
+            (
+                m.get("events_sha256").into(),
+                manifest.events_sha256.to_hex(),
+            ),
+            (
+                m.get("segment_files").into(),
+                m.number(manifest.event_files.len() as u64),
+            ),
+            (
+                m.get("segment_verification").into(),
+                m.verification_depths(manifest),
+            ),
+        ];
+        for (name, value) in &manifest.parameters {
+            let words = worklog_model::label("parameter", name, self.language).unwrap_or(name);
+            let value = value
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .map_or_else(|| value.clone(), |v| v.replace("''", "'"));
+            rows.push((format!("{}: {words}", m.get("parameters")), value));
+        }
+        rows
+    }
+
     /// The rule's title and remediation in the report language.
     pub fn rule_texts(&self, rule_id: &str) -> (String, String) {
         self.rules

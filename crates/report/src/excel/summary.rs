@@ -43,33 +43,9 @@ fn summary_facts(
 ) -> Result<u32, XlsxError> {
     let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
     let a = model.analysis;
-    let period = format!(
-        "{} – {}({})",
-        m.date(a.period.first_day),
-        m.date(a.period.last_day),
-        a.period.time_zone
-    );
-    let mut facts: Vec<(&str, String)> = vec![
-        ("organisation", clean_cell(&a.organisation)),
-        ("period", period),
-        ("scope", crate::scope::scope_text(a, m)),
-        ("integrity", crate::integrity_summary::integrity_text(a, m)),
-        ("generated_at", model.generated_text(m)),
-        ("tool_version", model.generation.tool_version.clone()),
-        ("edition", a.manifest.edition.clone()),
-    ];
-    if let Some(stamp) = model.stamp_text(m) {
-        facts.push(("stamp", clean_cell(&stamp)));
-    }
-    if let Some(notice) = model.pseudonymised_text(m) {
-        facts.push(("pseudonymised", notice));
-    }
-    for note in model.comparison_notes(m) {
-        facts.push(("comparison", clean_cell(&note)));
-    }
-    for (key, value) in &facts {
+    for (key, value) in model.page_one_facts(m) {
         sheet.write_string_with_format(row, 0, m.get(key), &styles.label)?;
-        sheet.write_string(row, 2, value)?;
+        sheet.write_string(row, 2, clean_cell(&value))?;
         row += 1;
     }
     for (key, n) in [("events", a.events), ("devices", a.devices.len() as u64)] {
@@ -281,47 +257,16 @@ pub(super) fn manifest_sheet(
     workbook: &mut Workbook,
 ) -> Result<(), XlsxError> {
     let (model, m) = (cx.model, &cx.m);
-    let a = model.analysis;
     let sheet = workbook.add_worksheet();
     sheet.set_name(m.get("sheet_manifest"))?;
     cx.page_setup(sheet, Some(0))?;
     sheet.set_column_width(0, 30)?;
     sheet.set_column_width(1, 80)?;
     cx.headers(sheet, 0, &["manifest_entry", "manifest_value"])?;
-    let mut rows: Vec<(String, String)> = vec![
-        (
-            m.get("rule_pack_sha256").into(),
-            a.manifest.rule_pack_sha256.to_hex(),
-        ),
-        (
-            m.get("policy_sha256").into(),
-            a.manifest
-                .policy_sha256
-                .map(|d| d.to_hex())
-                .unwrap_or_default(),
-        ),
-        (
-            m.get("events_sha256").into(),
-            a.manifest.events_sha256.to_hex(),
-        ),
-        (
-            m.get("segment_files").into(),
-            m.number(a.manifest.event_files.len() as u64),
-        ),
-        (
-            m.get("segment_verification").into(),
-            m.verification_depths(&a.manifest),
-        ),
-    ];
-    for (name, value) in &a.manifest.parameters {
-        rows.push((
-            format!("{}: {name}", m.get("parameters")),
-            clean_cell(value),
-        ));
-    }
+    let rows = model.manifest_rows(m);
     for (r, (name, value)) in rows.iter().enumerate() {
         sheet.write_string(1 + r as u32, 0, name)?;
-        sheet.write_string(1 + r as u32, 1, value)?;
+        sheet.write_string(1 + r as u32, 1, clean_cell(value))?;
     }
     sheet.autofilter(0, 0, rows.len() as u32, 1)?;
     Ok(())
