@@ -72,6 +72,14 @@ fn table_sheets_under<T>(
             None => 0,
         };
         cx.page_setup(sheet, Some(top))?;
+        let header_cells: Vec<Cell> = headers
+            .iter()
+            .map(|h| Cell::Text(cx.header_text(h)))
+            .collect();
+        let header_lines = wrapped_lines(&header_cells, &widths);
+        if header_lines > 1 {
+            sheet.set_row_height(top, f64::from(header_lines) * LINE_HEIGHT)?;
+        }
         cx.headers(sheet, top, headers)?;
         for (r, row) in chunk.iter().enumerate() {
             let r = top + 1 + r as u32;

@@ -260,13 +260,14 @@ pub(super) fn manifest_sheet(
     let sheet = workbook.add_worksheet();
     sheet.set_name(m.get("sheet_manifest"))?;
     cx.page_setup(sheet, Some(0))?;
-    sheet.set_column_width(0, 30)?;
+    sheet.set_column_width(0, 50)?;
     sheet.set_column_width(1, 80)?;
     cx.headers(sheet, 0, &["manifest_entry", "manifest_value"])?;
     let rows = model.manifest_rows(m);
     for (r, (name, value)) in rows.iter().enumerate() {
-        sheet.write_string(1 + r as u32, 0, name)?;
-        sheet.write_string(1 + r as u32, 1, clean_cell(value))?;
+        // Wrapped in their columns: a long name never runs into its value.
+        sheet.write_string_with_format(1 + r as u32, 0, name, &cx.styles.wrap)?;
+        sheet.write_string_with_format(1 + r as u32, 1, clean_cell(value), &cx.styles.wrap)?;
     }
     sheet.autofilter(0, 0, rows.len() as u32, 1)?;
     Ok(())

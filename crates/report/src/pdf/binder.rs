@@ -52,8 +52,10 @@ pub fn render_pdf(model: &ReportModel<'_>, _options: PdfOptions) -> Result<Vec<u
     glossary(&mut layout, model, &m);
     manifest(&mut layout, model, &m);
     let a = model.analysis;
+    // Log data is hostile: the organisation's name is shown, not obeyed.
+    let organisation = crate::text::visible(&a.organisation).into_owned();
     let frame = Frame {
-        left: a.organisation.clone(),
+        left: organisation.clone(),
         right: format!(
             "{} {} – {}",
             m.get("title"),
@@ -61,7 +63,7 @@ pub fn render_pdf(model: &ReportModel<'_>, _options: PdfOptions) -> Result<Vec<u
             m.date(a.period.last_day)
         ),
         footer: m.get("footer_generated").to_owned(),
-        title: format!("{} — {}", m.get("title"), a.organisation),
+        title: format!("{} — {organisation}", m.get("title")),
         language: model.language.code().to_owned(),
         created: chrono::DateTime::parse_from_rfc3339(&model.generation.generated_at)
             .ok()
@@ -190,7 +192,9 @@ fn item_page(layout: &mut Layout<'_>, page: &ItemPage, m: &Messages) {
     if !page.remedies.is_empty() {
         layout.heading(m.get("item_page_remedies"), 11.0, 30.0);
         for (title, remedy) in &page.remedies {
-            layout.labelled(title, remedy, LABEL_WIDTH + 60.0);
+            layout.paragraph(&format!("■ {title}"), BODY, INK);
+            layout.paragraph(remedy, BODY, INK);
+            layout.gap(3.0);
         }
     }
     layout.heading(m.get("item_page_rules"), 11.0, 30.0);
@@ -203,7 +207,7 @@ fn deviation_table(layout: &mut Layout<'_>, page: &ItemPage, m: &Messages) {
     let columns = [
         Column {
             header: m.get("device"),
-            share: 0.10,
+            share: 0.13,
         },
         Column {
             header: m.get("department"),
@@ -211,7 +215,7 @@ fn deviation_table(layout: &mut Layout<'_>, page: &ItemPage, m: &Messages) {
         },
         Column {
             header: m.get("item_page_detected_by"),
-            share: 0.24,
+            share: 0.21,
         },
         Column {
             header: m.get("count"),

@@ -1,7 +1,9 @@
-//! Both reports printed to PDF as a compliance officer would: the workbook
-//! by LibreOffice, the HTML by Chromium. Pages are counted and read back
-//! with poppler (`pdfinfo`, `pdftotext`): A4 landscape, 概要 on its own
-//! first page with the verdicts and the sign-off block. Skipped (with a
+//! The reports printed to PDF as a compliance officer would: the workbook
+//! by LibreOffice, the HTML by Chromium, and the binder the tool writes
+//! itself. Pages are counted and read back with poppler (`pdfinfo`,
+//! `pdftotext`, its word boxes): A4, 概要 on its own first page with the
+//! verdicts and the sign-off block; no text under 7 pt, no text drawn over
+//! other text, no heading alone at the foot of a page. Skipped (with a
 //! message) where the tools are absent, unless WORKLOG_REQUIRE_PRINT=1 (set
 //! by `.ci/run`, which installs them), which turns a skip into a failure.
 
@@ -9,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use worklog_model::Language;
-use worklog_report::{ExcelOptions, HtmlOptions, ReportModel, write_excel, write_html};
+use worklog_report::{
+    ExcelOptions, HtmlOptions, Messages, PdfOptions, ReportModel, write_excel, write_html,
+    write_pdf,
+};
 
 use crate::{analysis, generation};
 
@@ -72,6 +77,127 @@ fn page_text(pdf: &Path, page: usize) -> String {
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// A word poppler found, with its box (points, y down).
+struct Word {
+    page: usize,
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+    text: String,
+}
+
+/// Every word of `pdf` with its box, and each page's height.
+fn words(pdf: &Path) -> (Vec<Word>, Vec<f64>) {
+    let out = Command::new("pdftotext")
+        .args(["-bbox-layout"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&out.stdout).to_string();
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let (mut all, mut heights) = (Vec::new(), Vec::new());
+    for (page, body) in xml.split("<page ").skip(1).enumerate() {
+        heights.push(attr(body, "height"));
+        for piece in body.split("<word ").skip(1) {
+            let (tag, rest) = piece.split_once('>').unwrap();
+            let text = rest.split("</word>").next().unwrap().trim().to_owned();
+            all.push(Word {
+                page: page + 1,
+                x0: attr(tag, "xMin"),
+                y0: attr(tag, "yMin"),
+                x1: attr(tag, "xMax"),
+                y1: attr(tag, "yMax"),
+                text,
+            });
+        }
+    }
+    (all, heights)
+}
+
+/// What a printed page must not show: text under 7 pt (a word box lower
+/// than 7 pt: the box is at least the type's size), text drawn over other
+/// text (boxes that cross with their middles closer than 40 % of the lower
+/// one: lines above and below only touch), and a heading that is the last
+/// line of a page's content, its section on the next.
+fn print_problems(pdf: &Path, headings: &[String]) -> Vec<String> {
+    let (words, heights) = words(pdf);
+    let mut problems = Vec::new();
+    for w in words.iter().filter(|w| w.y1 - w.y0 < 7.0) {
+        problems.push(format!(
+            "page {}: {:?} is {:.1} pt high",
+            w.page,
+            w.text,
+            w.y1 - w.y0
+        ));
+    }
+    for (page, height) in heights.iter().enumerate() {
+        let on_page: Vec<&Word> = words.iter().filter(|w| w.page == page + 1).collect();
+        for (i, a) in on_page.iter().enumerate() {
+            for b in &on_page[i + 1..] {
+                let across = a.x1.min(b.x1) - a.x0.max(b.x0);
+                let apart = ((a.y0 + a.y1) - (b.y0 + b.y1)).abs() / 2.0;
+                let lower = (a.y1 - a.y0).min(b.y1 - b.y0);
+                if across > 1.0 && apart < 0.4 * lower {
+                    problems.push(format!("page {}: {:?} over {:?}", page + 1, a.text, b.text));
+                }
+            }
+        }
+        // The content's last line, above the footer band.
+        let content: Vec<&&Word> = on_page.iter().filter(|w| w.y1 < height - 50.0).collect();
+        let Some(bottom) = content.iter().map(|w| w.y1).reduce(f64::max) else {
+            continue;
+        };
+        let last_line: Vec<&str> = content
+            .iter()
+            .filter(|w| (w.y1 - bottom).abs() < 2.0)
+            .map(|w| w.text.as_str())
+            .collect();
+        let last_line = last_line.join(" ");
+        if page + 1 < heights.len() && headings.iter().any(|h| last_line.trim() == h.as_str()) {
+            problems.push(format!(
+                "page {}: heading {last_line:?} ends the page",
+                page + 1
+            ));
+        }
+    }
+    problems
+}
+
+/// The section headings of the reports, in `language`.
+fn headings(language: Language) -> Vec<String> {
+    let m = Messages::new(language);
+    [
+        "overall_status",
+        "attention",
+        "verdict_legend",
+        "departments",
+        "comparison",
+        "device_matrix",
+        "sources_legend",
+        "items",
+        "integrity",
+        "log_management",
+        "leak_signals",
+        "waived_findings",
+        "problems",
+        "manifest",
+        "sign_off",
+        "glossary",
+        "item_page_details",
+        "item_page_deviations",
+        "item_page_remedies",
+        "item_page_rules",
+    ]
+    .iter()
+    .map(|k| m.get(k).to_owned())
+    .collect()
 }
 
 fn is_a4_landscape(width: f64, height: f64) -> bool {
@@ -138,6 +264,8 @@ fn the_workbook_prints_on_a4_landscape_with_the_summary_on_page_one() {
         first.contains(&format!("1 / {pages}")),
         "footer page x / y:\n{first}"
     );
+    let problems = print_problems(&pdf, &headings(Language::Ja));
+    assert!(problems.is_empty(), "the printed workbook: {problems:#?}");
     eprintln!("workbook: {pages} A4 landscape pages");
 }
 
@@ -184,5 +312,136 @@ fn the_html_prints_on_a4_landscape_with_page_numbers() {
     // name prints on one line somewhere.
     let all: String = (1..=pages).map(|p| page_text(&pdf, p)).collect();
     assert!(all.contains("東京支店"), "a department name printed whole");
+    let problems = print_problems(&pdf, &headings(Language::Ja));
+    assert!(problems.is_empty(), "the printed page: {problems:#?}");
     eprintln!("html: {pages} A4 landscape pages");
+}
+
+#[test]
+fn the_binder_prints_on_a4_with_nothing_small_overlapping_or_stranded() {
+    let Some(_) = tools(&["pdfinfo", "pdftotext"]) else {
+        return;
+    };
+    for language in [Language::Ja, Language::En] {
+        let tmp = tempfile::tempdir().unwrap();
+        let pdf = tmp.path().join("binder.pdf");
+        let model = ReportModel::new(analysis(), language, generation());
+        write_pdf(&model, &pdf, PdfOptions::default()).unwrap();
+        let (pages, width, height) = pdf_info(&pdf);
+        assert!(
+            (width - 595.0).abs() < 3.0 && (height - 842.0).abs() < 3.0,
+            "A4 portrait: {width} x {height} pt"
+        );
+        let first = page_text(&pdf, 1);
+        assert!(first.contains(&format!("1 / {pages}")), "{first}");
+        let problems = print_problems(&pdf, &headings(language));
+        assert!(
+            problems.is_empty(),
+            "the binder ({language:?}): {problems:#?}"
+        );
+    }
+}
+
+/// The binder's text as poppler reads it, page by page (no layout: lines
+/// in reading order).
+fn binder_pages(model: &ReportModel<'_>) -> Vec<String> {
+    let tmp = tempfile::tempdir().unwrap();
+    let pdf = tmp.path().join("binder.pdf");
+    write_pdf(model, &pdf, PdfOptions::default()).unwrap();
+    let out = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split('\u{c}')
+        .map(|page| page.replace('\n', ""))
+        .collect()
+}
+
+/// The cover states the edition, the items judged and not judged and the
+/// integrity in one sentence; each 設問 has a page of its own with the
+/// question, the proposed answer and why, the control's evidence, the
+/// deviations and what to do — the texts the model gives, read back from
+/// the PDF (wrapped lines joined).
+#[test]
+fn the_binder_has_the_cover_and_one_evidence_page_per_question() {
+    let Some(_) = tools(&["pdftotext"]) else {
+        return;
+    };
+    let a = analysis();
+    let model = ReportModel::new(a, Language::Ja, generation());
+    let m = Messages::new(Language::Ja);
+    let pages = binder_pages(&model);
+    let cover = &pages[0];
+    let squeeze = |s: &str| s.replace([' ', '\n'], "");
+    for (key, value) in model.page_one_facts(&m) {
+        if ["edition", "scope", "integrity", "organisation"].contains(&key) {
+            assert!(squeeze(cover).contains(&squeeze(&value)), "{key}: {value}");
+        }
+    }
+    for row in &model.item_rows {
+        let page = model.item_page(&row.number).unwrap();
+        // The item's pages: from its heading to the next page that starts
+        // with another heading.
+        let heading = format!("{}{}(", m.get("item"), row.number);
+        let starts = |p: &String| squeeze(p).contains(&heading);
+        let first = pages
+            .iter()
+            .position(starts)
+            .unwrap_or_else(|| panic!("no page for item {}", row.number));
+        let end = pages[first + 1..]
+            .iter()
+            .position(|p| {
+                squeeze(p).contains(&format!("{}1", m.get("item")))
+                    || squeeze(p).contains(m.get("log_management"))
+            })
+            .map_or(pages.len(), |n| first + 1 + n);
+        let text = squeeze(&pages[first..end].concat());
+        for part in [
+            &page.question,
+            &page.reason,
+            &page.control,
+            &page.deviations_summary,
+        ] {
+            assert!(text.contains(&squeeze(part)), "item {}: {part}", row.number);
+        }
+        assert!(text.contains(&squeeze(page.answer.name_ja())));
+        for d in &page.deviations {
+            assert!(
+                text.contains(&d.device),
+                "item {}: {}",
+                row.number,
+                d.device
+            );
+        }
+        for (_, remedy) in &page.remedies {
+            assert!(
+                text.contains(&squeeze(remedy)),
+                "item {}: {remedy}",
+                row.number
+            );
+        }
+    }
+    let all = squeeze(&pages.concat());
+    assert!(all.contains(&squeeze(m.get("glossary"))));
+}
+
+/// Same input and generation time, same bytes; hostile log text (a
+/// right-to-left override, a control character) is shown as symbols.
+#[test]
+fn the_binder_is_deterministic_and_shows_hostile_text_as_symbols() {
+    let Some(_) = tools(&["pdftotext"]) else {
+        return;
+    };
+    let model = ReportModel::new(analysis(), Language::En, generation());
+    let once = worklog_report::render_pdf(&model, PdfOptions::default()).unwrap();
+    let twice = worklog_report::render_pdf(&model, PdfOptions::default()).unwrap();
+    assert!(once == twice, "two renderings differ");
+    let mut hostile = analysis().clone();
+    hostile.organisation = "Evil\u{202E}fdp.exe\u{7}Corp".into();
+    let model = ReportModel::new(&hostile, Language::En, generation());
+    let cover = binder_pages(&model).remove(0);
+    assert!(cover.contains("[U+202E]"), "{cover}");
+    assert!(!cover.contains('\u{202E}') && !cover.contains('\u{7}'));
 }
