@@ -379,8 +379,12 @@ pub enum ProvenBy {
 /// What went in: enough to reproduce the analysis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
-    /// Catalog edition.
+    /// Catalog edition (its identifier).
     pub edition: String,
+    /// The edition as the catalog states it (name, year, source), when it
+    /// does (absent in analyses written before catalogs said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition_info: Option<crate::Edition>,
     /// SHA-256 over the pack's files (path and content hashes, sorted).
     pub rule_pack_sha256: Sha256Digest,
     /// SHA-256 over the policy's files (`""` in JSON without a policy

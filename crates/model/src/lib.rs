@@ -24,6 +24,7 @@ mod analysis;
 mod anomaly;
 mod check_words;
 mod detail;
+mod edition;
 mod labels;
 mod language;
 mod local_time;
@@ -41,6 +42,7 @@ pub use anomaly::AnomalyKind;
 pub use check_words::CheckFacts;
 pub use chrono::NaiveDate;
 pub use detail::{DetailText, fill_placeholders};
+pub use edition::Edition;
 pub use labels::{
     anomaly_label, column_label, kind_label, label, label_catalog_errors, labels_of, source_label,
     source_legend, value_label,

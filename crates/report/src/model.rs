@@ -378,7 +378,7 @@ impl<'a> ReportModel<'a> {
             ("integrity", crate::integrity_summary::integrity_text(a, m)),
             ("generated_at", self.generated_text(m)),
             ("tool_version", self.generation.tool_version.clone()),
-            ("edition", a.manifest.edition.clone()),
+            ("edition", self.edition_text(m)),
         ];
         if let Some(stamp) = self.stamp_text(m) {
             facts.push(("stamp", stamp));
@@ -432,6 +432,28 @@ impl<'a> ReportModel<'a> {
             rows.push((format!("{}: {words}", m.get("parameters")), value));
         }
         rows
+    }
+
+    /// The edition of the standard in words: its name, year (or that the
+    /// source names none) and source; the identifier when the catalog
+    /// states no more.
+    pub fn edition_text(&self, m: &Messages) -> String {
+        let manifest = &self.analysis.manifest;
+        let Some(edition) = &manifest.edition_info else {
+            return manifest.edition.clone();
+        };
+        let year = match edition.year {
+            Some(year) => m.fill("edition_year", &[("year", year.to_string())]),
+            None => m.get("edition_year_unknown").to_owned(),
+        };
+        m.fill(
+            "edition_text",
+            &[
+                ("name", edition.name(self.language).to_owned()),
+                ("year", year),
+                ("source", edition.source(self.language).to_owned()),
+            ],
+        )
     }
 
     /// The rule's title and remediation in the report language.

@@ -48,14 +48,24 @@ pub fn scope_text(analysis: &Analysis, m: &Messages) -> String {
     if missing.is_empty() {
         return m.fill("scope_all", &[("judged", judged)]);
     }
-    m.fill(
+    let text = m.fill(
         "scope_text",
         &[
             ("judged", judged),
             ("range", format!("{first}{range_sep}{last}")),
             ("not_judged", runs(&missing, sep, range_sep)),
         ],
-    )
+    );
+    match &analysis.manifest.edition_info {
+        Some(edition) => m.fill(
+            "scope_not_judged_why",
+            &[
+                ("text", text),
+                ("why", edition.not_judged(m.language()).to_owned()),
+            ],
+        ),
+        None => text,
+    }
 }
 
 /// Numbers with runs of three or more written as `a〜b`.

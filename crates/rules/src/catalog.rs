@@ -51,8 +51,11 @@ pub struct Item {
 /// The items of one edition of the standard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalog {
-    /// Edition name.
+    /// Edition identifier.
     pub edition: String,
+    /// The edition as the catalog states it (an `[edition]` table; a
+    /// catalog with `edition = "…"` only states its identifier).
+    pub edition_info: Option<worklog_model::Edition>,
     /// Title, Japanese.
     pub title_ja: String,
     /// Title, English.
@@ -64,10 +67,32 @@ pub struct Catalog {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCatalog {
-    edition: String,
+    edition: RawEdition,
     title_ja: String,
     title_en: String,
     item: Vec<toml::Spanned<RawItem>>,
+}
+
+/// `edition = "id"`, or a table that states the edition.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawEdition {
+    Id(String),
+    Stated(RawEditionTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEditionTable {
+    id: String,
+    /// The edition's year; absent when the source names none.
+    year: Option<u16>,
+    name_ja: String,
+    name_en: String,
+    source_ja: String,
+    source_en: String,
+    not_judged_ja: String,
+    not_judged_en: String,
 }
 
 #[derive(Deserialize)]
@@ -167,8 +192,25 @@ impl Catalog {
         if items.is_empty() {
             return Err(error(None, "no `[[item]]` entries".into()));
         }
+        let (edition, edition_info) = match raw.edition {
+            RawEdition::Id(id) => (id, None),
+            RawEdition::Stated(e) => (
+                e.id.clone(),
+                Some(worklog_model::Edition {
+                    id: e.id,
+                    year: e.year,
+                    name_ja: e.name_ja,
+                    name_en: e.name_en,
+                    source_ja: e.source_ja,
+                    source_en: e.source_en,
+                    not_judged_ja: e.not_judged_ja,
+                    not_judged_en: e.not_judged_en,
+                }),
+            ),
+        };
         Ok(Catalog {
-            edition: raw.edition,
+            edition,
+            edition_info,
             title_ja: raw.title_ja,
             title_en: raw.title_en,
             items,

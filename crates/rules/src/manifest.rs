@@ -64,6 +64,7 @@ pub(crate) fn manifest(
         .collect();
     Ok(Manifest {
         edition: pack.catalog.edition.clone(),
+        edition_info: pack.catalog.edition_info.clone(),
         rule_pack_sha256,
         policy_sha256,
         events_sha256,

@@ -120,7 +120,7 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         "period_css": css_string(&period),
         "period": period,
         "time_zone": a.period.time_zone,
-        "edition": a.manifest.edition,
+        "edition": model.edition_text(m),
         "events": m.number(a.events),
         "devices_count": m.number(a.devices.len() as u64),
         "overall_key": model.overall().message_key(),

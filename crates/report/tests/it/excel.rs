@@ -501,3 +501,56 @@ fn each_item_sheet_is_the_questions_evidence_page() {
     }
     assert!(with_deviations > 0, "the fixture has deviations");
 }
+
+/// Issue 29's trial: 「評価基準の版: product-brief」. A catalog that states
+/// its edition is named by the standard, its year (or that the source names
+/// none) and its source, and the numbers it lacks say why they are not
+/// judged; read back from page one of the workbook.
+#[test]
+fn page_one_states_the_edition_and_why_numbers_are_not_judged() {
+    let mut a = analysis().clone();
+    a.manifest.edition_info = Some(worklog_model::Edition {
+        id: "product-brief".into(),
+        year: None,
+        name_ja: "生命保険協会「業務品質評価基準」Ⅲ 個人情報保護".into(),
+        name_en: "Business-quality evaluation standard, III".into(),
+        source_ja: "製品紹介資料に引用された設問".into(),
+        source_en: "the product brief".into(),
+        not_judged_ja: "出典の資料に設問の記載がないため".into(),
+        not_judged_en: "not in the source".into(),
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("report.xlsx");
+    let model = ReportModel::new(&a, Language::Ja, generation());
+    write_excel(&model, &path, ExcelOptions::default()).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let first = book.sheet_names()[0].clone();
+    let texts: Vec<String> = book
+        .worksheet_range(&first)
+        .unwrap()
+        .rows()
+        .flatten()
+        .map(cell_text)
+        .collect();
+    assert!(
+        texts.contains(
+            &"生命保険協会「業務品質評価基準」Ⅲ 個人情報保護(年度不明。製品紹介資料に引用された設問)"
+                .to_owned()
+        ),
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t == "product-brief"));
+    let scope = texts.iter().find(|t| t.contains("ログで判定")).unwrap();
+    assert!(
+        scope.ends_with("判定していない(出典の資料に設問の記載がないため)"),
+        "{scope}"
+    );
+    // A year, when the catalog states one, is the edition's.
+    a.manifest.edition_info.as_mut().unwrap().year = Some(2025);
+    let model = ReportModel::new(&a, Language::En, generation());
+    let m = worklog_report::Messages::new(Language::En);
+    assert_eq!(
+        model.edition_text(&m),
+        "Business-quality evaluation standard, III (2025 edition; the product brief)"
+    );
+}
