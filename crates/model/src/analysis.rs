@@ -343,6 +343,10 @@ pub struct RuleRun {
     /// policy's settings (already filled in by the analysis).
     #[serde(default)]
     pub details: BTreeMap<String, DetailText>,
+    /// Whether its findings are attempts against the logs themselves (an
+    /// agent stopped, a log cleared).
+    #[serde(default)]
+    pub concerns_logs: bool,
 }
 
 /// An input file and its SHA-256, for the reproducibility manifest.

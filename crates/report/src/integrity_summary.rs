@@ -24,7 +24,7 @@ pub fn integrity_text(analysis: &Analysis, m: &Messages) -> String {
     let mut anomalous = Vec::new();
     let mut unanchored = Vec::new();
     let mut unverified = Vec::new();
-    let mut intact = 0u64;
+    let mut intact_devices: Vec<&str> = Vec::new();
     for d in &analysis.devices {
         match (&d.integrity, d.events) {
             (_, 0) => silent.push(d.device_id.as_str()),
@@ -35,9 +35,10 @@ pub fn integrity_text(analysis: &Analysis, m: &Messages) -> String {
             (Some(_), _) if to_review.contains(&d.device_id) => {
                 unanchored.push(d.device_id.as_str());
             }
-            (Some(_), _) => intact += 1,
+            (Some(_), _) => intact_devices.push(d.device_id.as_str()),
         }
     }
+    let intact = intact_devices.len() as u64;
     // Nothing verified at all (an analysis run without the verifier): said
     // so, rather than "0 of 30 intact".
     let verified_none =
@@ -65,6 +66,58 @@ pub fn integrity_text(analysis: &Analysis, m: &Messages) -> String {
         if !list.is_empty() {
             text += &m.fill(key, &[("list", shortened(list, sep))]);
         }
+    }
+    text + &log_signals_text(analysis, &intact_devices, m)
+}
+
+/// The leak signals that are attempts against the logs (an agent stopped,
+/// a log cleared: rules with `concerns_logs`), weighed against the
+/// integrity: on devices whose logs are intact the attempts are on record
+/// and the chains show no cut or alteration; elsewhere that is not shown.
+fn log_signals_text(analysis: &Analysis, intact: &[&str], m: &Messages) -> String {
+    let sep = list_separator(m.language());
+    let rules: Vec<&worklog_model::RuleRun> =
+        analysis.rules.iter().filter(|r| r.concerns_logs).collect();
+    let signals: Vec<&worklog_model::Finding> = analysis
+        .findings
+        .iter()
+        .filter(|f| rules.iter().any(|r| r.id == f.rule_id))
+        .collect();
+    if signals.is_empty() {
+        return String::new();
+    }
+    let mut text = String::new();
+    for (on_intact, key) in [
+        (true, "integrity_log_signals"),
+        (false, "integrity_log_signals_unconfirmed"),
+    ] {
+        let these: Vec<&&worklog_model::Finding> = signals
+            .iter()
+            .filter(|f| intact.contains(&f.device_id.as_str()) == on_intact)
+            .collect();
+        if these.is_empty() {
+            continue;
+        }
+        let mut devices: Vec<&str> = these.iter().map(|f| f.device_id.as_str()).collect();
+        devices.sort_unstable();
+        devices.dedup();
+        let mut what: Vec<&str> = rules
+            .iter()
+            .filter(|r| these.iter().any(|f| f.rule_id == r.id))
+            .map(|r| match m.language() {
+                worklog_model::Language::En => r.title_en.as_str(),
+                _ => r.title_ja.as_str(),
+            })
+            .collect();
+        what.dedup();
+        text += &m.fill(
+            key,
+            &[
+                ("count", m.number(these.len() as u64)),
+                ("devices", shortened(&devices, sep)),
+                ("what", what.join(sep)),
+            ],
+        );
     }
     text
 }
@@ -129,5 +182,44 @@ mod tests {
         let none = integrity_text(&a, &Messages::new(Language::En));
         assert!(none.starts_with("no verification of the logs"), "{none}");
         assert!(none.ends_with("no logs in the period: PC-3"), "{none}");
+    }
+
+    /// Issue 29's trial: leak signals said 「操作ログの消去が試みられた」 and
+    /// 「監視エージェントが停止された」 beside 改ざん防止「適合」, never
+    /// reconciled. Page one weighs them: on intact devices the attempts are
+    /// on record and the chains show nothing cut; elsewhere that is not
+    /// shown.
+    #[test]
+    fn attempts_against_the_logs_are_weighed_against_the_integrity() {
+        let json = include_str!("../tests/fixtures/analysis.json");
+        let mut a: Analysis = serde_json::from_str(json).unwrap();
+        a.devices = vec![
+            device("PC-1", 10, Some(vec![])),
+            device("PC-4", 10, Some(vec![AnomalyKind::RowDeleted])),
+        ];
+        a.findings.retain(|f| f.rule_id != "agent_tamper");
+        let template = a.findings[0].clone();
+        let rule = a.rules.iter_mut().find(|r| r.id == "agent_tamper").unwrap();
+        rule.title_ja = "監視エージェントの停止・ログ消去の試み".into();
+        rule.concerns_logs = true;
+        for device in ["PC-1", "PC-1", "PC-4"] {
+            a.findings.push(worklog_model::Finding {
+                rule_id: "agent_tamper".into(),
+                device_id: device.into(),
+                ..template.clone()
+            });
+        }
+        let ja = integrity_text(&a, &Messages::new(Language::Ja));
+        assert!(
+            ja.contains("。ログへの干渉の兆候 2 件(PC-1: 監視エージェントの停止・ログ消去の試み)は記録として残っており"),
+            "{ja}"
+        );
+        assert!(
+            ja.ends_with("。ログへの干渉の兆候 1 件(PC-4: 監視エージェントの停止・ログ消去の試み)があり、これらの端末のログの完全性は確認できていない"),
+            "{ja}"
+        );
+        // Without such a rule, nothing is said.
+        a.rules.retain(|r| !r.concerns_logs);
+        assert!(!integrity_text(&a, &Messages::new(Language::Ja)).contains("干渉"));
     }
 }

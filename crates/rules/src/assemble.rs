@@ -202,6 +202,7 @@ fn rule_runs(
             findings: counts.get(&r.id).copied().unwrap_or(0),
             ran: !failed.contains(&r.id),
             details: r.details_with(&analyzer.params),
+            concerns_logs: r.concerns_logs,
         })
         .collect()
 }

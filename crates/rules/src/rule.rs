@@ -56,6 +56,10 @@ pub struct Rule {
     /// For a log rule: what its findings count as in the log-management
     /// checks (`log_role`); `None` for the other categories.
     pub log_role: Option<LogRole>,
+    /// Whether its findings are attempts against the logs themselves (an
+    /// agent stopped, a log cleared): page one weighs them against the
+    /// logs' integrity (`concerns_logs = true`).
+    pub concerns_logs: bool,
 }
 
 /// What a log rule's findings count as in the log-management checks.
@@ -122,6 +126,8 @@ struct RawRule {
     details: Option<toml::Spanned<BTreeMap<String, RawDetail>>>,
     #[serde(default)]
     log_role: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    concerns_logs: bool,
 }
 
 impl Rule {
@@ -171,6 +177,7 @@ impl Rule {
             sql_line,
             details,
             log_role,
+            concerns_logs: raw.concerns_logs,
         })
     }
 
