@@ -34,6 +34,20 @@ fn table_sheets<T>(
     table_sheets_under(cx, workbook, name, headers, rows, row_of, None)
 }
 
+/// The link to row `index` (0-based) of the table [`table_sheets`] writes
+/// as `name`: on its continuation sheet when the first is full.
+fn table_cell(cx: &Context<'_, '_>, name: &str, index: usize) -> String {
+    let per_sheet = cx.options.max_rows_per_sheet.max(1) as usize;
+    let (part, row) = (index / per_sheet, index % per_sheet);
+    let sheet = if part == 0 {
+        sheet_safe(name)
+    } else {
+        sheet_safe(&format!("{name} ({}{})", cx.m.get("continued"), part + 1))
+    };
+    // Row 1 is the header; Excel rows count from 1.
+    format!("internal:'{sheet}'!A{}", row + 2)
+}
+
 /// What a first sheet holds above its table: it writes from row 0 over
 /// the table's column widths and returns the table's header row.
 type Preamble<'p> = &'p dyn Fn(&mut Worksheet, &[f64]) -> Result<u32, XlsxError>;
@@ -91,6 +105,10 @@ fn table_sheets_under<T>(
             for (c, cell) in cells.into_iter().enumerate() {
                 write_cell(cx, sheet, r, c as u16, cell)?;
             }
+        }
+        if chunk.is_empty() {
+            // An empty table says so rather than showing a bare header.
+            sheet.write_string(top + 1, 0, cx.m.get("no_rows"))?;
         }
         // A page above the table scrolls away; a bare table keeps its
         // header in view.
@@ -396,13 +414,21 @@ pub(super) fn devices_sheets(
         matrix.set_column_width(2 + i as u16, 11)?;
     }
     let verdicts = cx.model.verdict_index();
+    let reason_rows: std::collections::HashMap<(&str, &str), usize> = a
+        .verdicts
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ((v.device_id.as_str(), v.item.as_str()), i))
+        .collect();
     for (r, device) in a.devices.iter().enumerate() {
         let r = 1 + r as u32;
         matrix.write_string(r, 0, clean_cell(&device.device_id))?;
         matrix.write_string(r, 1, clean_cell(&device.department))?;
         for (i, item) in a.items.iter().enumerate() {
             if let Some(v) = verdicts.get(&(device.device_id.as_str(), item.number.as_str())) {
-                let link = format!("internal:'{}'!A1", sheet_safe(m.get("sheet_reasons")));
+                // The verdict's own row of 判定理由, which gives its reason.
+                let index = reason_rows.get(&(v.device_id.as_str(), v.item.as_str()));
+                let link = table_cell(cx, m.get("sheet_reasons"), index.copied().unwrap_or(0));
                 let url = rust_xlsxwriter::Url::new(link).set_text(v.verdict.name(model.language));
                 matrix.write_url_with_format(r, 2 + i as u16, url, styles.verdict(v.verdict))?;
             }

@@ -131,19 +131,28 @@ fn summary_items(
         }
         sheet.write_number_with_format(row, 9, item.findings as f64, &styles.count)?;
         sheet.write_number_with_format(row, 10, item.waived as f64, &styles.count)?;
-        let target = if leaf(&item.number) {
-            Some(item.number.clone())
-        } else {
-            a.items
-                .iter()
-                .find(|c| c.parent.as_deref() == Some(&item.number))
-                .map(|c| c.number.clone())
-        };
-        if let Some(target) = target {
-            let url =
-                rust_xlsxwriter::Url::new(format!("internal:'{}'!A1", item_sheet_name(&target)))
-                    .set_text(m.get("see_sheet"));
+        if leaf(&item.number) {
+            let url = rust_xlsxwriter::Url::new(format!(
+                "internal:'{}'!A1",
+                item_sheet_name(&item.number)
+            ))
+            .set_text(m.get("see_sheet"));
             sheet.write_url_with_format(row, 11, url, &styles.link)?;
+        } else {
+            // A parent has no sheet of its own: its sub-items' rows link
+            // to theirs.
+            let subs: Vec<&str> = a
+                .items
+                .iter()
+                .filter(|c| c.parent.as_deref() == Some(&item.number))
+                .map(|c| c.number.as_str())
+                .collect();
+            let sep = worklog_model::list_separator(model.language);
+            sheet.write_string(
+                row,
+                11,
+                m.fill("see_sub_items", &[("items", subs.join(sep))]),
+            )?;
         }
     }
     sheet.autofilter(header_row, 0, row, 11)?;

@@ -554,3 +554,76 @@ fn page_one_states_the_edition_and_why_numbers_are_not_judged() {
         "Business-quality evaluation standard, III (2025 edition; the product brief)"
     );
 }
+
+/// Column letters and row number of an `A1` reference, 0-based.
+fn cell_of(reference: &str) -> (u32, u32) {
+    let letters: String = reference
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    let col = letters
+        .chars()
+        .fold(0u32, |n, c| n * 26 + (c as u32 - 'A' as u32 + 1))
+        - 1;
+    let row: u32 = reference[letters.len()..].parse().unwrap();
+    (row - 1, col)
+}
+
+/// Issue 29's trial: every 端末別 link went to the top of a 270-row
+/// 判定理由, the 125 link to 125-1's sheet, and 例外 was a bare header.
+/// Every internal link of the workbook lands on a sheet that exists and a
+/// cell that holds something; a 端末別 cell lands on the row of its own
+/// device and item; item 125 (a parent) names its sub-items' sheets; an
+/// empty table says 該当なし.
+#[test]
+fn every_link_in_the_workbook_lands_on_its_row() {
+    let (_tmp, path) = workbook(Language::Ja, ExcelOptions::default());
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let mut checked = 0;
+    for (name, xml) in sheet_xml(&path) {
+        for link in xml.split("<hyperlink ").skip(1) {
+            let attr = |a: &str| {
+                link.split(&format!("{a}=\""))
+                    .nth(1)
+                    .map(|v| v.split('"').next().unwrap().to_owned())
+            };
+            let (Some(from), Some(location)) = (attr("ref"), attr("location")) else {
+                continue;
+            };
+            let (sheet, cell) = location.rsplit_once('!').unwrap();
+            let sheet = sheet.trim_matches('\'');
+            let range = book
+                .worksheet_range(sheet)
+                .unwrap_or_else(|e| panic!("{name}!{from} → {location}: {e}"));
+            let (row, col) = cell_of(cell);
+            let target = range
+                .get_value((row, col))
+                .map(cell_text)
+                .unwrap_or_default();
+            assert!(
+                !target.is_empty(),
+                "{name}!{from} → {location}: an empty cell"
+            );
+            if name == "端末別" {
+                let source = book.worksheet_range(&name).unwrap();
+                let (r, c) = cell_of(&from);
+                let device = cell_text(source.get_value((r, 0)).unwrap());
+                let item = cell_text(source.get_value((0, c)).unwrap());
+                let item_there = cell_text(range.get_value((row, 2)).unwrap());
+                assert_eq!((target, item_there), (device, item), "{from} → {location}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked} links checked");
+    let summary = book
+        .worksheet_range(&book.sheet_names()[0].clone())
+        .unwrap();
+    let texts: Vec<String> = summary.rows().flatten().map(cell_text).collect();
+    assert!(
+        texts.contains(&"125-1、125-2 の各シート".to_owned()),
+        "{texts:?}"
+    );
+    let waived = book.worksheet_range("例外").unwrap();
+    assert_eq!(cell_text(waived.get_value((1, 0)).unwrap()), "該当なし");
+}
