@@ -9,8 +9,8 @@ use super::Context;
 use crate::item_page::ItemPage;
 use crate::text::{clean_cell, display_width};
 
-/// Points per wrapped line of 11-point text.
-const LINE_HEIGHT: f64 = 15.0;
+/// Points per wrapped line of 11-point text (游ゴシック needs 18).
+const LINE_HEIGHT: f64 = 18.0;
 
 /// Writes `page` from row 0 over the columns of `widths`; returns the row
 /// the findings table's header goes on.

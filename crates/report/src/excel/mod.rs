@@ -61,41 +61,51 @@ pub(crate) struct Styles {
     pub states: Vec<(Overall, Format)>,
 }
 
+/// The workbook's font: 游ゴシック (Yu Gothic, Office's Japanese default;
+/// applications without it substitute their Japanese Gothic) for a
+/// Japanese report, Calibri for an English one.
+pub(crate) fn base_format(language: worklog_model::Language) -> Format {
+    match language {
+        worklog_model::Language::En => Format::new(),
+        _ => Format::new()
+            .set_font_name("游ゴシック")
+            .set_font_size(11)
+            .set_font_charset(128),
+    }
+}
+
 impl Styles {
-    fn new() -> Styles {
+    fn new(language: worklog_model::Language) -> Styles {
+        let base = base_format(language);
+        let new = || base.clone();
         let filled = |hex: u32| {
-            Format::new()
+            new()
                 .set_background_color(Color::RGB(hex))
                 .set_border(FormatBorder::Thin)
                 .set_align(FormatAlign::Center)
                 .set_bold()
         };
         Styles {
-            title: Format::new().set_bold().set_font_size(16),
-            header: Format::new()
+            title: new().set_bold().set_font_size(16),
+            header: new()
                 .set_bold()
                 .set_background_color(Color::RGB(0x1F_3864))
                 .set_font_color(Color::White)
                 .set_border(FormatBorder::Thin)
                 .set_text_wrap()
                 .set_align(FormatAlign::Top),
-            label: Format::new().set_bold(),
-            label_top: Format::new()
-                .set_bold()
-                .set_text_wrap()
-                .set_align(FormatAlign::Top),
-            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
-            link: Format::new()
+            label: new().set_bold(),
+            label_top: new().set_bold().set_text_wrap().set_align(FormatAlign::Top),
+            wrap: new().set_text_wrap().set_align(FormatAlign::Top),
+            link: new()
                 .set_font_color(Color::RGB(0x00_05_63_C1))
                 .set_underline(rust_xlsxwriter::FormatUnderline::Single),
             // Top-aligned like the wrapped text beside them.
-            count: Format::new()
-                .set_num_format("#,##0")
-                .set_align(FormatAlign::Top),
-            date_time: Format::new()
+            count: new().set_num_format("#,##0").set_align(FormatAlign::Top),
+            date_time: new()
                 .set_num_format("yyyy-mm-dd hh:mm:ss")
                 .set_align(FormatAlign::Top),
-            sign: Format::new()
+            sign: new()
                 .set_border(FormatBorder::Thin)
                 .set_align(FormatAlign::Top),
             verdicts: vec![
@@ -226,6 +236,13 @@ pub fn write_excel(model: &ReportModel<'_>, path: &Path, options: ExcelOptions) 
         properties = properties.set_creation_datetime(&at);
     }
     workbook.set_properties(&properties);
+    if model.language != worklog_model::Language::En {
+        // Before any sheet: every cell without a format of its own, and
+        // the column widths, follow it.
+        workbook
+            .set_default_format(&base_format(model.language), 18, 72)
+            .map_err(|e| xlsx(path, e))?;
+    }
     let a = model.analysis;
     let page_header = format!(
         "&L{}&C{}&R{} {} – {}",
@@ -238,7 +255,7 @@ pub fn write_excel(model: &ReportModel<'_>, path: &Path, options: ExcelOptions) 
     let context = Context {
         model,
         m,
-        styles: Styles::new(),
+        styles: Styles::new(model.language),
         options,
         page_header,
     };

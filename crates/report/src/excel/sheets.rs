@@ -184,8 +184,8 @@ fn column_widths(
     fit_to_page(widths).into_iter().map(|w| w as f64).collect()
 }
 
-/// Points per line of 11-point text.
-const LINE_HEIGHT: f64 = 15.0;
+/// Points per line of 11-point text (游ゴシック needs 18).
+const LINE_HEIGHT: f64 = 18.0;
 
 /// The lines the row's tallest text cell wraps to in its column (at most
 /// 15: a longer value is cut on paper, whole in the cell).

@@ -118,7 +118,7 @@ fn summary_items(
         sheet.write_string_with_format(row, 2, &item.question, &styles.wrap)?;
         // Neither Excel nor LibreOffice grows a row for wrapped text written
         // by a library: the height follows the question's printed lines.
-        sheet.set_row_height(row, 15.0 * f64::from(wrapped_lines(&item.question, 56)))?;
+        sheet.set_row_height(row, 18.0 * f64::from(wrapped_lines(&item.question, 56)))?;
         sheet.write_string_with_format(
             row,
             3,
@@ -228,7 +228,7 @@ pub(super) fn weekly_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Res
                 1 + w as u32,
                 0,
                 &day,
-                &rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd"),
+                &super::base_format(cx.model.language).set_num_format("yyyy-mm-dd"),
             )?,
             Err(_) => weekly.write_string(1 + w as u32, 0, week)?,
         };

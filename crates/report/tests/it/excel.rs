@@ -627,3 +627,29 @@ fn every_link_in_the_workbook_lands_on_its_row() {
     let waived = book.worksheet_range("例外").unwrap();
     assert_eq!(cell_text(waived.get_value((1, 0)).unwrap()), "該当なし");
 }
+
+/// Issue 29's trial: no Japanese font was named (Calibri only). The
+/// Japanese workbook's fonts are all 游ゴシック (Shift-JIS charset, which
+/// applications use to pick a Japanese substitute when it is absent); the
+/// English one keeps Calibri.
+#[test]
+fn the_japanese_workbook_names_a_japanese_font() {
+    let styles = |language| {
+        let (_tmp, path) = workbook(language, ExcelOptions::default());
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/styles.xml").unwrap(), &mut xml)
+            .unwrap();
+        xml
+    };
+    let ja = styles(Language::Ja);
+    let fonts = ja.split("<font>").count() + ja.split("<font ").count() - 2;
+    assert!(fonts > 3, "{ja}");
+    assert_eq!(
+        ja.matches("<name val=\"游ゴシック\"/>").count(),
+        fonts,
+        "{ja}"
+    );
+    assert!(ja.contains("<charset val=\"128\"/>"));
+    assert!(styles(Language::En).contains("<name val=\"Calibri\"/>"));
+}
