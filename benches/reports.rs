@@ -8,8 +8,8 @@ use std::path::Path;
 
 use worklog_benches::{best_of, env_or, peak_rss_mib};
 use worklog_report::{
-    ExcelOptions, Generation, HtmlOptions, ReportModel, write_csv, write_excel, write_html,
-    write_json,
+    ExcelOptions, Generation, HtmlOptions, PdfOptions, ReportModel, write_csv, write_excel,
+    write_html, write_json, write_pdf,
 };
 use worklog_rules::{Analyzer, EventSource, Language, Period, RulePack};
 use worklog_synth::{Fleet, FleetConfig};
@@ -109,6 +109,14 @@ fn main() {
     let (csv_time, csv) = best_of(runs, || {
         write_csv(&model, &work.path().join("findings.csv"))
     });
+    let (pdf_time, pdf) = best_of(runs, || {
+        write_pdf(&model, &work.path().join("binder.pdf"), PdfOptions::default())
+    });
+    let rss_pdf = peak_rss_mib();
+    if let Err(e) = pdf {
+        eprintln!("reports bench: {e}");
+        std::process::exit(2);
+    }
     if let Err(e) = csv {
         eprintln!("reports bench: {e}");
         std::process::exit(2);
@@ -146,9 +154,15 @@ fn main() {
         csv_time.as_secs_f64(),
         size("findings.csv")
     );
-    let total = model_time + json_time + excel_time + html_time + csv_time;
     println!(
-        "  all four reports with the model: {:.1} s (aim < 30 s), peak RSS {:.0} MiB",
+        "  PDF binder ({} deviation groups per 設問 shown): {:.3} s, {:.2} MB, peak RSS {rss_pdf:.0} MiB",
+        worklog_report::DEVIATIONS_ON_PAGE,
+        pdf_time.as_secs_f64(),
+        size("binder.pdf")
+    );
+    let total = model_time + json_time + excel_time + html_time + csv_time + pdf_time;
+    println!(
+        "  all five reports with the model: {:.1} s (aim < 30 s), peak RSS {:.0} MiB",
         total.as_secs_f64(),
         peak_rss_mib()
     );
