@@ -110,7 +110,11 @@ fn main() {
         write_csv(&model, &work.path().join("findings.csv"))
     });
     let (pdf_time, pdf) = best_of(runs, || {
-        write_pdf(&model, &work.path().join("binder.pdf"), PdfOptions::default())
+        write_pdf(
+            &model,
+            &work.path().join("binder.pdf"),
+            PdfOptions::default(),
+        )
     });
     let rss_pdf = peak_rss_mib();
     if let Err(e) = pdf {

@@ -258,34 +258,7 @@ impl AnchorLog {
             });
         }
         let record = &claim.record;
-        let device_key = keyring.device(&record.device_id).ok_or_else(|| {
-            Error::NotFound(format!(
-                "no public key for device {:?} in the keyring",
-                record.device_id
-            ))
-        })?;
-        if !record.head_matches() || !record.signature_valid(device_key) {
-            return Err(Error::format(
-                &self.path,
-                format!(
-                    "head claim of device {:?} at seq {} is not signed by the device's key: refusing to anchor it",
-                    record.device_id, record.last_seq
-                ),
-            ));
-        }
-        // A seal of another segment (left by a crash between writing a
-        // seal and its segment) is ignored; one that claims this segment must be
-        // the device's.
-        let seal = claim.seal.as_ref().filter(|seal| seal.covers(record));
-        if seal.is_some_and(|seal| !seal.signature_valid(device_key)) {
-            return Err(Error::format(
-                &self.path,
-                format!(
-                    "seal of device {:?} at seq {} is not signed by the device's key: refusing to anchor it",
-                    record.device_id, record.last_seq
-                ),
-            ));
-        }
+        let seal = self.checked_claim(claim, keyring)?;
         if let Some(bad) = self.unparsed.first() {
             return Err(Error::format(
                 &self.path,
@@ -331,5 +304,43 @@ impl AnchorLog {
         self.lines.push(line);
         self.entries.push(entry.clone());
         Ok(entry)
+    }
+
+    /// The claim's record and seal checked against the device's key: the
+    /// seal when it covers the record (a seal of another segment, left by a
+    /// crash between a seal and its segment, is ignored).
+    fn checked_claim<'c>(
+        &self,
+        claim: &'c HeadClaim,
+        keyring: &Keyring,
+    ) -> Result<Option<&'c Seal>> {
+        let record = &claim.record;
+        let device_key = keyring.device(&record.device_id).ok_or_else(|| {
+            Error::NotFound(format!(
+                "no public key for device {:?} in the keyring",
+                record.device_id
+            ))
+        })?;
+        if !record.head_matches() || !record.signature_valid(device_key) {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "head claim of device {:?} at seq {} is not signed by the device's key: refusing to anchor it",
+                    record.device_id, record.last_seq
+                ),
+            ));
+        }
+        // One that claims this segment must be the device's.
+        let seal = claim.seal.as_ref().filter(|seal| seal.covers(record));
+        if seal.is_some_and(|seal| !seal.signature_valid(device_key)) {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "seal of device {:?} at seq {} is not signed by the device's key: refusing to anchor it",
+                    record.device_id, record.last_seq
+                ),
+            ));
+        }
+        Ok(seal)
     }
 }

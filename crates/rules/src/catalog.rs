@@ -133,61 +133,11 @@ impl Catalog {
         })?;
         let mut items: Vec<Item> = Vec::with_capacity(raw.item.len());
         for spanned in raw.item {
-            let at = Some(spanned.span().start);
-            let item = spanned.into_inner();
-            if item.number.trim().is_empty() {
-                return Err(error(at, "`number` is empty".into()));
-            }
-            if items.iter().any(|i| i.number == item.number) {
-                return Err(error(at, format!("item `{}` is listed twice", item.number)));
-            }
-            let level = match item.level.get_ref().as_str() {
-                "基本項目" => Level::Basic,
-                "応用項目" => Level::Advanced,
-                other => {
-                    return Err(error(
-                        Some(item.level.span().start),
-                        format!("`level` must be 基本項目 or 応用項目, found {other:?}"),
-                    ));
-                }
-            };
-            let applies_to = match item.applies_to.get_ref().as_str() {
-                "all" => Applicability::All,
-                "portable" => Applicability::Portable,
-                other => {
-                    return Err(error(
-                        Some(item.applies_to.span().start),
-                        format!("`applies_to` must be all or portable, found {other:?}"),
-                    ));
-                }
-            };
-            if item.question_ja.get_ref().trim().is_empty() {
-                return Err(error(
-                    Some(item.question_ja.span().start),
-                    format!("`question_ja` of item {} is empty", item.number),
-                ));
-            }
-            let parent = (!item.parent.is_empty()).then_some(item.parent);
-            if let Some(parent) = &parent
-                && !items.iter().any(|i| &i.number == parent)
-            {
-                return Err(error(
-                    at,
-                    format!(
-                        "item `{}` names parent `{parent}`, which is not listed before it",
-                        item.number
-                    ),
-                ));
-            }
-            items.push(Item {
-                number: item.number,
-                level,
-                parent,
-                applies_to,
-                question_ja: item.question_ja.into_inner(),
-                question_en: item.question_en,
-                summary_en: item.summary_en,
-            });
+            let at = spanned.span().start;
+            let item = parse_item(spanned.into_inner(), &items, &|offset, reason| {
+                error(Some(offset.unwrap_or(at)), reason)
+            })?;
+            items.push(item);
         }
         if items.is_empty() {
             return Err(error(None, "no `[[item]]` entries".into()));
@@ -221,4 +171,69 @@ impl Catalog {
     pub fn item(&self, number: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.number == number)
     }
+}
+
+/// One `[[item]]` checked against the items listed before it; `error`
+/// makes an error at an offset of the file (`None`: the item's start).
+fn parse_item(
+    item: RawItem,
+    items: &[Item],
+    error: &dyn Fn(Option<usize>, String) -> CatalogError,
+) -> Result<Item, CatalogError> {
+    if item.number.trim().is_empty() {
+        return Err(error(None, "`number` is empty".into()));
+    }
+    if items.iter().any(|i| i.number == item.number) {
+        return Err(error(
+            None,
+            format!("item `{}` is listed twice", item.number),
+        ));
+    }
+    let level = match item.level.get_ref().as_str() {
+        "基本項目" => Level::Basic,
+        "応用項目" => Level::Advanced,
+        other => {
+            return Err(error(
+                Some(item.level.span().start),
+                format!("`level` must be 基本項目 or 応用項目, found {other:?}"),
+            ));
+        }
+    };
+    let applies_to = match item.applies_to.get_ref().as_str() {
+        "all" => Applicability::All,
+        "portable" => Applicability::Portable,
+        other => {
+            return Err(error(
+                Some(item.applies_to.span().start),
+                format!("`applies_to` must be all or portable, found {other:?}"),
+            ));
+        }
+    };
+    if item.question_ja.get_ref().trim().is_empty() {
+        return Err(error(
+            Some(item.question_ja.span().start),
+            format!("`question_ja` of item {} is empty", item.number),
+        ));
+    }
+    let parent = (!item.parent.is_empty()).then_some(item.parent);
+    if let Some(parent) = &parent
+        && !items.iter().any(|i| &i.number == parent)
+    {
+        return Err(error(
+            None,
+            format!(
+                "item `{}` names parent `{parent}`, which is not listed before it",
+                item.number
+            ),
+        ));
+    }
+    Ok(Item {
+        number: item.number,
+        level,
+        parent,
+        applies_to,
+        question_ja: item.question_ja.into_inner(),
+        question_en: item.question_en,
+        summary_en: item.summary_en,
+    })
 }

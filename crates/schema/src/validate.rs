@@ -72,31 +72,7 @@ impl Event {
             );
         }
 
-        match op_spec(self.kind, &self.op) {
-            None => problem(
-                "op",
-                format!(
-                    "{:?} is not an action of kind `{}` (expected one of: {})",
-                    self.op,
-                    self.kind,
-                    ops_of(self.kind).join(", ")
-                ),
-            ),
-            Some(spec) => {
-                for &name in COLUMN_NAMES {
-                    let set = self.is_set(name).unwrap_or(false);
-                    let required = COMMON_REQUIRED.contains(&name) || spec.required.contains(&name);
-                    let allowed = required
-                        || COMMON_OPTIONAL.contains(&name)
-                        || spec.optional.contains(&name);
-                    if required && !set {
-                        problem(name, format!("is required for {}/{}", self.kind, self.op));
-                    } else if set && !allowed {
-                        problem(name, format!("does not apply to {}/{}", self.kind, self.op));
-                    }
-                }
-            }
-        }
+        self.check_fields(&mut problem);
 
         self.check_values(&mut problem);
 
@@ -131,6 +107,36 @@ impl Event {
             }
             self.sender_address = Some(mailbox.address);
             self.sender_domain = Some(mailbox.domain);
+        }
+    }
+
+    /// The fields the event's kind and action require are set, and no
+    /// field that does not apply to them is.
+    fn check_fields(&self, problem: &mut impl FnMut(&'static str, String)) {
+        match op_spec(self.kind, &self.op) {
+            None => problem(
+                "op",
+                format!(
+                    "{:?} is not an action of kind `{}` (expected one of: {})",
+                    self.op,
+                    self.kind,
+                    ops_of(self.kind).join(", ")
+                ),
+            ),
+            Some(spec) => {
+                for &name in COLUMN_NAMES {
+                    let set = self.is_set(name).unwrap_or(false);
+                    let required = COMMON_REQUIRED.contains(&name) || spec.required.contains(&name);
+                    let allowed = required
+                        || COMMON_OPTIONAL.contains(&name)
+                        || spec.optional.contains(&name);
+                    if required && !set {
+                        problem(name, format!("is required for {}/{}", self.kind, self.op));
+                    } else if set && !allowed {
+                        problem(name, format!("does not apply to {}/{}", self.kind, self.op));
+                    }
+                }
+            }
         }
     }
 
@@ -169,26 +175,7 @@ impl Event {
                 problem(name, format!("{v} is negative"));
             }
         }
-        if let Some(address) = &self.sender_address {
-            match crate::mail::parse_mailbox(address) {
-                Err(e) => problem("sender_address", e.to_string()),
-                Ok(mailbox) if mailbox.address != *address => problem(
-                    "sender_address",
-                    format!(
-                        "{address:?} is not normalised (expected {:?}; ingest normalises it, see docs/ingest-format.md)",
-                        mailbox.address
-                    ),
-                ),
-                Ok(mailbox) => {
-                    if self.sender_domain.as_deref() != Some(mailbox.domain.as_str()) {
-                        problem(
-                            "sender_domain",
-                            format!("must be {:?}, the domain of sender_address", mailbox.domain),
-                        );
-                    }
-                }
-            }
-        }
+        self.check_sender(problem);
         if let (Some(state), Some(on)) = (&self.protection_state, self.protection_on)
             && (state == "on") != on
         {
@@ -222,6 +209,30 @@ impl Event {
                 "window_end",
                 format!("{end} is not after window_start {start}"),
             );
+        }
+    }
+
+    /// A sender address in normal form, and its domain beside it.
+    fn check_sender(&self, problem: &mut impl FnMut(&'static str, String)) {
+        if let Some(address) = &self.sender_address {
+            match crate::mail::parse_mailbox(address) {
+                Err(e) => problem("sender_address", e.to_string()),
+                Ok(mailbox) if mailbox.address != *address => problem(
+                    "sender_address",
+                    format!(
+                        "{address:?} is not normalised (expected {:?}; ingest normalises it, see docs/ingest-format.md)",
+                        mailbox.address
+                    ),
+                ),
+                Ok(mailbox) => {
+                    if self.sender_domain.as_deref() != Some(mailbox.domain.as_str()) {
+                        problem(
+                            "sender_domain",
+                            format!("must be {:?}, the domain of sender_address", mailbox.domain),
+                        );
+                    }
+                }
+            }
         }
     }
 }

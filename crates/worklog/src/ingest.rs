@@ -122,10 +122,57 @@ pub fn ingest(
     rejects: &RejectsTo,
     create_keys: bool,
 ) -> Result<IngestReport> {
+    let ReadLines {
+        mut files,
+        texts,
+        events,
+        rejections: parse_rejections,
+    } = read_lines(inputs, format);
+    let run = Run {
+        store,
+        keys,
+        create_keys,
+        orders: vec![FileOrder::Collector; inputs.len()],
+    };
+    let (store_outcome, outcomes, mut rejections) = deliver(&run, events)?;
+    for (report, outcome) in files.iter_mut().zip(outcomes) {
+        report.outcome = outcome;
+    }
+    for r in &parse_rejections {
+        *files[r.file]
+            .outcome
+            .rejected
+            .entry(r.reason.clone())
+            .or_default() += 1;
+    }
+    rejections.extend(parse_rejections);
+    rejections.sort_by_key(|r| (r.file, r.origin));
+    write_rejects(&mut files, &texts, &rejections, rejects)?;
+    Ok(IngestReport {
+        files,
+        store: store_outcome,
+    })
+}
+
+/// What the files of lines hold, before anything is stored.
+struct ReadLines {
+    /// One report per file, in the order given.
+    files: Vec<LinesFileReport>,
+    /// Each file's bytes (empty when unreadable), for the reject file.
+    texts: Vec<Vec<u8>>,
+    /// The events read, with their file and line.
+    events: Vec<Delivered>,
+    /// The lines that are not events, with why.
+    rejections: Vec<Rejection>,
+}
+
+/// Reads every file of lines (JSON Lines or CSV); a file that cannot be
+/// read or parsed as a whole is refused with the reason, the others go on.
+fn read_lines(inputs: &[PathBuf], format: Option<InputFormat>) -> ReadLines {
     let mut files = Vec::with_capacity(inputs.len());
     let mut texts: Vec<Vec<u8>> = Vec::with_capacity(inputs.len());
     let mut events = Vec::new();
-    let mut parse_rejections = Vec::new();
+    let mut rejections = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
         let format = format.unwrap_or_else(|| InputFormat::from_path(input));
         let mut report = LinesFileReport {
@@ -162,7 +209,7 @@ pub fn ingest(
                             origin: line,
                             event,
                         }),
-                        Err(reason) => parse_rejections.push(Rejection {
+                        Err(reason) => rejections.push(Rejection {
                             file: index,
                             origin: line,
                             reason,
@@ -174,30 +221,12 @@ pub fn ingest(
         files.push(report);
         texts.push(bytes);
     }
-    let run = Run {
-        store,
-        keys,
-        create_keys,
-        orders: vec![FileOrder::Collector; inputs.len()],
-    };
-    let (store_outcome, outcomes, mut rejections) = deliver(&run, events)?;
-    for (report, outcome) in files.iter_mut().zip(outcomes) {
-        report.outcome = outcome;
-    }
-    for r in &parse_rejections {
-        *files[r.file]
-            .outcome
-            .rejected
-            .entry(r.reason.clone())
-            .or_default() += 1;
-    }
-    rejections.extend(parse_rejections);
-    rejections.sort_by_key(|r| (r.file, r.origin));
-    write_rejects(&mut files, &texts, &rejections, rejects)?;
-    Ok(IngestReport {
+    ReadLines {
         files,
-        store: store_outcome,
-    })
+        texts,
+        events,
+        rejections,
+    }
 }
 
 /// Writes each file's rejected lines (line, reason, the line's text) to its

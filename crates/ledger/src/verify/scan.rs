@@ -173,71 +173,8 @@ fn judge(
     device: &str,
     record: &SegmentRecord,
 ) -> Option<(AnomalyClass, String)> {
-    if record.device_id != device {
-        return Some((
-            AnomalyClass::SegmentForged,
-            format!(
-                "segment of device {:?} placed in this device's partition",
-                record.device_id
-            ),
-        ));
-    }
-    if !record.head_matches() {
-        return Some((
-            AnomalyClass::SegmentForged,
-            "segment record altered: its head does not match its fields".into(),
-        ));
-    }
-    if record.row_count == 0 || record.last_seq < record.first_seq {
-        // The writer never commits an empty segment; a signed one can only
-        // come from a key holder moving the head without events.
-        return Some((
-            AnomalyClass::SegmentForged,
-            format!(
-                "segment with no rows (seq {}..={}, {} rows): the writer never writes one",
-                record.first_seq, record.last_seq, record.row_count
-            ),
-        ));
-    }
-    // The range and the count are one fact said twice: a record where they
-    // differ is no writer's, and its count would inflate the events
-    // verified.
-    if record.last_seq - record.first_seq != record.row_count - 1 {
-        return Some((
-            AnomalyClass::SegmentForged,
-            format!(
-                "segment record's range seq {}..={} holds {} seqs, but its row count says {}: the writer never writes that",
-                record.first_seq,
-                record.last_seq,
-                (record.last_seq - record.first_seq).saturating_add(1),
-                record.row_count
-            ),
-        ));
-    }
-    let times_hold = record.min_ts <= record.max_ts
-        && [record.first_ts, record.last_ts]
-            .iter()
-            .all(|t| (record.min_ts..=record.max_ts).contains(t));
-    if !times_hold {
-        return Some((
-            AnomalyClass::SegmentForged,
-            format!(
-                "segment record's times contradict each other (first/last {}/{}, lowest/highest {}/{}): the writer never writes that",
-                Timestamp(record.first_ts),
-                Timestamp(record.last_ts),
-                Timestamp(record.min_ts),
-                Timestamp(record.max_ts)
-            ),
-        ));
-    }
-    if record.delivery == Delivery::Backfill && record.ts_regressions > 0 {
-        return Some((
-            AnomalyClass::SegmentForged,
-            format!(
-                "late segment with {} step(s) back in time: the writer puts late events in time order",
-                record.ts_regressions
-            ),
-        ));
+    if let Some(why) = forged_record(device, record) {
+        return Some((AnomalyClass::SegmentForged, why));
     }
     match keyring.device(device) {
         None => Some((
@@ -257,6 +194,61 @@ fn judge(
         )),
         Some(_) => None,
     }
+}
+
+/// Why the record cannot be a writer's (`None` when it can): another
+/// device's, altered, empty, a count or times that contradict each other,
+/// a late segment out of time order.
+fn forged_record(device: &str, record: &SegmentRecord) -> Option<String> {
+    if record.device_id != device {
+        return Some(format!(
+            "segment of device {:?} placed in this device's partition",
+            record.device_id
+        ));
+    }
+    if !record.head_matches() {
+        return Some("segment record altered: its head does not match its fields".into());
+    }
+    if record.row_count == 0 || record.last_seq < record.first_seq {
+        // The writer never commits an empty segment; a signed one can only
+        // come from a key holder moving the head without events.
+        return Some(format!(
+            "segment with no rows (seq {}..={}, {} rows): the writer never writes one",
+            record.first_seq, record.last_seq, record.row_count
+        ));
+    }
+    // The range and the count are one fact said twice: a record where they
+    // differ is no writer's, and its count would inflate the events
+    // verified.
+    if record.last_seq - record.first_seq != record.row_count - 1 {
+        return Some(format!(
+            "segment record's range seq {}..={} holds {} seqs, but its row count says {}: the writer never writes that",
+            record.first_seq,
+            record.last_seq,
+            (record.last_seq - record.first_seq).saturating_add(1),
+            record.row_count
+        ));
+    }
+    let times_hold = record.min_ts <= record.max_ts
+        && [record.first_ts, record.last_ts]
+            .iter()
+            .all(|t| (record.min_ts..=record.max_ts).contains(t));
+    if !times_hold {
+        return Some(format!(
+            "segment record's times contradict each other (first/last {}/{}, lowest/highest {}/{}): the writer never writes that",
+            Timestamp(record.first_ts),
+            Timestamp(record.last_ts),
+            Timestamp(record.min_ts),
+            Timestamp(record.max_ts)
+        ));
+    }
+    if record.delivery == Delivery::Backfill && record.ts_regressions > 0 {
+        return Some(format!(
+            "late segment with {} step(s) back in time: the writer puts late events in time order",
+            record.ts_regressions
+        ));
+    }
+    None
 }
 
 /// SHA-256 of the file, its length, and its bytes when small enough to

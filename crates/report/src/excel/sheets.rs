@@ -566,6 +566,34 @@ pub(super) fn log_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resul
             ]
         },
     )?;
+    coverage_sheet(cx, workbook)?;
+    let gaps: Vec<&Finding> = model.log_findings().collect();
+    let headers = [
+        "device",
+        "local_time",
+        "seq",
+        "what_happened",
+        "rule",
+        "evidence",
+    ];
+    table_sheets(cx, workbook, m.get("sheet_gaps"), &headers, &gaps, |f| {
+        vec![
+            Cell::Text(f.device_id.clone()),
+            Cell::Time(f.local_time),
+            f.seq.map_or(Cell::Text(String::new()), Cell::Number),
+            Cell::Text(model.detail(f)),
+            Cell::Text(model.rule_texts(&f.rule_id).0),
+            Cell::Text(model.evidence(f)),
+        ]
+    })
+}
+
+/// ログ取得状況: each device's events, first and last, gaps, kinds, late
+/// deliveries and data cut-off.
+fn coverage_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
+    let (model, m) = (cx.model, &cx.m);
+    let a = model.analysis;
+    let sep = worklog_model::list_separator(model.language);
     let headers = [
         "device",
         "department",
@@ -614,26 +642,7 @@ pub(super) fn log_sheets(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Resul
                 Cell::Time(at(device.integrity.as_ref().and_then(|i| i.newest_event))),
             ]
         },
-    )?;
-    let gaps: Vec<&Finding> = model.log_findings().collect();
-    let headers = [
-        "device",
-        "local_time",
-        "seq",
-        "what_happened",
-        "rule",
-        "evidence",
-    ];
-    table_sheets(cx, workbook, m.get("sheet_gaps"), &headers, &gaps, |f| {
-        vec![
-            Cell::Text(f.device_id.clone()),
-            Cell::Time(f.local_time),
-            f.seq.map_or(Cell::Text(String::new()), Cell::Number),
-            Cell::Text(model.detail(f)),
-            Cell::Text(model.rule_texts(&f.rule_id).0),
-            Cell::Text(model.evidence(f)),
-        ]
-    })
+    )
 }
 
 /// 漏洩兆候.
