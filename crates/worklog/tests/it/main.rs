@@ -13,6 +13,7 @@ mod no_agent;
 mod report_fixture;
 mod scenarios;
 mod sources_doc;
+mod terms;
 
 /// `../shared/evtx/`, the real EVTX samples. CI has the folder; a missing
 /// folder fails unless WORKLOG_SKIP_EVTX_SAMPLES=1 (which CI does not set).
