@@ -80,6 +80,8 @@ fn cover(layout: &mut Layout<'_>, model: &ReportModel<'_>, m: &Messages) {
     for (key, value) in model.page_one_facts(m) {
         layout.labelled(m.get(key), &value, LABEL_WIDTH);
     }
+    // The sign-off on the page it signs.
+    sign_off(layout, m);
     layout.heading(m.get("overall_status"), 13.0, 40.0);
     let state = model.overall();
     layout.tag(m.get(state.message_key()), 11.0, state_fill(state));
@@ -120,7 +122,6 @@ fn cover(layout: &mut Layout<'_>, model: &ReportModel<'_>, m: &Messages) {
     ];
     layout.table(&columns, &rows);
     verdict_legend(layout, model, m);
-    sign_off(layout, m);
 }
 
 fn verdict_legend(layout: &mut Layout<'_>, model: &ReportModel<'_>, m: &Messages) {

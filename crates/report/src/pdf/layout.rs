@@ -129,8 +129,11 @@ impl<'f> Layout<'f> {
         for c in text.chars() {
             let w = self.font.width(c.encode_utf8(&mut [0; 4]), size);
             if line_width + w > width && !line.is_empty() {
+                // At the last space when that keeps most of the line (Latin
+                // words stay whole); else here (Japanese breaks anywhere).
+                let keeps_most = |at: usize| self.font.width(&line[..at], size) > 0.7 * width;
                 let rest = match last_space {
-                    Some(at) if at > 0 => line.split_off(at),
+                    Some(at) if at > 0 && keeps_most(at) => line.split_off(at),
                     _ => String::new(),
                 };
                 lines.push(line.trim_end().to_owned());

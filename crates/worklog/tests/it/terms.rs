@@ -62,7 +62,11 @@ fn each_concept_has_one_term_everywhere_users_read() {
         let text = std::fs::read_to_string(path).unwrap();
         for term in &terms.term {
             for breach in breaches(&text, term) {
-                problems.push(format!("{}: {breach} (write {})", path.display(), term.word));
+                problems.push(format!(
+                    "{}: {breach} (write {})",
+                    path.display(),
+                    term.word
+                ));
             }
         }
     }
