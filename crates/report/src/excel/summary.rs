@@ -18,13 +18,8 @@ pub(super) fn summary_sheet(
     cx.page_setup(sheet, None)?;
     // 概要 is the page an auditor signs: it prints on one page.
     sheet.set_print_fit_to_pages(1, 1);
-    for (col, width) in [
-        8.0, 10.0, 58.0, 11.0, 8.0, 8.0, 8.0, 8.0, 8.0, 9.0, 8.0, 10.0,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        sheet.set_column_width(col as u16, width)?;
+    for (col, width) in SUMMARY_WIDTHS.into_iter().enumerate() {
+        sheet.set_column_width(col as u16, width as f64)?;
     }
     sheet.write_string_with_format(0, 0, m.get("title"), &cx.styles.title)?;
     sheet.write_string(1, 0, m.get("subtitle"))?;
@@ -87,6 +82,9 @@ fn summary_headline(
     Ok(row)
 }
 
+/// Column widths of 概要 (characters).
+const SUMMARY_WIDTHS: [usize; 12] = [8, 10, 58, 11, 8, 8, 8, 8, 8, 9, 8, 10];
+
 /// The items table, each row linked to its sheet; the last row written.
 fn summary_items(
     cx: &Context<'_, '_>,
@@ -107,6 +105,15 @@ fn summary_items(
             .map(|k| m.get(k).to_owned()),
     );
     let header_row = row;
+    // A header wraps in its column, never cut ("Insufficie…"): the row is
+    // as tall as its longest header's lines.
+    let lines = heads
+        .iter()
+        .zip(SUMMARY_WIDTHS)
+        .map(|(head, width)| word_lines(head, width.saturating_sub(1)))
+        .max()
+        .unwrap_or(1);
+    sheet.set_row_height(row, 18.0 * f64::from(lines))?;
     for (c, head) in heads.iter().enumerate() {
         sheet.write_string_with_format(row, c as u16, head, &styles.header)?;
     }
@@ -204,6 +211,24 @@ fn sign_off(cx: &Context<'_, '_>, sheet: &mut Worksheet, mut row: u32) -> Result
     Ok(())
 }
 
+/// Lines `text` takes wrapped at spaces in a column `width` characters
+/// wide, a word longer than the column broken across lines.
+fn word_lines(text: &str, width: usize) -> u32 {
+    let width = width.max(1);
+    let (mut lines, mut used) = (1usize, 0usize);
+    for word in text.split(' ') {
+        let w = crate::text::display_width(word);
+        let needed = if used == 0 { w } else { used + 1 + w };
+        if needed <= width {
+            used = needed;
+        } else {
+            lines += usize::from(used > 0) + (w.saturating_sub(1)) / width;
+            used = w % width;
+        }
+    }
+    u32::try_from(lines.min(6)).unwrap_or(6)
+}
+
 /// Lines `text` takes in a column `width` characters wide (East Asian
 /// wide characters count two).
 fn wrapped_lines(text: &str, width: usize) -> u32 {
@@ -280,4 +305,19 @@ pub(super) fn manifest_sheet(
     }
     sheet.autofilter(0, 0, rows.len() as u32, 1)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::word_lines;
+
+    /// Issue 29's trial: the English summary cut "Insufficient evidence" to
+    /// "Insufficie". Its header row is as tall as the words wrapped.
+    #[test]
+    fn headers_wrap_by_words() {
+        assert_eq!(word_lines("Fail", 7), 1);
+        assert_eq!(word_lines("Needs review", 7), 2);
+        assert_eq!(word_lines("Insufficient evidence", 7), 4);
+        assert_eq!(word_lines("証跡不足", 7), 2);
+    }
 }
