@@ -39,13 +39,18 @@ fn table_sheets<T>(
 fn table_cell(cx: &Context<'_, '_>, name: &str, index: usize) -> String {
     let per_sheet = cx.options.max_rows_per_sheet.max(1) as usize;
     let (part, row) = (index / per_sheet, index % per_sheet);
-    let sheet = if part == 0 {
+    // Row 1 is the header; Excel rows count from 1.
+    format!("internal:'{}'!A{}", part_name(cx, name, part), row + 2)
+}
+
+/// The name of part `part` (0-based) of a table: `name`, then `name
+/// (続き2)`, ….
+fn part_name(cx: &Context<'_, '_>, name: &str, part: usize) -> String {
+    if part == 0 {
         sheet_safe(name)
     } else {
         sheet_safe(&format!("{name} ({}{})", cx.m.get("continued"), part + 1))
-    };
-    // Row 1 is the header; Excel rows count from 1.
-    format!("internal:'{sheet}'!A{}", row + 2)
+    }
 }
 
 /// What a first sheet holds above its table: it writes from row 0 over
@@ -72,11 +77,7 @@ fn table_sheets_under<T>(
     };
     for (part, chunk) in chunks.iter().enumerate() {
         let sheet: &mut Worksheet = workbook.add_worksheet_with_constant_memory()?;
-        let sheet_name = if part == 0 {
-            sheet_safe(name)
-        } else {
-            sheet_safe(&format!("{name} ({}{})", cx.m.get("continued"), part + 1))
-        };
+        let sheet_name = part_name(cx, name, part);
         sheet.set_name(sheet_name)?;
         for (c, width) in widths.iter().enumerate() {
             sheet.set_column_width(c as u16, *width)?;
