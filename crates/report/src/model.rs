@@ -456,6 +456,20 @@ impl<'a> ReportModel<'a> {
         )
     }
 
+    /// The glossary (用語集): each term the reports use that a reader may
+    /// not know, with what it means, in the report language (catalog
+    /// groups `glossary_term` and `glossary_definition`).
+    pub fn glossary(&self) -> Vec<(&'static str, &'static str)> {
+        let definitions = worklog_model::labels_of("glossary_definition", self.language);
+        worklog_model::labels_of("glossary_term", self.language)
+            .into_iter()
+            .filter_map(|(key, term)| {
+                let (_, definition) = definitions.iter().find(|(k, _)| *k == key)?;
+                Some((term, *definition))
+            })
+            .collect()
+    }
+
     /// The rule's title and remediation in the report language.
     pub fn rule_texts(&self, rule_id: &str) -> (String, String) {
         self.rules

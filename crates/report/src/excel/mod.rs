@@ -303,6 +303,7 @@ fn build(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError>
     sheets::leak_sheet(cx, workbook)?;
     sheets::waived_sheet(cx, workbook)?;
     sheets::sources_sheet(cx, workbook)?;
+    sheets::glossary_sheet(cx, workbook)?;
     sheets::rules_sheet(cx, workbook)?;
     summary::weekly_sheet(cx, workbook)?;
     summary::manifest_sheet(cx, workbook)?;

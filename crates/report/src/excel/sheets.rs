@@ -100,7 +100,7 @@ fn table_sheets_under<T>(
             let r = top + 1 + r as u32;
             let cells = row_of(row);
             let lines = wrapped_lines(&cells, &widths);
-            if lines > 1 {
+            if lines > 1 && rows.len() <= SIZED_ROWS {
                 sheet.set_row_height(r, f64::from(lines) * LINE_HEIGHT)?;
             }
             for (c, cell) in cells.into_iter().enumerate() {
@@ -184,6 +184,13 @@ fn column_widths(
     let widths: Vec<usize> = widths.into_iter().map(|w| w.clamp(8, 70)).collect();
     fit_to_page(widths).into_iter().map(|w| w as f64).collect()
 }
+
+/// Tables up to this many rows get rows as tall as their wrapped text, so
+/// that they print whole. A larger table is for filtering, not for paper
+/// (20,000 rows are already a thousand pages): its rows keep the default
+/// height, as the writer would otherwise hold every row's options in
+/// memory (half a gigabyte for a million findings).
+const SIZED_ROWS: usize = 20_000;
 
 /// Points per line of 11-point text (游ゴシック needs 18).
 const LINE_HEIGHT: f64 = 18.0;
@@ -463,6 +470,27 @@ pub(super) fn devices_sheets(
                 Cell::Text(model.sources_text(&v.sources)),
                 Cell::Number(v.findings),
                 Cell::Number(v.waived),
+            ]
+        },
+    )
+}
+
+/// 用語集: each term the reports use that a reader may not know.
+pub(super) fn glossary_sheet(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+) -> Result<(), XlsxError> {
+    let glossary = cx.model.glossary();
+    table_sheets(
+        cx,
+        workbook,
+        cx.m.get("glossary"),
+        &["glossary_term", "glossary_definition"],
+        &glossary,
+        |(term, definition)| {
+            vec![
+                Cell::Text((*term).to_owned()),
+                Cell::Text((*definition).to_owned()),
             ]
         },
     )

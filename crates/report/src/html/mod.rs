@@ -142,9 +142,8 @@ pub fn render_html(model: &ReportModel<'_>, options: HtmlOptions) -> Result<Stri
         "waived_note": view.shown(a.waived.len().min(cap), a.waived.len()),
         "problems": view.problems(),
         "manifest": a.manifest,
-        "segment_files": m.number(a.manifest.event_files.len() as u64),
-        "segment_verification": m.verification_depths(&a.manifest),
-        "parameters": a.manifest.parameters.iter().collect::<Vec<_>>(),
+        "manifest_rows": model.manifest_rows(m),
+        "glossary": model.glossary(),
     });
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);

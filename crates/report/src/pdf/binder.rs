@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use worklog_model::{Verdict, labels_of};
+use worklog_model::Verdict;
 
 use super::font::PdfFont;
 use super::layout::{BODY, Column, INK, Layout, MUTED, SMALL};
@@ -272,11 +272,8 @@ fn log_management(layout: &mut Layout<'_>, model: &ReportModel<'_>, m: &Messages
 /// Every term the reports use that a reader may not know.
 fn glossary(layout: &mut Layout<'_>, model: &ReportModel<'_>, m: &Messages) {
     layout.heading(m.get("glossary"), 15.0, 60.0);
-    let definitions = labels_of("glossary_definition", model.language);
-    for (key, term) in labels_of("glossary_term", model.language) {
-        if let Some((_, definition)) = definitions.iter().find(|(k, _)| *k == key) {
-            layout.labelled(term, definition, LABEL_WIDTH);
-        }
+    for (term, definition) in model.glossary() {
+        layout.labelled(term, definition, LABEL_WIDTH);
     }
 }
 

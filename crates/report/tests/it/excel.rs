@@ -70,6 +70,7 @@ fn sheets_verdicts_and_counts_match_the_model() {
             "漏洩兆候",
             "例外",
             "証跡の出所",
+            "用語集",
             "ルール",
             "週次推移",
             "再現性",
