@@ -149,6 +149,8 @@ mod tests {
     fn intact_silent_and_altered_devices_are_counted_and_named() {
         let json = include_str!("../tests/fixtures/analysis.json");
         let mut a: Analysis = serde_json::from_str(json).unwrap();
+        // Attempts against the logs are weighed in the test below.
+        a.findings.retain(|f| f.rule_id != "agent_tamper");
         a.devices = vec![
             device("PC-1", 10, Some(vec![])),
             device("PC-2", 10, Some(vec![])),

@@ -120,8 +120,9 @@ fn summary_items(
     let leaf = |number: &str| !a.items.iter().any(|c| c.parent.as_deref() == Some(number));
     for item in &model.item_rows {
         row += 1;
-        sheet.write_string(row, 0, &item.number)?;
-        sheet.write_string(row, 1, &item.level)?;
+        // At the top of the row, beside the question's first line.
+        sheet.write_string_with_format(row, 0, &item.number, &styles.wrap)?;
+        sheet.write_string_with_format(row, 1, &item.level, &styles.wrap)?;
         sheet.write_string_with_format(row, 2, &item.question, &styles.wrap)?;
         // Neither Excel nor LibreOffice grows a row for wrapped text written
         // by a library: the height follows the question's printed lines.
