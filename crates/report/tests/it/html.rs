@@ -262,3 +262,40 @@ fn every_link_in_the_page_has_its_target() {
         );
     }
 }
+
+/// Each item's section is its 設問's evidence page: the question, the
+/// proposed answer and why, the control's evidence, the deviations and what
+/// to do, the page's own words (the page escapes `'` and `&`, so the texts
+/// are compared escaped the same way).
+#[test]
+fn each_item_section_is_the_questions_evidence_page() {
+    let page_html = html(Language::Ja, HtmlOptions::default());
+    let model = ReportModel::new(analysis(), Language::Ja, generation());
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#x27;")
+            .replace('/', "&#x2f;")
+    };
+    for row in &model.item_rows {
+        let start = page_html
+            .find(&format!("id=\"item-{}\"", row.number))
+            .unwrap_or_else(|| panic!("no section for {}", row.number));
+        let section = &page_html[start..];
+        let section = &section[..section.find("</section>").unwrap()];
+        let page = model.item_page(&row.number).unwrap();
+        for part in [
+            &page.question,
+            &page.reason,
+            &page.control,
+            &page.deviations_summary,
+        ] {
+            assert!(section.contains(&escape(part)), "{}: {part}", row.number);
+        }
+        for (title, remedy) in &page.remedies {
+            assert!(section.contains(&escape(title)) && section.contains(&escape(remedy)));
+        }
+    }
+}
