@@ -364,8 +364,9 @@ pub(crate) struct KeygenArgs {
     /// device or authority.
     #[arg(long, value_enum)]
     pub role: KeyRole,
-    /// Device id, or the authority's name.
-    #[arg(long)]
+    /// Device id, or the authority's name (`--device` as everywhere else
+    /// for a device's key).
+    #[arg(long, visible_alias = "device")]
     pub id: String,
     /// The keys folder: writes <out>/<id>.pub and <out>/secret/<id>.key,
     /// the layout `ingest`, `verify` and `audit` read.

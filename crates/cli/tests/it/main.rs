@@ -1599,3 +1599,23 @@ fn ingest_and_verify_print_japanese_by_default() {
     let en = verify(Some("en"));
     assert!(en.starts_with("Verified 1 segment files"), "{en}");
 }
+
+/// One vocabulary: a device's key is named with `--device`, as in `prove`
+/// and `prune` (`--id` stays for an authority's name).
+#[test]
+fn keygen_takes_device_like_the_other_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let run = worklog(&[
+        "keygen",
+        "--role",
+        "device",
+        "--device",
+        "PC-0901",
+        "--out",
+        keys.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert!(keys.join("PC-0901.pub").is_file());
+    assert!(keys.join("secret/PC-0901.key").is_file());
+}
