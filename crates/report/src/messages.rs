@@ -75,6 +75,25 @@ impl Messages {
         }
     }
 
+    /// [`Messages::date`] as a spreadsheet number format, so that a date
+    /// cell reads as the report's dates do.
+    pub fn date_cell_format(&self) -> &'static str {
+        match self.language {
+            Language::En => "d mmm yyyy",
+            _ => "yyyy\"年\"m\"月\"d\"日\"",
+        }
+    }
+
+    /// A local time as a spreadsheet number format: the date as
+    /// [`Messages::date_cell_format`], then the time (the column's header
+    /// names the zone).
+    pub fn date_time_cell_format(&self) -> &'static str {
+        match self.language {
+            Language::En => "d mmm yyyy hh:mm:ss",
+            _ => "yyyy\"年\"m\"月\"d\"日\" hh:mm:ss",
+        }
+    }
+
     /// How the event files were verified, counted by depth (those that
     /// occur), e.g. `file bytes proven by a signed digest 950 / every row
     /// checked against the signed Merkle root 50`.

@@ -103,7 +103,7 @@ impl Styles {
             // Top-aligned like the wrapped text beside them.
             count: new().set_num_format("#,##0").set_align(FormatAlign::Top),
             date_time: new()
-                .set_num_format("yyyy-mm-dd hh:mm:ss")
+                .set_num_format(Messages::new(language).date_time_cell_format())
                 .set_align(FormatAlign::Top),
             sign: new()
                 .set_border(FormatBorder::Thin)

@@ -157,7 +157,7 @@ fn write_cell(
 
 /// Column widths that fit the header and a sample of values, counting
 /// East Asian wide characters as two columns; dates get room for
-/// `yyyy-mm-dd hh:mm:ss`.
+/// 「2026年12月31日 23:59:59」.
 fn column_widths(
     cx: &Context<'_, '_>,
     headers: &[&str],
@@ -172,7 +172,7 @@ fn column_widths(
         for (c, cell) in row.iter().enumerate() {
             let w = match cell {
                 Cell::Text(text) => width(text),
-                Cell::Time(_) => 19,
+                Cell::Time(_) => 22,
                 Cell::Number(n) => n.to_string().len() + 2,
                 Cell::Verdict(v) => width(v.name(cx.model.language)),
             };

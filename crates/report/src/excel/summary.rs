@@ -254,7 +254,7 @@ pub(super) fn weekly_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Res
                 1 + w as u32,
                 0,
                 &day,
-                &super::base_format(cx.model.language).set_num_format("yyyy-mm-dd"),
+                &super::base_format(cx.model.language).set_num_format(m.date_cell_format()),
             )?,
             Err(_) => weekly.write_string(1 + w as u32, 0, week)?,
         };
@@ -281,7 +281,7 @@ pub(super) fn weekly_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Res
         chart
             .x_axis()
             .set_date_axis(true)
-            .set_num_format("yyyy-mm-dd");
+            .set_num_format(m.date_cell_format());
         weekly.insert_chart(1, model.weekly.items.len() as u16 + 2, &chart)?;
     }
     Ok(())

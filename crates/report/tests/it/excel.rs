@@ -377,7 +377,7 @@ fn the_weekly_chart_shows_weeks_as_dates() {
     .unwrap();
     assert!(chart.contains("<c:dateAx>"), "a date axis");
     assert!(
-        chart.contains("formatCode=\"yyyy-mm-dd\""),
+        chart.contains("formatCode=\"yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;\""),
         "its labels are dates"
     );
 }
