@@ -282,3 +282,15 @@ pub(crate) fn store_outcome(
     }
     text
 }
+
+/// On stderr, each journal the delivery set aside, and what to do with it.
+pub(crate) fn warn_quarantined(store: &worklog::StoreOutcome) {
+    for kept in &store.quarantined {
+        eprintln!(
+            "warning: {}; kept in {} ({} bytes): recover the events from it, or keep it as evidence",
+            kept.reason,
+            kept.path.display(),
+            kept.bytes
+        );
+    }
+}

@@ -15,6 +15,7 @@ use worklog_model::{DeviceVerdict, LocalTime, Verdict};
 
 use crate::messages::Messages;
 use crate::model::ReportModel;
+use crate::summary::FindingGroup;
 
 /// Deviation groups a page lists before pointing to the full table.
 pub const DEVIATIONS_ON_PAGE: usize = 20;
@@ -73,7 +74,6 @@ impl ReportModel<'_> {
     /// such item).
     pub fn item_page(&self, number: &str) -> Option<ItemPage> {
         let m = Messages::new(self.language);
-        let item = self.analysis.items.iter().find(|i| i.number == number)?;
         let row = self.item_rows.iter().find(|r| r.number == number)?;
         let verdicts: Vec<&DeviceVerdict> = self
             .analysis
@@ -81,17 +81,15 @@ impl ReportModel<'_> {
             .iter()
             .filter(|v| v.item == number && v.verdict != Verdict::NotApplicable)
             .collect();
-        let (deviations, more) = self.deviations(number, &m);
-        let groups = self
-            .item_groups(number)
-            .map_or(0, |g| g.groups.len() as u64);
-        let deviations_summary = if groups == 0 {
+        let groups: &[FindingGroup] = self.item_groups(number).map_or(&[], |g| &g.groups);
+        let (deviations, more) = self.deviations(groups, &m);
+        let deviations_summary = if groups.is_empty() {
             m.get("item_page_no_deviation").to_owned()
         } else {
             m.fill(
                 "item_page_deviations_summary",
                 &[
-                    ("groups", m.number(groups)),
+                    ("groups", m.number(groups.len() as u64)),
                     ("findings", m.number(row.findings)),
                 ],
             )
@@ -111,45 +109,45 @@ impl ReportModel<'_> {
             deviations,
             more,
             deviations_summary,
-            remedies: self.remedies(number),
-            rules: self
-                .analysis
-                .rules
-                .iter()
-                .filter(|r| {
-                    r.items.iter().any(|i| i == number)
-                        || item.parent.is_none()
-                            && r.items.iter().any(|i| self.is_sub_item_of(i, number))
-                })
-                .map(|r| {
-                    m.fill(
-                        "item_page_rule",
-                        &[
-                            ("title", self.rule_texts(&r.id).0),
-                            ("findings", m.number(r.findings)),
-                        ],
-                    )
-                })
-                .collect(),
+            remedies: self.remedies(groups),
+            rules: self.deciding_rules(number, &m),
         })
     }
 
-    fn is_sub_item_of(&self, item: &str, parent: &str) -> bool {
+    /// The rules of the item or of its sub-items, by title, with their
+    /// findings.
+    fn deciding_rules(&self, number: &str, m: &Messages) -> Vec<String> {
+        let is_sub_item = |i: &String| {
+            self.analysis
+                .items
+                .iter()
+                .any(|c| &c.number == i && c.parent.as_deref() == Some(number))
+        };
         self.analysis
-            .items
+            .rules
             .iter()
-            .any(|i| i.number == item && i.parent.as_deref() == Some(parent))
+            .filter(|r| r.items.iter().any(|i| i == number || is_sub_item(i)))
+            .map(|r| {
+                m.fill(
+                    "item_page_rule",
+                    &[
+                        ("title", self.rule_texts(&r.id).0),
+                        ("findings", m.number(r.findings)),
+                    ],
+                )
+            })
+            .collect()
     }
 
     /// The item's deviation groups (at most [`DEVIATIONS_ON_PAGE`]) and what
     /// is left to the table.
-    fn deviations(&self, number: &str, m: &Messages) -> (Vec<Deviation>, Option<String>) {
-        let Some(groups) = self.item_groups(number) else {
-            return (Vec::new(), None);
-        };
+    fn deviations(
+        &self,
+        groups: &[FindingGroup],
+        m: &Messages,
+    ) -> (Vec<Deviation>, Option<String>) {
         let open = m.get("item_page_status_open").to_owned();
         let rows = groups
-            .groups
             .iter()
             .take(DEVIATIONS_ON_PAGE)
             .map(|g| Deviation {
@@ -162,18 +160,15 @@ impl ReportModel<'_> {
                 status: open.clone(),
             })
             .collect();
-        let left = groups.groups.len().saturating_sub(DEVIATIONS_ON_PAGE);
+        let left = groups.len().saturating_sub(DEVIATIONS_ON_PAGE);
         let more =
             (left > 0).then(|| m.fill("item_page_more", &[("count", m.number(left as u64))]));
         (rows, more)
     }
 
     /// Each rule with deviations on the item, by title, and its remedy.
-    fn remedies(&self, number: &str) -> Vec<(String, String)> {
-        let Some(groups) = self.item_groups(number) else {
-            return Vec::new();
-        };
-        let mut rules: Vec<&str> = groups.groups.iter().map(|g| g.rule_id.as_str()).collect();
+    fn remedies(&self, groups: &[FindingGroup]) -> Vec<(String, String)> {
+        let mut rules: Vec<&str> = groups.iter().map(|g| g.rule_id.as_str()).collect();
         rules.sort_unstable();
         rules.dedup();
         rules

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use worklog_rules::Language;
 
-use crate::{Error, Result};
+use crate::{AuditConfig, Error, Execution, Result};
 
 /// The configuration file read when none is named and it is present.
 pub const CONFIG_FILE: &str = "worklog.toml";
@@ -129,37 +129,12 @@ pub struct AuditSettings {
     pub memory_bytes: Option<u64>,
 }
 
-/// The settings of one audit, every layer applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Layered {
-    /// The store folder.
-    pub store: PathBuf,
-    /// The keys folder.
-    pub keys: PathBuf,
-    /// The anchor log, if any.
-    pub anchors: Option<PathBuf>,
-    /// The policy folder.
-    pub policy: PathBuf,
-    /// The rule pack folder (`None`: the built-in pack).
-    pub rules: Option<PathBuf>,
-    /// First day (local).
-    pub first_day: NaiveDate,
-    /// Last day (local, included).
-    pub last_day: NaiveDate,
-    /// Output folder (default `worklog-out`).
-    pub out: PathBuf,
-    /// Report language (default Japanese).
-    pub language: Language,
-    /// Memory for the period's events (default
-    /// [`worklog_rules::DEFAULT_MEMORY_BYTES`]).
-    pub memory_bytes: u64,
-}
-
 impl AuditSettings {
-    /// These settings over `file`'s, over the defaults; a required one
-    /// that neither gives is an error naming its flag.
-    pub fn over(self, file: ConfigFile) -> Result<Layered> {
+    /// These settings over `file`'s, over the defaults, as the audit they
+    /// configure (no comparison, pseudonymisation or time-stamp: the
+    /// caller adds those); a required one that neither gives is an error
+    /// naming its flag.
+    pub fn over(self, file: ConfigFile) -> Result<AuditConfig> {
         fn need<T>(value: Option<T>, flag: &str) -> Result<T> {
             value.ok_or_else(|| {
                 Error::Settings(format!(
@@ -183,7 +158,7 @@ impl AuditSettings {
             })?,
             (None, None) => worklog_rules::DEFAULT_MEMORY_BYTES,
         };
-        Ok(Layered {
+        Ok(AuditConfig {
             store: need(self.store.or(file.store), "--store")?,
             keys: need(self.keys.or(file.keys), "--keys")?,
             policy: need(self.policy.or(file.policy), "--policy")?,
@@ -196,7 +171,13 @@ impl AuditSettings {
                 .or(file.out)
                 .unwrap_or_else(|| PathBuf::from("worklog-out")),
             language,
-            memory_bytes,
+            execution: Execution {
+                memory_bytes,
+                ..Execution::default()
+            },
+            compare: None,
+            pseudonymise: None,
+            tsa: None,
         })
     }
 }
@@ -268,7 +249,7 @@ mod tests {
             (day("2026-10-01"), day("2026-10-15"))
         );
         assert_eq!(layered.language, Language::En);
-        assert_eq!(layered.memory_bytes, 1 << 30);
+        assert_eq!(layered.execution.memory_bytes, 1 << 30);
         assert_eq!(layered.out, PathBuf::from("worklog-out"));
         assert!(layered.anchors.is_none() && layered.rules.is_none());
     }

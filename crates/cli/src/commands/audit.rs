@@ -34,29 +34,13 @@ pub(crate) fn run(args: AuditArgs) -> Result<u8> {
         language: args.lang.map(Lang::language),
         memory_bytes: args.memory,
     };
-    let settings = given.over(ConfigFile::find(args.config.as_deref())?)?;
-    let (out, language) = (settings.out.clone(), settings.language);
-    let engine = super::analysis::engine_choice(&args.engine, &settings.store)?;
-    let (compare, pseudonymise) = super::analysis::report_extras(&args.extras)?;
-    let audit_config = worklog::AuditConfig {
-        compare,
-        pseudonymise,
-        tsa: super::tsa_of(&args.tsa)?,
-        store: settings.store,
-        keys: settings.keys,
-        anchors: settings.anchors,
-        policy: settings.policy,
-        rules: settings.rules,
-        first_day: settings.first_day,
-        last_day: settings.last_day,
-        out: out.clone(),
-        language,
-        execution: worklog::Execution {
-            memory_bytes: settings.memory_bytes,
-            engine,
-            ..worklog::Execution::default()
-        },
-    };
+    let mut audit_config = given.over(ConfigFile::find(args.config.as_deref())?)?;
+    let (out, language) = (audit_config.out.clone(), audit_config.language);
+    audit_config.execution.engine =
+        super::analysis::engine_choice(&args.engine, &audit_config.store)?;
+    (audit_config.compare, audit_config.pseudonymise) =
+        super::analysis::report_extras(&args.extras)?;
+    audit_config.tsa = super::tsa_of(&args.tsa)?;
     let result = worklog::audit(&audit_config, &|step| match step {
         worklog::Step::Stage(stage) => bar.set_message(stage),
         worklog::Step::Analysis(p) => show_analysis(&bar, p),

@@ -85,14 +85,7 @@ pub(crate) fn ingest(args: IngestArgs) -> Result<u8> {
         text
     };
     print(&text)?;
-    for kept in &report.store.quarantined {
-        eprintln!(
-            "warning: {}; kept in {} ({} bytes): recover the events from it, or keep it as evidence",
-            kept.reason,
-            kept.path.display(),
-            kept.bytes
-        );
-    }
+    crate::text::warn_quarantined(&report.store);
     if report.refused_anything() {
         for file in report.files.iter().filter(|f| f.rejected_lines > 0) {
             // The reject file holds every line with its reason; name the

@@ -69,14 +69,7 @@ pub(crate) fn ingest_logs(args: IngestArgs, export: ExportFormat) -> Result<u8> 
         text = json;
     }
     print(&text)?;
-    for kept in &report.store.quarantined {
-        eprintln!(
-            "warning: {}; kept in {} ({} bytes)",
-            kept.reason,
-            kept.path.display(),
-            kept.bytes
-        );
-    }
+    crate::text::warn_quarantined(&report.store);
     if failed {
         eprintln!(
             "error: some files could not be read or some events were refused: see above and the summary"
@@ -168,13 +161,7 @@ fn unmapped_text(r: &worklog::import_formats::FileImport, m: &Messages) -> Strin
         let line = m.fill("console_not_parsed", &[("reason", reason.to_string())]);
         text += &format!("  {line}\n");
     }
-    if r.unparsed.len() > 5 {
-        let line = m.fill(
-            "console_more",
-            &[("count", (r.unparsed.len() - 5).to_string())],
-        );
-        text += &format!("  {line}\n");
-    }
+    text += &more(r.unparsed.len(), 5, m);
     text
 }
 
@@ -227,6 +214,17 @@ fn rejects_text(
     ) + "\n")
 }
 
+/// 「… ほか N 件(要約を参照)」 when `total` lines were cut to `shown`.
+fn more(total: usize, shown: usize, m: &Messages) -> String {
+    match total.checked_sub(shown) {
+        Some(left) if left > 0 => {
+            let line = m.fill("console_more", &[("count", left.to_string())]);
+            format!("  {line}\n")
+        }
+        _ => String::new(),
+    }
+}
+
 /// The holes in record ids, within the files and since earlier imports.
 fn gaps_text(report: &worklog::EvtxReport, m: &Messages) -> String {
     if report.gaps.is_empty() {
@@ -245,13 +243,7 @@ fn gaps_text(report: &worklog::EvtxReport, m: &Messages) -> String {
         );
         text += &format!("  {line}\n");
     }
-    if report.gaps.len() > 20 {
-        let line = m.fill(
-            "console_more",
-            &[("count", (report.gaps.len() - 20).to_string())],
-        );
-        text += &format!("  {line}\n");
-    }
+    text += &more(report.gaps.len(), 20, m);
     text
 }
 

@@ -5,12 +5,9 @@
 
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::Context;
+use super::{Context, LINE_HEIGHT, text_lines};
 use crate::item_page::ItemPage;
-use crate::text::{clean_cell, display_width};
-
-/// Points per wrapped line of 11-point text (游ゴシック needs 18).
-const LINE_HEIGHT: f64 = 18.0;
+use crate::text::clean_cell;
 
 /// Writes `page` from row 0 over the columns of `widths`; returns the row
 /// the findings table's header goes on.
@@ -131,15 +128,15 @@ impl Block<'_, '_, '_, '_> {
     fn labelled(&mut self, label_key: &str, text: &str) -> Result<(), XlsxError> {
         let text = clean_cell(text);
         let label = self.cx.m.get(label_key);
-        let lines_of = |text: &str, width: f64| -> f64 {
-            let per_line = (width * 0.95).max(4.0);
-            text.split('\n')
-                .map(|line| (display_width(line) as f64 / per_line).ceil().max(1.0))
-                .sum()
-        };
-        let lines = lines_of(&text, self.text_width).max(lines_of(label, self.label_width));
+        // A little narrower than the cells: merged cells have no margin
+        // to spare.
+        let lines = text_lines(&text, self.text_width * 0.95, u32::MAX).max(text_lines(
+            label,
+            self.label_width * 0.95,
+            u32::MAX,
+        ));
         self.sheet
-            .set_row_height(self.row, (lines * LINE_HEIGHT).max(LINE_HEIGHT))?;
+            .set_row_height(self.row, f64::from(lines) * LINE_HEIGHT)?;
         self.sheet
             .write_string_with_format(self.row, 0, label, &self.cx.styles.label_top)?;
         self.sheet.merge_range(

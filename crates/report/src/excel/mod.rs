@@ -61,6 +61,38 @@ pub(crate) struct Styles {
     pub states: Vec<(Overall, Format)>,
 }
 
+/// Points per line of 11-point text (游ゴシック needs 18): neither Excel
+/// nor LibreOffice grows a row for wrapped text a library wrote, so rows
+/// are given the height of their lines.
+pub(crate) const LINE_HEIGHT: f64 = 18.0;
+
+/// Lines `text` takes in a column `width` characters wide: its own line
+/// breaks, then wrapped at spaces, a word longer than the column broken
+/// (East Asian wide characters count two); at most `max`.
+pub(crate) fn text_lines(text: &str, width: f64, max: u32) -> u32 {
+    let width = (width.floor() as usize).max(1);
+    let lines: usize = text
+        .split('\n')
+        .map(|paragraph| {
+            let (mut lines, mut used) = (1usize, 0usize);
+            for word in paragraph.split(' ') {
+                let w = crate::text::display_width(word);
+                if used > 0 && used + 1 + w <= width {
+                    used += 1 + w;
+                    continue;
+                }
+                lines += usize::from(used > 0);
+                // The word starts a line; a longer one runs over whole lines.
+                let over = w.saturating_sub(1) / width;
+                lines += over;
+                used = w - over * width;
+            }
+            lines
+        })
+        .sum();
+    u32::try_from(lines).unwrap_or(u32::MAX).min(max)
+}
+
 /// The workbook's font: 游ゴシック (Yu Gothic, Office's Japanese default;
 /// applications without it substitute their Japanese Gothic) for a
 /// Japanese report, Calibri for an English one.
@@ -108,20 +140,20 @@ impl Styles {
             sign: new()
                 .set_border(FormatBorder::Thin)
                 .set_align(FormatAlign::Top),
-            verdicts: vec![
-                (Verdict::Fail, filled(0xF8_CBAD)),
-                (Verdict::InsufficientEvidence, filled(0xFF_E699)),
-                (Verdict::NeedsReview, filled(0xBD_D7EE)),
-                (Verdict::Pass, filled(0xC6_EFCE)),
-                (Verdict::NotApplicable, filled(0xD9_D9D9)),
-            ],
-            states: vec![
-                (Overall::Integrity, filled(0xF8_CBAD).set_font_size(14)),
-                (Overall::Fail, filled(0xF8_CBAD).set_font_size(14)),
-                (Overall::Insufficient, filled(0xFF_E699).set_font_size(14)),
-                (Overall::Review, filled(0xBD_D7EE).set_font_size(14)),
-                (Overall::Ok, filled(0xC6_EFCE).set_font_size(14)),
-            ],
+            verdicts: Verdict::ALL
+                .into_iter()
+                .map(|v| (v, filled(crate::colors::verdict_fill(v))))
+                .collect(),
+            states: [
+                Overall::Integrity,
+                Overall::Fail,
+                Overall::Insufficient,
+                Overall::Review,
+                Overall::Ok,
+            ]
+            .into_iter()
+            .map(|s| (s, filled(crate::colors::state_fill(s)).set_font_size(14)))
+            .collect(),
         }
     }
 

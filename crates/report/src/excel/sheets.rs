@@ -5,7 +5,7 @@
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 use worklog_model::{Finding, LocalTime, Severity, Verdict};
 
-use super::{Context, item_sheet_name, sheet_safe};
+use super::{Context, LINE_HEIGHT, item_sheet_name, sheet_safe, text_lines};
 use crate::model::log_check_texts;
 use crate::text::clean_cell;
 use crate::words::anomaly_text;
@@ -99,9 +99,11 @@ fn table_sheets_under<T>(
         for (r, row) in chunk.iter().enumerate() {
             let r = top + 1 + r as u32;
             let cells = row_of(row);
-            let lines = wrapped_lines(&cells, &widths);
-            if lines > 1 && rows.len() <= SIZED_ROWS {
-                sheet.set_row_height(r, f64::from(lines) * LINE_HEIGHT)?;
+            if rows.len() <= SIZED_ROWS {
+                let lines = wrapped_lines(&cells, &widths);
+                if lines > 1 {
+                    sheet.set_row_height(r, f64::from(lines) * LINE_HEIGHT)?;
+                }
             }
             for (c, cell) in cells.into_iter().enumerate() {
                 write_cell(cx, sheet, r, c as u16, cell)?;
@@ -192,9 +194,6 @@ fn column_widths(
 /// memory (half a gigabyte for a million findings).
 const SIZED_ROWS: usize = 20_000;
 
-/// Points per line of 11-point text (游ゴシック needs 18).
-const LINE_HEIGHT: f64 = 18.0;
-
 /// The lines the row's tallest text cell wraps to in its column (at most
 /// 15: a longer value is cut on paper, whole in the cell).
 fn wrapped_lines(cells: &[Cell], widths: &[f64]) -> u32 {
@@ -202,21 +201,11 @@ fn wrapped_lines(cells: &[Cell], widths: &[f64]) -> u32 {
         .iter()
         .zip(widths)
         .map(|(cell, width)| match cell {
-            Cell::Text(text) if !text.is_empty() => {
-                let per_line = (width - 1.0).max(4.0);
-                text.split('\n')
-                    .map(|line| {
-                        (crate::text::display_width(line) as f64 / per_line)
-                            .ceil()
-                            .max(1.0) as u32
-                    })
-                    .sum()
-            }
+            Cell::Text(text) if !text.is_empty() => text_lines(text, width - 1.0, 15),
             _ => 1,
         })
         .max()
         .unwrap_or(1)
-        .min(15)
 }
 
 /// Characters across an A4 landscape page at 100 % (11-point text,
@@ -481,19 +470,8 @@ pub(super) fn glossary_sheet(
     workbook: &mut Workbook,
 ) -> Result<(), XlsxError> {
     let glossary = cx.model.glossary();
-    table_sheets(
-        cx,
-        workbook,
-        cx.m.get("glossary"),
-        &["glossary_term", "glossary_definition"],
-        &glossary,
-        |(term, definition)| {
-            vec![
-                Cell::Text((*term).to_owned()),
-                Cell::Text((*definition).to_owned()),
-            ]
-        },
-    )
+    let headers = ["glossary_term", "glossary_definition"];
+    pairs_sheet(cx, workbook, cx.m.get("glossary"), headers, &glossary)
 }
 
 /// 証跡の出所: what each source the verdicts rest on is.
@@ -502,19 +480,21 @@ pub(super) fn sources_sheet(
     workbook: &mut Workbook,
 ) -> Result<(), XlsxError> {
     let legend = cx.model.sources_legend();
-    table_sheets(
-        cx,
-        workbook,
-        cx.m.get("sheet_sources"),
-        &["sources", "details"],
-        &legend,
-        |(name, what)| {
-            vec![
-                Cell::Text((*name).to_owned()),
-                Cell::Text((*what).to_owned()),
-            ]
-        },
-    )
+    let headers = ["sources", "details"];
+    pairs_sheet(cx, workbook, cx.m.get("sheet_sources"), headers, &legend)
+}
+
+/// A two-column table of catalog texts.
+fn pairs_sheet(
+    cx: &Context<'_, '_>,
+    workbook: &mut Workbook,
+    name: &str,
+    headers: [&str; 2],
+    pairs: &[(&'static str, &'static str)],
+) -> Result<(), XlsxError> {
+    table_sheets(cx, workbook, name, &headers, pairs, |(a, b)| {
+        vec![Cell::Text((*a).to_owned()), Cell::Text((*b).to_owned())]
+    })
 }
 
 /// 完全性: per device what was verified, and each anomaly in words.

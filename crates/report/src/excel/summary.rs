@@ -5,7 +5,7 @@
 use rust_xlsxwriter::{Chart, ChartType, Workbook, Worksheet, XlsxError};
 use worklog_model::Verdict;
 
-use super::{Context, item_sheet_name};
+use super::{Context, LINE_HEIGHT, item_sheet_name, text_lines};
 use crate::text::clean_cell;
 
 pub(super) fn summary_sheet(
@@ -110,10 +110,10 @@ fn summary_items(
     let lines = heads
         .iter()
         .zip(SUMMARY_WIDTHS)
-        .map(|(head, width)| word_lines(head, width.saturating_sub(1)))
+        .map(|(head, width)| text_lines(head, width as f64 - 1.0, 6))
         .max()
         .unwrap_or(1);
-    sheet.set_row_height(row, 18.0 * f64::from(lines))?;
+    sheet.set_row_height(row, LINE_HEIGHT * f64::from(lines))?;
     for (c, head) in heads.iter().enumerate() {
         sheet.write_string_with_format(row, c as u16, head, &styles.header)?;
     }
@@ -126,7 +126,10 @@ fn summary_items(
         sheet.write_string_with_format(row, 2, &item.question, &styles.wrap)?;
         // Neither Excel nor LibreOffice grows a row for wrapped text written
         // by a library: the height follows the question's printed lines.
-        sheet.set_row_height(row, 18.0 * f64::from(wrapped_lines(&item.question, 56)))?;
+        sheet.set_row_height(
+            row,
+            LINE_HEIGHT * f64::from(text_lines(&item.question, 56.0, 6)),
+        )?;
         sheet.write_string_with_format(
             row,
             3,
@@ -212,31 +215,6 @@ fn sign_off(cx: &Context<'_, '_>, sheet: &mut Worksheet, mut row: u32) -> Result
     Ok(())
 }
 
-/// Lines `text` takes wrapped at spaces in a column `width` characters
-/// wide, a word longer than the column broken across lines.
-fn word_lines(text: &str, width: usize) -> u32 {
-    let width = width.max(1);
-    let (mut lines, mut used) = (1usize, 0usize);
-    for word in text.split(' ') {
-        let w = crate::text::display_width(word);
-        let needed = if used == 0 { w } else { used + 1 + w };
-        if needed <= width {
-            used = needed;
-        } else {
-            lines += usize::from(used > 0) + (w.saturating_sub(1)) / width;
-            used = w % width;
-        }
-    }
-    u32::try_from(lines.min(6)).unwrap_or(6)
-}
-
-/// Lines `text` takes in a column `width` characters wide (East Asian
-/// wide characters count two).
-fn wrapped_lines(text: &str, width: usize) -> u32 {
-    let columns = crate::text::display_width(text);
-    u32::try_from(columns.div_ceil(width.max(1)).clamp(1, 6)).unwrap_or(6)
-}
-
 pub(super) fn weekly_sheet(cx: &Context<'_, '_>, workbook: &mut Workbook) -> Result<(), XlsxError> {
     let (model, m, styles) = (cx.model, &cx.m, &cx.styles);
     let weekly = workbook.add_worksheet();
@@ -310,15 +288,15 @@ pub(super) fn manifest_sheet(
 
 #[cfg(test)]
 mod tests {
-    use super::word_lines;
+    use super::super::text_lines;
 
     /// Issue 29's trial: the English summary cut "Insufficient evidence" to
     /// "Insufficie". Its header row is as tall as the words wrapped.
     #[test]
     fn headers_wrap_by_words() {
-        assert_eq!(word_lines("Fail", 7), 1);
-        assert_eq!(word_lines("Needs review", 7), 2);
-        assert_eq!(word_lines("Insufficient evidence", 7), 4);
-        assert_eq!(word_lines("証跡不足", 7), 2);
+        assert_eq!(text_lines("Fail", 7.0, 6), 1);
+        assert_eq!(text_lines("Needs review", 7.0, 6), 2);
+        assert_eq!(text_lines("Insufficient evidence", 7.0, 6), 4);
+        assert_eq!(text_lines("証跡不足", 7.0, 6), 2);
     }
 }

@@ -84,7 +84,11 @@ fn cover(layout: &mut Layout<'_>, model: &ReportModel<'_>, m: &Messages) {
     sign_off(layout, m);
     layout.heading(m.get("overall_status"), 13.0, 40.0);
     let state = model.overall();
-    layout.tag(m.get(state.message_key()), 11.0, state_fill(state));
+    layout.tag(
+        m.get(state.message_key()),
+        11.0,
+        rgb(crate::colors::state_fill(state)),
+    );
     for attention in &model.headline.attention {
         layout.paragraph(&format!("・{}", attention.text), BODY, INK);
     }
@@ -174,7 +178,7 @@ fn item_page(layout: &mut Layout<'_>, page: &ItemPage, m: &Messages) {
             page.answer.name(m.language())
         ),
         11.0,
-        verdict_fill(page.answer),
+        rgb(crate::colors::verdict_fill(page.answer)),
     );
     layout.labelled(m.get("item_page_reason"), &page.reason, LABEL_WIDTH);
     layout.labelled(m.get("item_page_control"), &page.control, LABEL_WIDTH);
@@ -285,22 +289,7 @@ fn manifest(layout: &mut Layout<'_>, model: &ReportModel<'_>, m: &Messages) {
     }
 }
 
-fn verdict_fill(verdict: Verdict) -> (u8, u8, u8) {
-    match verdict {
-        Verdict::Fail => (248, 203, 173),
-        Verdict::InsufficientEvidence => (255, 230, 153),
-        Verdict::NeedsReview => (189, 215, 238),
-        Verdict::Pass => (198, 239, 206),
-        _ => (217, 217, 217),
-    }
-}
-
-fn state_fill(state: crate::headline::Overall) -> (u8, u8, u8) {
-    use crate::headline::Overall;
-    match state {
-        Overall::Integrity | Overall::Fail => verdict_fill(Verdict::Fail),
-        Overall::Insufficient => verdict_fill(Verdict::InsufficientEvidence),
-        Overall::Review => verdict_fill(Verdict::NeedsReview),
-        _ => verdict_fill(Verdict::Pass),
-    }
+/// A fill of the shared palette as the layout's colour.
+fn rgb(hex: u32) -> (u8, u8, u8) {
+    ((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
 }
